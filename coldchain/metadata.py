@@ -1,0 +1,13 @@
+"""Every package's table metadata, gathered for Alembic and for the schema-drift test."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+
+def all_metadata() -> list[MetaData]:
+    import api.models
+    import ingest.models
+    import inventory.models
+
+    return [inventory.models.Base.metadata, api.models.Base.metadata, ingest.models.Base.metadata]

@@ -1,0 +1,4 @@
+"""The vaccine lot ledger: facilities, storage units, products, lots and double-entry movements.
+
+Imports nothing from ``ingest``, ``api`` or ``simulators``.
+"""

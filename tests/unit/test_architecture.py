@@ -1,0 +1,77 @@
+"""The import rules between packages (docs/architecture.md), checked on the source itself."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ["inventory", "ingest", "api", "simulators", "coldchain"]
+
+# package -> project packages it must never import
+FORBIDDEN: dict[str, set[str]] = {
+    "inventory": {"ingest", "api", "simulators", "coldchain"},
+    "ingest": {"inventory", "api", "simulators", "coldchain"},
+    "api": {"simulators", "coldchain"},
+    "simulators": {"inventory", "api", "coldchain"},
+}
+
+
+def imported_packages(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_every_package_exists_with_a_docstring() -> None:
+    for package in PACKAGES:
+        init = ROOT / package / "__init__.py"
+        assert init.exists(), f"{package}/ is missing"
+        assert ast.get_docstring(ast.parse(init.read_text())), f"{package} has no docstring"
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_package_imports_only_what_the_architecture_allows(package: str) -> None:
+    violations = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for name in imported_packages(path) & FORBIDDEN[package]
+    ]
+    assert violations == []
+
+
+def test_simulators_use_only_the_wire_format_of_ingest() -> None:
+    for path in (ROOT / "simulators").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("ingest")
+            ):
+                assert node.module == "ingest.wire", f"{path} imports {node.module}"
+
+
+def test_every_module_starts_with_a_docstring() -> None:
+    missing = [
+        str(path.relative_to(ROOT))
+        for package in PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "versions" not in path.parts
+        and path.stat().st_size > 0
+        and not ast.get_docstring(ast.parse(path.read_text()))
+    ]
+    assert missing == []
+
+
+def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text('"""x"""\nfrom api.app import create_app\nimport ingest.wire\n')
+    assert imported_packages(bad) == {"api", "ingest"}
