@@ -1,26 +1,31 @@
-"""The FastAPI application factory: routers under ``/api/v1``, errors mapped once."""
+"""The FastAPI application factory: routers under ``/api/v1``, errors mapped once.
+
+``create_app(deps)`` is the only way in: the composition root builds ``ApiDeps`` (session
+factory, facility look-up, clock) and the app keeps it on ``app.state.deps`` for the
+dependencies in ``api.deps``. Nothing here reads settings or the environment.
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
-from pydantic import BaseModel
+
+from api.deps import ApiDeps
+from api.errors import default_error_statuses, install_error_handlers
+from api.routers import v1_router
+
+__all__ = ["ApiDeps", "create_app"]
 
 
-class HealthPublic(BaseModel):
-    status: str
-
-
-def create_app() -> FastAPI:
+def create_app(deps: ApiDeps) -> FastAPI:
     app = FastAPI(
         title="coldchain",
         version="0.1.0",
         description="Cold-chain telemetry and vaccine lot ledger.",
         docs_url="/api/docs",
+        redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
-
-    @app.get("/api/v1/health", response_model=HealthPublic, tags=["health"])
-    def health() -> HealthPublic:
-        return HealthPublic(status="ok")
-
+    app.state.deps = deps
+    install_error_handlers(app, default_error_statuses(deps.error_statuses))
+    app.include_router(v1_router())
     return app

@@ -53,6 +53,47 @@ class Settings(BaseSettings):
     ingest_batch_size: int = Field(default=500, ge=1, le=20_000)
     ingest_batch_seconds: float = Field(default=1.0, gt=0, le=1.0)
 
+    # Ingest pipeline (ingest/README.md). MQTT 5 by default; "3.1.1" for brokers without
+    # it (amqtt): the batch then stays within the broker's inflight window.
+    mqtt_protocol: Literal["5", "3.1.1"] = "5"
+    mqtt_receive_maximum: int | None = Field(default=None, ge=2, le=65_535)  # 4 × batch
+    mqtt_broker_inflight: int = Field(default=20, ge=1)  # 3.1.1: broker's max_inflight
+    mqtt_session_expiry_s: int = Field(default=0xFFFFFFFF, ge=1, le=0xFFFFFFFF)  # never
+    mqtt_shared_group: str | None = None  # scale-out: $share/{group}/...
+    mqtt_shard_facilities: str = ""  # topic shard: comma-separated facility codes; "" = all
+    ingest_unknown_sensor_policy: Literal["reject", "flag"] = "flag"
+    ingest_min_temperature_c: float = -100.0
+    ingest_max_temperature_c: float = 70.0
+    ingest_max_future_s: float = Field(default=300.0, ge=0)
+    ingest_retry_initial_s: float = Field(default=0.2, gt=0)
+    ingest_retry_max_s: float = Field(default=5.0, gt=0)
+    ingest_registry_refresh_s: float = Field(default=60.0, gt=0)
+    ingest_metrics_host: str = "127.0.0.1"
+    ingest_metrics_port: int = Field(default=9108, ge=0, le=65535)  # 0: no /metrics
+
+    # Alarms (ingest/alarms/README.md): follow-up of unacknowledged alarms, SENSOR_OFFLINE.
+    alarm_renotify_minutes: float = Field(default=30.0, gt=0)  # N: notify again every N min
+    alarm_escalate_minutes: float = Field(default=60.0, gt=0)  # M: one level up every M min
+    alarm_offline_factor: float = Field(default=3.0, gt=0)  # silent > factor × interval
+    alarm_jobs_interval_s: float = Field(default=60.0, gt=0)  # how often the jobs run
+
+    # Alarm notifications (ingest/notify/README.md): webhook, MQTT alarm topic, e-mail.
+    alarm_mqtt_topic: str = "coldchain/v1/alarms"  # + /{facility}/{unit}; needs MQTT_URL
+    notify_webhook_timeout_s: float = Field(default=5.0, gt=0, le=120)
+    notify_mqtt_timeout_s: float = Field(default=5.0, gt=0, le=120)  # wait for the PUBACK
+    notify_max_attempts: int = Field(default=10, ge=1)
+    notify_retry_initial_s: float = Field(default=2.0, gt=0)
+    notify_retry_max_s: float = Field(default=300.0, gt=0)
+    notify_workers_per_channel: int = Field(default=4, ge=1, le=64)
+    notify_ack_url: str | None = None  # e-mails: where to acknowledge; {alarm_id} filled in
+    smtp_host: str | None = None  # unset: no e-mail (e-mail deliveries recorded as failed)
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "coldchain@localhost"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_s: float = Field(default=10.0, gt=0, le=120)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:

@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -16,3 +34,313 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# --- telemetry pipeline: sensor registry, bindings, unregistered sightings, dead letters ---
+# (owned by the ingest pipeline; migration 0003_telemetry creates exactly these tables)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC ``datetime`` on SQLite (which keeps no offset) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: coldchain stores timezone-aware UTC times only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class SensorRow(Base):
+    """A registered sensor and how often it reports (offline after 3 × the interval)."""
+
+    __tablename__ = "sensors"
+    __table_args__ = (CheckConstraint("reporting_interval_s > 0", name="interval_positive"),)
+
+    sensor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reporting_interval_s: Mapped[int] = mapped_column(Integer, default=600)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SensorBindingRow(Base):
+    """Sensor ``sensor_id`` measured storage unit ``unit_code`` during [valid_from, valid_to)."""
+
+    __tablename__ = "sensor_bindings"
+    __table_args__ = (
+        CheckConstraint("valid_to IS NULL OR valid_to > valid_from", name="valid_interval"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sensor_id: Mapped[str] = mapped_column(String(64), ForeignKey("sensors.sensor_id"), index=True)
+    facility_code: Mapped[str] = mapped_column(String(64))
+    unit_code: Mapped[str] = mapped_column(String(64))
+    valid_from: Mapped[datetime] = mapped_column(UtcDateTime())
+    valid_to: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class UnregisteredSensorRow(Base):
+    """A sensor heard on the wire but not in the registry (policy ``flag``): where and when."""
+
+    __tablename__ = "unregistered_sensors"
+
+    sensor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    facility_code: Mapped[str] = mapped_column(String(64))  # from the last topic seen
+    unit_code: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    readings: Mapped[int] = mapped_column(Integer)
+
+
+class DeadLetterRow(Base):
+    """A message (or list item) that could not be stored, kept for inspection and replay."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    topic: Mapped[str] = mapped_column(Text)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)  # first 4 KiB
+    payload_size: Mapped[int] = mapped_column(Integer)  # size before truncation
+    reason: Mapped[str] = mapped_column(String(32), index=True)
+    detail: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+# --- end of the telemetry pipeline section ---
+
+
+# --- embedded telemetry store: readings keyed on (sensor, device time) ---
+# (owned by the telemetry stores, ingest/sinks/embedded.py and ingest/queries.py; migration
+# 0004_readings creates exactly this table)
+
+
+class TelemetryReadingRow(Base):
+    """One reading in the embedded store; (sensor_id, device_time_ns) is the point's key, so
+    writing a reading again overwrites it, as InfluxDB does."""
+
+    __tablename__ = "telemetry_readings"
+    __table_args__ = (Index("ix_telemetry_readings_unit_device_time_ns", "unit", "device_time_ns"),)
+
+    sensor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    device_time_ns: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    facility: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[str] = mapped_column(String(64))
+    temperature_c: Mapped[float] = mapped_column(Double)
+    received_at_ns: Mapped[int] = mapped_column(BigInteger)
+    seq: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    battery_pct: Mapped[float | None] = mapped_column(Double, nullable=True)
+    door_open: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    power_on: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+
+# --- end of the embedded telemetry store section ---
+
+
+# --- alarm notifications: contacts and the durable outbox ---
+# (owned by ingest/notify/; migration 0006_notifications creates exactly these tables)
+
+
+class AlarmContactRow(Base):
+    """Who hears about a facility's alarms, on which channel and where.
+
+    ``address`` is a URL (webhook), a topic (mqtt) or an e-mail address (email). A removed
+    contact is deactivated, not deleted: the outbox keeps pointing at whom it notified.
+    """
+
+    __tablename__ = "alarm_contacts"
+    __table_args__ = (
+        CheckConstraint("channel IN ('webhook', 'mqtt', 'email')", name="known_channel"),
+        Index(
+            "uq_alarm_contacts_facility_code_channel_address",
+            "facility_code",
+            "channel",
+            "address",
+            unique=True,
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    facility_code: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(500))
+    name: Mapped[str] = mapped_column(String(200))
+    secret: Mapped[str | None] = mapped_column(String(200), nullable=True)  # webhook HMAC key
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class NotificationOutboxRow(Base):
+    """One delivery of one notice to one recipient, written before ``notify`` returns.
+
+    ``recipient`` is ``contact:{id}`` or ``alarm-topic``; (notice_id, recipient) is unique,
+    so the same notice enqueued twice is delivered once. ``payload`` is the notice as JSON.
+    ``status``: pending → delivered | failed (attempts exhausted or channel not configured).
+    ``claimed_until`` is a dispatcher's lease on a pending row (expired leases are resumed).
+    """
+
+    __tablename__ = "notification_outbox"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="known_status"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        Index("uq_notification_outbox_notice_id_recipient", "notice_id", "recipient", unique=True),
+        Index("ix_notification_outbox_due", "status", "channel", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notice_id: Mapped[str] = mapped_column(String(255))
+    recipient: Mapped[str] = mapped_column(String(64))
+    contact_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("alarm_contacts.id"), nullable=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(500))
+    alarm_id: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+# --- end of the alarm notifications section ---
+
+
+# --- excursion episodes and alarms: persisted detection events, lifecycle, last seen ---
+# (owned by ingest/alarms/; migration 0005_alarms creates exactly these tables)
+
+QUARANTINE_SCOPES = ("none", "freeze_sensitive", "all")
+NULLABLE_JSON = JSON(none_as_null=True)  # Python None is SQL NULL ("not known yet")
+
+
+class ExcursionEpisodeRow(Base):
+    """One excursion episode of a storage unit (domain rule 2), keyed by the detector's key.
+
+    Inserted open (``end_at`` NULL, statistics NULL) at the first out-of-range reading and
+    completed once when it closes. ``exposed_lots`` (NULL: not known yet) is the ledger's
+    answer for [start, end); ``quarantine_scope`` says what must be quarantined and
+    ``quarantined_at`` when the ledger confirmed it (NULL with a scope: still to do).
+    """
+
+    __tablename__ = "excursion_episodes"
+    __table_args__ = (
+        CheckConstraint(
+            "quarantine_scope IN ('none', 'freeze_sensitive', 'all')", name="quarantine_scope"
+        ),
+        Index("ix_excursion_episodes_unit_code_start_at", "unit_code", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    facility_code: Mapped[str] = mapped_column(String(64), index=True)
+    unit_code: Mapped[str] = mapped_column(String(64))
+    profile: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(8))  # of the reading that opened it
+    start_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    end_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    duration_minutes: Mapped[float | None] = mapped_column(Double, nullable=True)
+    min_c: Mapped[float | None] = mapped_column(Double, nullable=True)
+    min_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    max_c: Mapped[float | None] = mapped_column(Double, nullable=True)
+    max_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    mean_c: Mapped[float | None] = mapped_column(Double, nullable=True)
+    mkt_c: Mapped[float | None] = mapped_column(Double, nullable=True)
+    minutes_above: Mapped[float | None] = mapped_column(Double, nullable=True)
+    minutes_below: Mapped[float | None] = mapped_column(Double, nullable=True)
+    unknown_minutes: Mapped[float | None] = mapped_column(Double, nullable=True)
+    reading_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    late_reading_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    freeze_exposed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    rules: Mapped[list[dict[str, object]]] = mapped_column(JSON)  # snapshot when recorded
+    exposed_lots: Mapped[list[dict[str, object]] | None] = mapped_column(
+        NULLABLE_JSON, nullable=True
+    )
+    quarantine_scope: Mapped[str] = mapped_column(String(24))
+    quarantined_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AlarmRow(Base):
+    """One alarm: a detector rule that fired, or a silent sensor (``SENSOR_OFFLINE``).
+
+    ``raised_at`` is the device time of the reading that fired it (offline: when the silence
+    passed the threshold); ``recorded_at`` is when it was stored (wall clock, the base of
+    re-notification and escalation). ``state`` goes raised → cleared once, only from the
+    detector or the offline job; acknowledgement is recorded beside it and never clears it.
+    """
+
+    __tablename__ = "alarms"
+    __table_args__ = (
+        CheckConstraint("state IN ('raised', 'cleared')", name="state"),
+        CheckConstraint("severity IN ('warning', 'alarm')", name="severity"),
+        CheckConstraint(
+            "quarantine_scope IN ('none', 'freeze_sensitive', 'all')", name="quarantine_scope"
+        ),
+        CheckConstraint("escalation_level >= 0", name="escalation_level"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    type: Mapped[str] = mapped_column(String(64), index=True)  # rule id or SENSOR_OFFLINE
+    severity: Mapped[str] = mapped_column(String(16))
+    facility_code: Mapped[str] = mapped_column(String(64), index=True)
+    unit_code: Mapped[str] = mapped_column(String(64), index=True)
+    sensor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    episode_key: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    cleared_recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    peak_c: Mapped[float | None] = mapped_column(Double, nullable=True)
+    unknown_minutes: Mapped[float | None] = mapped_column(Double, nullable=True)
+    rule: Mapped[dict[str, object] | None] = mapped_column(NULLABLE_JSON, nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    acknowledgement_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    escalation_level: Mapped[int] = mapped_column(Integer)
+    exposed_lots: Mapped[list[dict[str, object]] | None] = mapped_column(
+        NULLABLE_JSON, nullable=True
+    )
+    quarantine_scope: Mapped[str] = mapped_column(String(24))
+    quarantined_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class AlarmAcknowledgementRow(Base):
+    """Every acknowledgement of an alarm, in order (the alarm row keeps the latest)."""
+
+    __tablename__ = "alarm_acknowledgements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alarm_id: Mapped[int] = mapped_column(Integer, ForeignKey("alarms.id"), index=True)
+    user: Mapped[str] = mapped_column(String(128))
+    comment: Mapped[str] = mapped_column(Text)
+    acknowledged_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    alarm_state: Mapped[str] = mapped_column(String(16))  # raised | cleared when acknowledged
+
+
+class SensorLastSeenRow(Base):
+    """The newest device time heard from each sensor (the SENSOR_OFFLINE job's input)."""
+
+    __tablename__ = "sensor_last_seen"
+
+    sensor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    facility_code: Mapped[str] = mapped_column(String(64))
+    unit_code: Mapped[str] = mapped_column(String(64))
+    last_seen_ns: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+# --- end of the excursion episodes and alarms section ---

@@ -1,9 +1,34 @@
-"""SQLAlchemy rows of the `inventory` package (2.0 style, stable constraint names for Alembic)."""
+"""SQLAlchemy rows of the `inventory` package (2.0 style, stable constraint names for Alembic).
+
+Invariants kept by the database itself: unique natural keys (facility, unit and product
+codes, GTIN, lot identity, account key, idempotency key), a movement is reversed at most
+once (unique ``reverses_movement_id``), a line never moves zero doses, and a real stock
+account's balance is never negative (``ck_balances_nonnegative``). The ledger tables
+(``movements``, ``movement_lines``) are append-only; ``balances`` is their projection,
+updated in the same transaction.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -16,3 +41,264 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on SQLite (naive UTC text) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: times must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+LEVELS = ("province", "city", "county", "township", "clinic", "mobile_team")
+UNIT_KINDS = ("fridge", "freezer", "cold_room", "cold_box")
+PROFILES = ("2-8", "freezer", "ultracold")
+ACCOUNT_KINDS = (
+    "stock",
+    "quarantine",
+    "in_transit",
+    "supplier",
+    "administered",
+    "wasted",
+    "adjustment",
+)
+MOVEMENT_KINDS = (
+    "receipt",
+    "dispatch",
+    "shipment_receipt",
+    "shipment_lost",
+    "transfer",
+    "administration",
+    "wastage",
+    "count",
+    "quarantine",
+    "release",
+    "destruction",
+    "recall",
+    "reversal",
+)
+SHIPMENT_STATUSES = ("created", "dispatched", "received", "partially_received", "lost")
+DISCREPANCY_KINDS = ("shortfall", "excess", "unknown_lot")
+
+
+class Facility(Base):
+    __tablename__ = "facilities"
+    __table_args__ = (CheckConstraint(_in("level", LEVELS), name="level"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), index=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    # "/1/4/17/": ids from the root down, ending with this facility's own id.
+    path: Mapped[str] = mapped_column(String(255), index=True)
+
+
+class StorageUnit(Base):
+    __tablename__ = "storage_units"
+    __table_args__ = (
+        CheckConstraint(_in("kind", UNIT_KINDS), name="kind"),
+        CheckConstraint(_in("profile", PROFILES), name="profile"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    profile: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("doses_per_vial > 0", name="doses_per_vial"),
+        CheckConstraint(_in("profile", PROFILES), name="profile"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    manufacturer: Mapped[str] = mapped_column(String(200))
+    gtin: Mapped[str | None] = mapped_column(String(14), unique=True)
+    doses_per_vial: Mapped[int] = mapped_column(Integer)
+    profile: Mapped[str] = mapped_column(String(16))
+    freeze_sensitive: Mapped[bool] = mapped_column(Boolean)
+
+
+class Lot(Base):
+    __tablename__ = "lots"
+    __table_args__ = (
+        UniqueConstraint("product_id", "lot_number", "expiry"),
+        CheckConstraint("vvm_stage IS NULL OR vvm_stage BETWEEN 1 AND 4", name="vvm_stage"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    lot_number: Mapped[str] = mapped_column(String(40), index=True)
+    expiry: Mapped[date] = mapped_column(Date)
+    vvm_stage: Mapped[int | None] = mapped_column(Integer)
+    recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recall_reference: Mapped[str | None] = mapped_column(String(200))
+    recall_movement_id: Mapped[int | None] = mapped_column(ForeignKey("movements.id"), unique=True)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (CheckConstraint(_in("kind", ACCOUNT_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    storage_unit_id: Mapped[int | None] = mapped_column(ForeignKey("storage_units.id"), index=True)
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), index=True)
+    shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"), index=True)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    nonnegative: Mapped[bool] = mapped_column(Boolean)
+
+
+class Shipment(Base):
+    __tablename__ = "shipments"
+    __table_args__ = (
+        CheckConstraint(_in("status", SHIPMENT_STATUSES), name="status"),
+        CheckConstraint("lead_time_minutes >= 0", name="lead_time_minutes"),
+        Index("ix_shipments_status_dispatched_at", "status", "dispatched_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    origin_facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    destination_facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    status: Mapped[str] = mapped_column(String(24))
+    lead_time_minutes: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(200))
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ShipmentLine(Base):
+    """Per lot: doses dispatched and (once received) doses counted at arrival."""
+
+    __tablename__ = "shipment_lines"
+    __table_args__ = (
+        UniqueConstraint("shipment_id", "lot_id"),
+        CheckConstraint("dispatched_doses >= 0", name="dispatched_doses"),
+        CheckConstraint("received_doses IS NULL OR received_doses >= 0", name="received_doses"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    dispatched_doses: Mapped[int] = mapped_column(Integer)
+    received_doses: Mapped[int | None] = mapped_column(Integer)
+
+
+class Movement(Base):
+    __tablename__ = "movements"
+    __table_args__ = (
+        CheckConstraint(_in("kind", MOVEMENT_KINDS), name="kind"),
+        Index("ix_movements_facility_id_occurred_at", "facility_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_name: Mapped[str] = mapped_column(String(200))
+    facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    reverses_movement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("movements.id"), unique=True
+    )
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    request_fingerprint: Mapped[str] = mapped_column(String(64))
+    shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"), index=True)
+    dose_number: Mapped[int | None] = mapped_column(Integer)
+
+
+class MovementLine(Base):
+    """One line of a movement. ``occurred_at`` is a copy of its movement's (both immutable)
+    so that per-lot and per-account history is read from the covering indexes alone."""
+
+    __tablename__ = "movement_lines"
+    __table_args__ = (
+        CheckConstraint("doses <> 0", name="doses"),
+        Index("ix_movement_lines_lot_account", "lot_id", "account_id", "occurred_at", "doses"),
+        Index("ix_movement_lines_account_lot", "account_id", "lot_id", "occurred_at", "doses"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    movement_id: Mapped[int] = mapped_column(ForeignKey("movements.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    doses: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Balance(Base):
+    """Projection of ``movement_lines``: the current doses per (account, lot)."""
+
+    __tablename__ = "balances"
+    __table_args__ = (CheckConstraint("doses >= 0 OR NOT nonnegative", name="nonnegative"),)
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), primary_key=True, index=True)
+    doses: Mapped[int] = mapped_column(Integer)
+    # Copied from the account so that a row-level CHECK can refuse a negative balance.
+    nonnegative: Mapped[bool] = mapped_column(Boolean)
+
+
+class ShipmentDiscrepancy(Base):
+    __tablename__ = "shipment_discrepancies"
+    __table_args__ = (CheckConstraint(_in("kind", DISCREPANCY_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    movement_id: Mapped[int] = mapped_column(ForeignKey("movements.id"), index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    dispatched_doses: Mapped[int] = mapped_column(Integer)
+    received_doses: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class Allocation(Base):
+    """A quota of doses of a product for a facility and period, set by its parent."""
+
+    __tablename__ = "allocations"
+    __table_args__ = (
+        UniqueConstraint("facility_id", "product_id", "period_start"),
+        CheckConstraint("doses >= 0", name="doses"),
+        CheckConstraint("period_end >= period_start", name="period"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    doses: Mapped[int] = mapped_column(Integer)
+    set_by_facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    set_by: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -117,6 +117,9 @@ def start_mosquitto(
     conf.write_text(
         f"listener {port} 127.0.0.1\n"
         "allow_anonymous true\n"
+        # Started as root, Mosquitto drops to user `mosquitto`, which cannot write its
+        # persistence file in our temp dir: a restart would then lose the queued session.
+        "user root\n"
         "persistence true\n"
         f"persistence_location {workdir}/\n"
         "autosave_interval 1\n"

@@ -16,8 +16,28 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "telemetry_readings",
+        sa.Column("sensor_id", sa.String(length=64), nullable=False),
+        sa.Column("device_time_ns", sa.BigInteger(), nullable=False),
+        sa.Column("facility", sa.String(length=64), nullable=False),
+        sa.Column("unit", sa.String(length=64), nullable=False),
+        sa.Column("temperature_c", sa.Double(), nullable=False),
+        sa.Column("received_at_ns", sa.BigInteger(), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=True),
+        sa.Column("battery_pct", sa.Double(), nullable=True),
+        sa.Column("door_open", sa.Boolean(), nullable=True),
+        sa.Column("power_on", sa.Boolean(), nullable=True),
+        sa.PrimaryKeyConstraint("sensor_id", "device_time_ns", name=op.f("pk_telemetry_readings")),
+    )
+    op.create_index(
+        "ix_telemetry_readings_unit_device_time_ns",
+        "telemetry_readings",
+        ["unit", "device_time_ns"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_telemetry_readings_unit_device_time_ns", table_name="telemetry_readings")
+    op.drop_table("telemetry_readings")

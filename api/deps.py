@@ -1,0 +1,150 @@
+"""What routes receive: the application's dependencies and the authenticated principal.
+
+``ApiDeps`` is built once by the composition root (``coldchain.wiring``) and kept on
+``app.state``; routes ask for it with ``Deps`` and for the caller with ``CurrentPrincipal``
+(any valid token), ``AdminPrincipal`` or ``WriterPrincipal`` (admin or staff), or
+``Depends(require_role(...))``. Facility-level checks happen in the route once it knows the
+facility's path (``facility_path(deps, facility_id)``): ``ensure_can_read(principal, path)``
+/ ``ensure_can_write_at(principal, path)`` raise ``Forbidden`` (403).
+
+Invariant: every route but health needs a valid token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Annotated, cast
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session, sessionmaker
+
+from api import services
+from api.contact_book import ContactBook
+from api.errors import NotAuthenticated
+from api.principal import (
+    FacilityPaths,
+    NoFacilityPaths,
+    Principal,
+    Role,
+    ensure_can_read,
+    ensure_can_write_at,
+    ensure_role,
+)
+from api.unit_of_work import AccessUnitOfWork
+from api.unit_scopes import NoUnitScopes, SensorBindings, UnitScopes
+from ingest.alarms.ports import Notifier, UnitDirectory
+from ingest.alarms.queries import AlarmQueries
+from ingest.alarms.unit_of_work import AlarmsUnitOfWork
+from ingest.queries import TelemetryReader
+from inventory.errors import NotFound
+from inventory.unit_of_work import UnitOfWork
+
+__all__ = [
+    "AdminPrincipal",
+    "ApiDeps",
+    "CurrentPrincipal",
+    "Deps",
+    "Principal",
+    "WriterPrincipal",
+    "ensure_can_read",
+    "ensure_can_write_at",
+    "facility_path",
+    "require_role",
+]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiDeps:
+    """Everything the routers need, built by the composition root (add fields as needed)."""
+
+    session_factory: sessionmaker[Session]
+    # Resolves a facility id to its materialized path; wire inventory's look-up here.
+    facility_paths: FacilityPaths = field(default_factory=NoFacilityPaths)
+    clock: Callable[[], datetime] = utc_now
+    # Extra domain error -> HTTP status mappings (see api.errors).
+    error_statuses: Mapping[type[Exception], int] = field(default_factory=dict)
+    # Telemetry, alarms and contacts (api/routers/alarms.py, episodes.py, telemetry.py,
+    # contacts.py). None / the defaults: no store (503), no unit or sensor known (404).
+    telemetry: TelemetryReader | None = None
+    unit_scopes: UnitScopes = field(default_factory=NoUnitScopes)
+    unit_directory: UnitDirectory | None = None  # profile and time zone of the summaries
+    sensor_bindings: SensorBindings | None = None
+    notifier: Notifier | None = None  # acknowledgements are notified when set
+
+    def access_uow(self) -> AccessUnitOfWork:
+        return AccessUnitOfWork(self.session_factory)
+
+    def inventory_uow(self) -> UnitOfWork:
+        """A unit of work on the ledger, on the same database and clock as the API."""
+        return UnitOfWork(self.session_factory, clock=self.clock)
+
+    def today(self) -> date:
+        return self.clock().astimezone(UTC).date()
+
+    def alarms_uow(self) -> AlarmsUnitOfWork:
+        return AlarmsUnitOfWork(self.session_factory, clock=self.clock)
+
+    def alarm_queries(self) -> AlarmQueries:
+        return AlarmQueries(
+            self.session_factory,
+            telemetry=self.telemetry,
+            units=self.unit_directory,
+            clock=self.clock,
+        )
+
+    def contacts(self) -> ContactBook:
+        return ContactBook(self.session_factory)
+
+
+def get_deps(request: Request) -> ApiDeps:
+    return cast(ApiDeps, request.app.state.deps)
+
+
+Deps = Annotated[ApiDeps, Depends(get_deps)]
+
+
+def facility_path(deps: ApiDeps, facility_id: int) -> str:
+    """The facility's materialized path for the scope checks; the ledger's NotFound (404)."""
+    path = deps.facility_paths.path_of(facility_id)
+    if path is None:
+        raise NotFound(f"no facility has id {facility_id}")
+    return path
+
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token from `coldchain token create` or `POST /api/v1/tokens`.",
+)
+
+
+def get_principal(
+    deps: Deps,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise NotAuthenticated("send an API token as 'Authorization: Bearer <token>'")
+    return services.authenticate(deps.access_uow(), credentials.credentials, deps.facility_paths)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require_role(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency that lets through only ``roles`` (and admin, who may do everything)."""
+
+    def dependency(principal: CurrentPrincipal) -> Principal:
+        ensure_role(principal, *roles)
+        return principal
+
+    return dependency
+
+
+AdminPrincipal = Annotated[Principal, Depends(require_role(Role.ADMIN))]
+WriterPrincipal = Annotated[Principal, Depends(require_role(Role.STAFF))]

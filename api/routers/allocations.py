@@ -1,0 +1,53 @@
+"""Allocations: the parent facility sets a child's quota of a product for a period; the
+status of a subtree shows allocated vs dispatched vs received vs administered, rolled up."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Query
+
+from api.deps import CurrentPrincipal, Deps, WriterPrincipal
+from api.places import ensure_read_at, ensure_write_at
+from api.schemas.allocations import AllocationCreate, AllocationPublic, AllocationStatusPublic
+from api.schemas.common import ERROR_RESPONSES
+from inventory import queries, services
+from inventory.commands import SetAllocation
+from inventory.errors import InvalidInput
+
+router = APIRouter(prefix="/allocations", tags=["allocations"], responses=ERROR_RESPONSES)
+
+
+@router.put("", response_model=AllocationPublic)
+def set_allocation(body: AllocationCreate, deps: Deps, who: WriterPrincipal) -> AllocationPublic:
+    """Set (or replace) a quota; the caller must be able to write at the parent facility."""
+    facility = queries.get_facility(deps.inventory_uow(), body.facility_id)
+    if facility.parent_id is None:
+        raise InvalidInput(f"facility {facility.code} is a root: no level above sets its quota")
+    ensure_write_at(deps, who, facility.parent_id)
+    command = SetAllocation(
+        body.facility_id,
+        body.product_id,
+        body.period_start,
+        body.period_end,
+        body.doses,
+        facility.parent_id,
+        who.name,
+    )
+    return AllocationPublic.of(services.set_allocation(deps.inventory_uow(), command))
+
+
+@router.get("", response_model=list[AllocationStatusPublic])
+def allocation_status(
+    deps: Deps,
+    who: CurrentPrincipal,
+    facility_id: int = Query(ge=1, description="the facility and everything below it"),
+    product_id: int = Query(ge=1),
+    period_start: date = Query(),
+    period_end: date = Query(),
+) -> list[AllocationStatusPublic]:
+    ensure_read_at(deps, who, facility_id)
+    rows = queries.allocation_status(
+        deps.inventory_uow(), facility_id, product_id, period_start, period_end
+    )
+    return [AllocationStatusPublic.of(row) for row in rows]

@@ -1,0 +1,65 @@
+"""Alarm contacts of a facility: who is notified (webhook, MQTT topic, e-mail) when its alarms
+are raised, re-notified, escalated to it from below, acknowledged or cleared.
+
+Admins, or staff whose scope holds the facility, list, add and remove them (addresses and
+webhook URLs are not for viewers). Adding the same (channel, address) again updates it;
+removing deactivates it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from api.deps import Deps, WriterPrincipal
+from api.schemas.common import ERROR_RESPONSES, ErrorPublic
+from api.schemas.contacts import ContactCreate, ContactPublic
+from api.telemetry_places import ensure_write_at_code, facility_path_of
+
+router = APIRouter(tags=["alarms"], responses=ERROR_RESPONSES)
+
+_NO_FACILITY: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorPublic, "description": "no facility has that code"}
+}
+
+
+@router.get(
+    "/facilities/{facility_code}/contacts",
+    response_model=list[ContactPublic],
+    responses=_NO_FACILITY,
+)
+def list_contacts(
+    facility_code: str, deps: Deps, who: WriterPrincipal, include_inactive: bool = False
+) -> list[ContactPublic]:
+    facility_path_of(deps, facility_code)
+    ensure_write_at_code(deps, who, facility_code)
+    found = deps.contacts().of_facility(facility_code, include_inactive=include_inactive)
+    return [ContactPublic.of(c) for c in found]
+
+
+@router.post(
+    "/facilities/{facility_code}/contacts",
+    response_model=ContactPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=_NO_FACILITY,
+)
+def add_contact(
+    facility_code: str, body: ContactCreate, deps: Deps, who: WriterPrincipal
+) -> ContactPublic:
+    facility_path_of(deps, facility_code)
+    ensure_write_at_code(deps, who, facility_code)
+    contact = deps.contacts().add(facility_code, body.channel, body.address, body.name, body.secret)
+    return ContactPublic.of(contact)
+
+
+@router.delete(
+    "/contacts/{contact_id}",
+    response_model=ContactPublic,
+    responses={404: {"model": ErrorPublic, "description": "no contact has that id"}},
+)
+def remove_contact(contact_id: int, deps: Deps, who: WriterPrincipal) -> ContactPublic:
+    """Deactivate the contact (idempotent); the answer shows it inactive."""
+    book = deps.contacts()
+    ensure_write_at_code(deps, who, book.get(contact_id).facility_code)
+    return ContactPublic.of(book.remove(contact_id))

@@ -1,0 +1,53 @@
+"""Excursion episodes: list them (by facility subtree, unit, window, open), and read one with
+the lots and doses it exposed and the alarms raised while it was open."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from api.deps import CurrentPrincipal, Deps
+from api.schemas.alarms import EpisodeDetailPublic, EpisodePublic
+from api.schemas.common import ERROR_RESPONSES, ErrorPublic
+from api.telemetry_places import ensure_read_at_code, facility_codes_in_scope
+from ingest.alarms.queries import MAX_LIMIT
+
+router = APIRouter(prefix="/episodes", tags=["alarms"], responses=ERROR_RESPONSES)
+
+
+@router.get("", response_model=list[EpisodePublic])
+def list_episodes(
+    deps: Deps,
+    who: CurrentPrincipal,
+    facility: Annotated[str | None, Query(description="a facility code: its subtree")] = None,
+    unit: Annotated[str | None, Query(description="a storage unit code")] = None,
+    start: Annotated[AwareDatetime | None, Query(description="overlapping [start, end)")] = None,
+    end: AwareDatetime | None = None,
+    open: Annotated[bool, Query(description="only episodes still open")] = False,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[EpisodePublic]:
+    """Episodes newest first, in the caller's scope."""
+    episodes = deps.alarm_queries().episodes(
+        facility_codes=facility_codes_in_scope(deps, who, facility),
+        unit=unit,
+        start=start,
+        end=end,
+        open_only=open,
+        limit=limit,
+        offset=offset,
+    )
+    return [EpisodePublic.of(e) for e in episodes]
+
+
+@router.get(
+    "/{episode_id}",
+    response_model=EpisodeDetailPublic,
+    responses={404: {"model": ErrorPublic, "description": "no episode has that id"}},
+)
+def get_episode(episode_id: int, deps: Deps, who: CurrentPrincipal) -> EpisodeDetailPublic:
+    detail = deps.alarm_queries().episode(episode_id)
+    ensure_read_at_code(deps, who, detail.episode.facility)
+    return EpisodeDetailPublic.of_detail(detail)

@@ -1,0 +1,50 @@
+"""Facilities: create one (under a parent the caller may write at; a root needs an admin),
+read one, list a subtree, list a facility's storage units."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from api.deps import CurrentPrincipal, Deps, WriterPrincipal
+from api.errors import Forbidden
+from api.places import ensure_read_at, ensure_write_at
+from api.principal import Role
+from api.schemas.common import ERROR_RESPONSES
+from api.schemas.registry import FacilityCreate, FacilityPublic, StorageUnitPublic
+from inventory import queries, services
+from inventory.commands import CreateFacility
+
+router = APIRouter(prefix="/facilities", tags=["registry"], responses=ERROR_RESPONSES)
+
+
+@router.post("", response_model=FacilityPublic, status_code=status.HTTP_201_CREATED)
+def create_facility(body: FacilityCreate, deps: Deps, who: WriterPrincipal) -> FacilityPublic:
+    """A facility below ``parent_id`` (the caller writes there); a root: admin only."""
+    if body.parent_id is None and who.role is not Role.ADMIN:
+        raise Forbidden("only an admin may create a root facility; give parent_id")
+    if body.parent_id is not None:
+        ensure_write_at(deps, who, body.parent_id)
+    command = CreateFacility(body.code, body.name, body.level, body.timezone, body.parent_id)
+    return FacilityPublic.of(services.create_facility(deps.inventory_uow(), command))
+
+
+@router.get("/{facility_id}", response_model=FacilityPublic)
+def get_facility(facility_id: int, deps: Deps, who: CurrentPrincipal) -> FacilityPublic:
+    ensure_read_at(deps, who, facility_id)
+    return FacilityPublic.of(queries.get_facility(deps.inventory_uow(), facility_id))
+
+
+@router.get("/{facility_id}/subtree", response_model=list[FacilityPublic])
+def list_subtree(facility_id: int, deps: Deps, who: CurrentPrincipal) -> list[FacilityPublic]:
+    """The facility and every facility below it, ordered by path."""
+    ensure_read_at(deps, who, facility_id)
+    return [FacilityPublic.of(f) for f in queries.subtree(deps.inventory_uow(), facility_id)]
+
+
+@router.get("/{facility_id}/storage-units", response_model=list[StorageUnitPublic])
+def list_storage_units(
+    facility_id: int, deps: Deps, who: CurrentPrincipal
+) -> list[StorageUnitPublic]:
+    ensure_read_at(deps, who, facility_id)
+    units = queries.storage_units_of(deps.inventory_uow(), facility_id)
+    return [StorageUnitPublic.of(u) for u in units]

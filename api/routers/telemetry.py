@@ -1,0 +1,128 @@
+"""Telemetry of storage units and sensors: the status board, downsampled readings from the
+configured store (embedded SQL or InfluxDB) and the daily Fridge-tag summaries.
+
+Every window keeps min and max next to mean and count (a single hot reading is never
+averaged away). A scoped caller sees only the units of its subtree; an unknown unit is 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
+
+from api.deps import CurrentPrincipal, Deps
+from api.schemas.common import ERROR_RESPONSES, ErrorPublic
+from api.schemas.telemetry import DailySummaryPublic, ReadingsPublic, UnitStatusPublic
+from api.telemetry_places import (
+    ensure_read_sensor,
+    ensure_read_unit,
+    telemetry,
+    unit_codes_in_scope,
+)
+from ingest.alarms.queries import MAX_LIMIT
+
+router = APIRouter(tags=["telemetry"], responses=ERROR_RESPONSES)
+
+_UNKNOWN: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorPublic, "description": "unknown unit or sensor"},
+    503: {"model": ErrorPublic, "description": "the telemetry store could not answer"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingWindow:
+    start: datetime
+    end: datetime
+    every_s: int
+
+
+def reading_window(
+    deps: Deps,
+    start: Annotated[AwareDatetime | None, Query(description="default: end - 24 h")] = None,
+    end: Annotated[AwareDatetime | None, Query(description="default: now")] = None,
+    every: Annotated[int, Query(ge=1, description="seconds per bucket")] = 3600,
+) -> ReadingWindow:
+    until = end if end is not None else deps.clock()
+    return ReadingWindow(start or until - timedelta(days=1), until, every)
+
+
+Window = Annotated[ReadingWindow, Depends(reading_window)]
+
+
+@router.get("/units/status", response_model=list[UnitStatusPublic], responses=_UNKNOWN)
+def status_board(
+    deps: Deps,
+    who: CurrentPrincipal,
+    facility: Annotated[str | None, Query(description="a facility code: its subtree")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 200,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[UnitStatusPublic]:
+    """Per unit (by code): state (alarm > offline > excursion > ok), the newest reading and
+    when it was seen, open alarms and the open episode."""
+    telemetry(deps)
+    codes = unit_codes_in_scope(deps, who, facility)[offset : offset + limit]
+    return [UnitStatusPublic.of(s) for s in deps.alarm_queries().unit_status(codes)]
+
+
+@router.get("/units/{unit_code}/readings", response_model=ReadingsPublic, responses=_UNKNOWN)
+def unit_readings(
+    unit_code: str, deps: Deps, who: CurrentPrincipal, window: Window
+) -> ReadingsPublic:
+    """Count, min, max and mean per bucket of ``every`` seconds over [start, end)."""
+    ensure_read_unit(deps, who, unit_code)
+    buckets = telemetry(deps).buckets(
+        unit=unit_code, start=window.start, end=window.end, every_s=window.every_s
+    )
+    return ReadingsPublic.of(
+        buckets,
+        unit=unit_code,
+        sensor=None,
+        start=window.start,
+        end=window.end,
+        every_s=window.every_s,
+    )
+
+
+@router.get("/sensors/{sensor_id}/readings", response_model=ReadingsPublic, responses=_UNKNOWN)
+def sensor_readings(
+    sensor_id: str, deps: Deps, who: CurrentPrincipal, window: Window
+) -> ReadingsPublic:
+    """Like a unit's readings, for one registered sensor (wherever it was bound)."""
+    ensure_read_sensor(deps, who, sensor_id, window.start, window.end)
+    buckets = telemetry(deps).buckets(
+        sensor=sensor_id, start=window.start, end=window.end, every_s=window.every_s
+    )
+    return ReadingsPublic.of(
+        buckets,
+        unit=None,
+        sensor=sensor_id,
+        start=window.start,
+        end=window.end,
+        every_s=window.every_s,
+    )
+
+
+@router.get(
+    "/units/{unit_code}/daily-summaries",
+    response_model=list[DailySummaryPublic],
+    responses=_UNKNOWN,
+)
+def daily_summaries(
+    unit_code: str,
+    deps: Deps,
+    who: CurrentPrincipal,
+    first: Annotated[date | None, Query(description="first local day; default last - 6")] = None,
+    last: Annotated[date | None, Query(description="last local day; default today")] = None,
+) -> list[DailySummaryPublic]:
+    """Per local day (the facility's time zone): min and max with times, mean, MKT, minutes
+    above +8, below +2 and at or below −0.5 °C, and the alarms raised that day."""
+    ensure_read_unit(deps, who, unit_code)
+    telemetry(deps)
+    until = last if last is not None else deps.today()
+    since = first if first is not None else until - timedelta(days=6)
+    summaries = deps.alarm_queries().daily_summaries(unit_code, since, until)
+    return [DailySummaryPublic.of(s) for s in summaries]

@@ -1,0 +1,52 @@
+"""API tokens: admins issue and list them; an admin or the token's owner revokes one."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from api import queries, services
+from api.deps import AdminPrincipal, CurrentPrincipal, Deps
+from api.schemas.access import TokenCreate, TokenCreatedPublic, TokenPublic
+from api.schemas.common import ERROR_RESPONSES, ErrorPublic
+
+router = APIRouter(prefix="/tokens", tags=["access"], responses=ERROR_RESPONSES)
+
+
+@router.post(
+    "",
+    response_model=TokenCreatedPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"model": ErrorPublic, "description": "name taken by another role/scope"}},
+)
+def create_token(
+    body: TokenCreate, deps: Deps, _admin: AdminPrincipal, response: Response
+) -> TokenCreatedPublic:
+    """Issue a token (creating its user when new). The secret is in this answer only."""
+    issued = services.create_token(
+        deps.access_uow(),
+        name=body.name,
+        role=body.role,
+        facility_id=body.facility_id,
+        now=deps.clock(),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return TokenCreatedPublic.issued(issued)
+
+
+@router.get("", response_model=list[TokenPublic])
+def list_tokens(
+    deps: Deps, _admin: AdminPrincipal, include_revoked: bool = False
+) -> list[TokenPublic]:
+    records = queries.list_tokens(deps.session_factory, include_revoked=include_revoked)
+    return [TokenPublic.of(record) for record in records]
+
+
+@router.delete(
+    "/{token_id}",
+    response_model=TokenPublic,
+    responses={404: {"model": ErrorPublic, "description": "no token has that id"}},
+)
+def revoke_token(token_id: int, deps: Deps, principal: CurrentPrincipal) -> TokenPublic:
+    """Revoke a token at once (idempotent); the answer shows when it was revoked."""
+    record = services.revoke_token(deps.access_uow(), token_id, now=deps.clock(), by=principal)
+    return TokenPublic.of(record)

@@ -1,0 +1,71 @@
+"""The lot trace in one call: by lot id, by scan, or by lot number (with a product or GTIN
+when several products share the number; without one, the candidates are returned).
+
+A trace is a lot-wide view: a scoped caller sees it only when its subtree holds every
+facility the trace names (the conservation line cannot be cut by scope).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import ApiDeps, CurrentPrincipal, Deps
+from api.lot_refs import LotRef, resolve_lot
+from api.places import ensure_read_everywhere
+from api.principal import Principal
+from api.schemas.common import ERROR_RESPONSES
+from api.schemas.lots import SCAN_DESCRIPTION
+from api.schemas.trace import CandidatesPublic, TracePublic
+from inventory import queries
+from inventory.errors import InvalidInput
+from inventory.queries import LotTrace
+
+router = APIRouter(tags=["trace"], responses=ERROR_RESPONSES)
+
+
+@router.get("/lots/{lot_id}/trace", response_model=TracePublic)
+def trace_lot(lot_id: int, deps: Deps, who: CurrentPrincipal) -> TracePublic:
+    return _shown(deps, who, queries.trace_lot(deps.inventory_uow(), lot_id))
+
+
+@router.get("/trace", response_model=TracePublic | CandidatesPublic)
+def trace(
+    deps: Deps,
+    who: CurrentPrincipal,
+    lot_id: Annotated[int | None, Query(ge=1)] = None,
+    scan: Annotated[
+        str | None, Query(min_length=1, max_length=512, description=SCAN_DESCRIPTION)
+    ] = None,
+    lot_number: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    product_id: Annotated[int | None, Query(ge=1, description="with lot_number")] = None,
+    gtin: Annotated[
+        str | None, Query(min_length=14, max_length=14, description="with lot_number")
+    ] = None,
+) -> TracePublic | CandidatesPublic:
+    """One of ``lot_id``, ``scan`` or ``lot_number``; ``kind`` says which answer this is."""
+    if sum(x is not None for x in (lot_id, scan, lot_number)) != 1:
+        raise InvalidInput("name the lot once: give lot_id, scan or lot_number")
+    uow = deps.inventory_uow()
+    lot = resolve_lot(deps, LotRef(lot_id, scan))
+    if lot is not None:
+        return _shown(deps, who, queries.trace_lot(uow, lot.id))
+    assert lot_number is not None
+    if gtin is not None:
+        product = queries.product_by_gtin(uow, gtin)
+        if product_id is not None and product_id != product.id:
+            raise InvalidInput(f"GTIN {gtin} is product {product.id}, not product {product_id}")
+        product_id = product.id
+    found = queries.trace_lot_number(uow, lot_number, product_id)
+    if isinstance(found, queries.LotCandidates):
+        return CandidatesPublic.of(found)
+    return _shown(deps, who, found)
+
+
+def _shown(deps: ApiDeps, who: Principal, found: LotTrace) -> TracePublic:
+    facilities = {f.facility_id for f in found.facilities} | {
+        end for s in found.shipments for end in (s.origin_facility_id, s.destination_facility_id)
+    }
+    ensure_read_everywhere(deps, who, facilities, f"the trace of lot {found.lot.lot_number}")
+    return TracePublic.of(found)

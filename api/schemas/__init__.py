@@ -1,0 +1,1 @@
+"""Request and response bodies, paired per resource: ``XCreate`` in, ``XPublic`` out."""

@@ -1,0 +1,74 @@
+"""Tokens and the caller: ``TokenCreate`` / ``TokenPublic`` (``TokenCreatedPublic`` carries the
+secret, once) and ``MePublic``. No schema ever carries a token's hash."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.principal import Principal, Role
+from api.queries import TokenRecord
+from api.services import IssuedToken
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, description="user the token belongs to")
+    role: Role
+    facility_id: int | None = Field(
+        default=None, ge=1, description="scope: this facility and its subtree (staff, viewer)"
+    )
+
+
+class TokenPublic(BaseModel):
+    id: int
+    user_id: int
+    name: str
+    role: Role
+    facility_id: int | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, record: TokenRecord) -> TokenPublic:
+        return cls(
+            id=record.id,
+            user_id=record.user_id,
+            name=record.name,
+            role=record.role,
+            facility_id=record.facility_id,
+            created_at=record.created_at,
+            revoked_at=record.revoked_at,
+        )
+
+
+class TokenCreatedPublic(TokenPublic):
+    token: str = Field(description="the secret; shown only in this answer, store it now")
+
+    @classmethod
+    def issued(cls, issued: IssuedToken) -> TokenCreatedPublic:
+        return cls(**TokenPublic.of(issued.record).model_dump(), token=issued.secret)
+
+
+class MePublic(BaseModel):
+    user_id: int
+    name: str
+    role: Role
+    token_id: int
+    facility_id: int | None = Field(description="scope root; null: not scoped")
+    scope_path: str | None = Field(description="materialized path of the scope facility")
+    read_only: bool
+
+    @classmethod
+    def of(cls, principal: Principal) -> MePublic:
+        return cls(
+            user_id=principal.user_id,
+            name=principal.name,
+            role=principal.role,
+            token_id=principal.token_id,
+            facility_id=principal.facility_id,
+            scope_path=principal.scope_path,
+            read_only=principal.role is Role.VIEWER,
+        )

@@ -1,0 +1,344 @@
+"""Benchmark: the ledger at provincial scale (lot trace, subtree stock, dispatch rate).
+
+Builds 1 province, 15 cities, 150 counties and 3 000 clinics (one storage unit each),
+receives 20 lots from the supplier, ships them down the tree through the services (every
+clinic gets the most widely distributed lot and two others), then records doses
+administered as daily totals per clinic and lot until at least 200 000 movements exist.
+Those daily totals are bulk-loaded through ``Repository.append_movements`` in large
+transactions; their rows (header, fingerprint, lines, balances) are built exactly as
+``services.administer_doses`` builds them. Then it times the trace of the most widely
+distributed lot, the stock on hand of the whole province subtree, and dispatches.
+Prints figures; the last line is one JSON object. Nothing is asserted.
+
+Run: ``.venv/bin/python bench/ledger.py [--database URL] [--movements N]``
+(default database: a temporary SQLite file).
+"""
+
+# ruff: noqa: E402
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# Run as a script, Python puts bench/ first on sys.path, where bench/ingest.py would shadow
+# the ingest package that the migrations import.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse
+import json
+import random
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from coldchain import db
+from inventory import models as m
+from inventory import queries, services
+from inventory.commands import (
+    AdministerDoses,
+    CreateProduct,
+    CreateShipment,
+    DispatchItem,
+    DispatchShipment,
+    ReceivedLot,
+    ReceiveFromSupplier,
+    ReceiveShipment,
+    RegisterLot,
+)
+from inventory.domain import postings
+from inventory.domain.facilities import child_path
+from inventory.domain.movements import MovementKind, check_balanced
+from inventory.repository import MovementHeader, ResolvedLine
+from inventory.services._runner import fingerprint
+from inventory.unit_of_work import UnitOfWork
+
+T0 = datetime(2024, 3, 1, 1, 0, tzinfo=UTC)
+CITIES, COUNTIES_PER_CITY, CLINICS_PER_COUNTY = 15, 10, 20
+LOTS = 20
+BATCH = 20_000
+
+
+def build_tree(uow: UnitOfWork) -> dict[str, list[tuple[int, int, int | None]]]:
+    """Facilities and one unit each, in one transaction: level -> [(facility, unit, parent)]."""
+    tree: dict[str, list[tuple[int, int, int | None]]] = defaultdict(list)
+    paths: dict[int, str] = {}
+
+    def add(code: str, level: str, parent: int | None) -> tuple[int, int, int | None]:
+        row = m.Facility(
+            code=code, name=code, level=level, parent_id=parent, timezone="Asia/Shanghai", path=""
+        )
+        uow.repo.add(row)
+        row.path = paths[row.id] = child_path(paths.get(parent) if parent else None, row.id)
+        kind = "cold_room" if level in ("province", "city") else "fridge"
+        unit = m.StorageUnit(
+            code=f"{code}-U1", facility_id=row.id, kind=kind, profile="2-8", name=code
+        )
+        uow.repo.add(unit)
+        node = (row.id, unit.id, parent)
+        tree[level].append(node)
+        return node
+
+    with uow:
+        province = add("GD", "province", None)
+        for c in range(CITIES):
+            city = add(f"GD-C{c:02d}", "city", province[0])
+            for k in range(COUNTIES_PER_CITY):
+                county = add(f"GD-C{c:02d}-K{k:02d}", "county", city[0])
+                for n in range(CLINICS_PER_COUNTY):
+                    add(f"GD-C{c:02d}-K{k:02d}-TH{n:02d}", "clinic", county[0])
+        uow.commit()
+    return tree
+
+
+def make_lots(uow: UnitOfWork) -> tuple[list[int], dict[int, int]]:
+    """Four products with five lots each; returns lot ids and lot -> product."""
+    lots: list[int] = []
+    product_of: dict[int, int] = {}
+    for p in range(4):
+        product = services.create_product(
+            uow, CreateProduct(f"VAX{p}", f"Vaccine {p}", "Acme", doses_per_vial=10)
+        )
+        for n in range(LOTS // 4):
+            expiry = date(2027, 1 + n, 28)
+            lot = services.register_lot(uow, RegisterLot(product.id, f"L{p}{n:02d}", expiry))
+            lots.append(lot.id)
+            product_of[lot.id] = product.id
+    return lots, product_of
+
+
+def ship(
+    uow: UnitOfWork,
+    origin: tuple[int, int, int | None],
+    destination: tuple[int, int, int | None],
+    doses: dict[int, int],
+    product_of: dict[int, int],
+    at: datetime,
+) -> None:
+    shipment = services.create_shipment(
+        uow, CreateShipment(origin[0], destination[0], timedelta(hours=48), "bench")
+    )
+    items = tuple(DispatchItem(product_of[lot], n, lot) for lot, n in sorted(doses.items()))
+    services.dispatch_shipment(
+        uow,
+        DispatchShipment(
+            shipment.id, origin[1], items, "bench", f"d-{shipment.id}", at, "allocation plan"
+        ),
+    )
+    received = tuple(ReceivedLot(lot, n) for lot, n in sorted(doses.items()))
+    services.receive_shipment(
+        uow,
+        ReceiveShipment(
+            shipment.id,
+            destination[1],
+            received,
+            "bench",
+            f"r-{shipment.id}",
+            at + timedelta(hours=6),
+        ),
+    )
+
+
+def distribute(
+    uow: UnitOfWork,
+    tree: dict[str, list[tuple[int, int, int | None]]],
+    lots: list[int],
+    product_of: dict[int, int],
+    days: int,
+) -> dict[tuple[int, int], int]:
+    """Ship every clinic's needs down the tree; returns the doses per (clinic unit, lot)."""
+    need: dict[tuple[int, int], int] = {}
+    for i, clinic in enumerate(tree["clinic"]):
+        for lot in {lots[0], lots[1 + i % 19], lots[1 + (i // 19) % 19]}:
+            need[(clinic[1], lot)] = 30 * days
+    by_facility = {node[0]: node for level in tree.values() for node in level}
+    unit_of = {node[1]: node for node in by_facility.values()}
+    wants: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for (unit, lot), n in need.items():
+        facility = unit_of[unit]
+        while facility[2] is not None:
+            wants[facility[0]][lot] += n
+            facility = by_facility[facility[2]]
+    province = tree["province"][0]
+    for lot in lots:
+        services.receive_from_supplier(
+            uow,
+            ReceiveFromSupplier(province[1], lot, 5_000_000, "bench", f"s-{lot}", T0),
+        )
+    for hop, level in enumerate(("city", "county", "clinic")):
+        at = T0 + timedelta(days=hop + 1)
+        for node in tree[level]:
+            assert node[2] is not None
+            ship(uow, by_facility[node[2]], node, dict(wants[node[0]]), product_of, at)
+    return need
+
+
+def administer_in_bulk(
+    uow: UnitOfWork,
+    tree: dict[str, list[tuple[int, int, int | None]]],
+    need: dict[tuple[int, int], int],
+    days: int,
+    rng: random.Random,
+) -> int:
+    """Daily totals per clinic and lot, as ``administer_doses`` would post them."""
+    facility_of_unit = {node[1]: node[0] for node in tree["clinic"]}
+    start = T0 + timedelta(days=5)
+    recorded = datetime.now(UTC)
+    pending: list[tuple[MovementHeader, list[ResolvedLine]]] = []
+    written = 0
+    with uow:
+        accounts: dict[Any, int] = {}
+        for day in range(days):
+            at = start + timedelta(days=day, hours=10)
+            for (unit, lot), _ in sorted(need.items()):
+                doses = rng.randint(5, 30)
+                facility = facility_of_unit[unit]
+                key = f"adm-{unit}-{lot}-{day}"
+                command = AdministerDoses(unit, lot, doses, "bench", key, at)
+                lines = check_balanced(
+                    MovementKind.ADMINISTRATION, postings.administration(facility, unit, lot, doses)
+                )
+                missing = [ln.account for ln in lines if ln.account not in accounts]
+                if missing:
+                    accounts.update(uow.repo.account_ids(missing))
+                header = MovementHeader(
+                    kind=MovementKind.ADMINISTRATION.value,
+                    occurred_at=at,
+                    recorded_at=recorded,
+                    user="bench",
+                    idempotency_key=key,
+                    fingerprint=fingerprint(command),
+                    facility_id=facility,
+                )
+                resolved = [
+                    ResolvedLine(accounts[ln.account], ln.lot_id, ln.doses, ln.account.nonnegative)
+                    for ln in lines
+                ]
+                pending.append((header, resolved))
+                if len(pending) >= BATCH:
+                    written += len(uow.repo.append_movements(pending))
+                    pending.clear()
+                    uow.commit()
+        written += len(uow.repo.append_movements(pending))
+        uow.commit()
+    return written
+
+
+def timed(runs: int, call: Callable[[], object]) -> list[float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def dispatch_rate(
+    uow: UnitOfWork,
+    tree: dict[str, list[tuple[int, int, int | None]]],
+    lots: list[int],
+    product_of: dict[int, int],
+    count: int,
+) -> float:
+    province = tree["province"][0]
+    cities = tree["city"]
+    shipments = [
+        services.create_shipment(
+            uow,
+            CreateShipment(province[0], cities[i % len(cities)][0], timedelta(hours=48), "bench"),
+        ).id
+        for i in range(count)
+    ]
+    at = T0 + timedelta(days=40)
+    started = time.perf_counter()
+    for i, shipment in enumerate(shipments):
+        product = product_of[lots[i % len(lots)]]
+        services.dispatch_shipment(
+            uow,
+            DispatchShipment(
+                shipment, province[1], (DispatchItem(product, 10),), "bench", f"bd-{shipment}", at
+            ),
+        )
+    return count / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--movements", type=int, default=200_000, help="at least this many")
+    parser.add_argument("--runs", type=int, default=20)
+    args = parser.parse_args()
+    scratch = None
+    url = args.database
+    if url is None:
+        scratch = tempfile.TemporaryDirectory(prefix="coldchain-bench-")
+        url = f"sqlite:///{Path(scratch.name) / 'ledger.db'}"
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    uow = UnitOfWork(db.make_session_factory(engine))
+    rng = random.Random(20240301)
+
+    started = time.perf_counter()
+    tree = build_tree(uow)
+    lots, product_of = make_lots(uow)
+    pairs = 3 * len(tree["clinic"])
+    days = -(-args.movements // pairs) + 1
+    need = distribute(uow, tree, lots, product_of, days)
+    shipped_s = time.perf_counter() - started
+    print(
+        f"tree, lots and {len(tree['city']) + len(tree['county']) + len(tree['clinic'])} "
+        f"shipments through the services: {shipped_s:.1f} s"
+    )
+    started = time.perf_counter()
+    bulk = administer_in_bulk(uow, tree, need, days, rng)
+    print(f"{bulk} daily administration totals bulk-loaded: {time.perf_counter() - started:.1f} s")
+    with uow:
+        movements = uow.session.scalar(select(func.count()).select_from(m.Movement)) or 0
+        lines = uow.session.scalar(select(func.count()).select_from(m.MovementLine)) or 0
+        facilities = uow.session.scalar(select(func.count()).select_from(m.Facility)) or 0
+    widest = lots[0]
+    trace = queries.trace_lot(uow, widest)
+    assert trace.conservation.balanced
+    print(
+        f"{facilities} facilities, {movements} movements, {lines} lines; lot {widest} is in "
+        f"{len(trace.facilities)} facilities"
+    )
+
+    trace_ms = timed(args.runs, lambda: queries.trace_lot(uow, widest))
+    province = tree["province"][0][0]
+    stock_ms = timed(
+        args.runs, lambda: queries.stock_on_hand(uow, facility_id=province, subtree=True)
+    )
+    per_s = dispatch_rate(uow, tree, lots, product_of, 200)
+
+    def pct(values: list[float], q: int) -> float:
+        return round(statistics.quantiles(values, n=100)[q - 1], 1)
+
+    summary = {
+        "database": engine.dialect.name,
+        "facilities": facilities,
+        "movements": movements,
+        "movement_lines": lines,
+        "trace_ms_p50": round(statistics.median(trace_ms), 1),
+        "trace_ms_p95": pct(trace_ms, 95),
+        "stock_ms_p50": round(statistics.median(stock_ms), 1),
+        "stock_ms_p95": pct(stock_ms, 95),
+        "dispatch_per_s": round(per_s, 1),
+    }
+    print(
+        f"trace p50 {summary['trace_ms_p50']} ms, p95 {summary['trace_ms_p95']} ms; "
+        f"subtree stock p50 {summary['stock_ms_p50']} ms; {summary['dispatch_per_s']} dispatches/s"
+    )
+    engine.dispose()
+    if scratch is not None:
+        scratch.cleanup()
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

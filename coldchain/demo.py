@@ -1,0 +1,289 @@
+"""The demo: simulated fridges → MQTT → ingest → store → alarms → API, on one machine.
+
+``run_demo`` seeds a small provincial programme (a province store, a city store, three
+clinics, their fridges, two vaccines and their lots, shipments down the tree, sensors
+bound to the fridges), then starts, each in its own process: an MQTT broker (the embedded
+amqtt one unless ``COLDCHAIN_MQTT_URL`` names a real broker), ``coldchain ingest`` and
+``coldchain simulate``; and serves the API in the foreground. Seeding is idempotent: a
+second run reuses what the first one wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+import inventory.commands as cmd
+from coldchain.settings import Settings
+from ingest import registry
+from inventory import services
+from inventory.errors import NotFound
+from inventory.queries import lookups
+from inventory.unit_of_work import UnitOfWork
+from simulators.fleet import demo_fleet
+
+DEMO_ADMIN_TOKEN = "coldchain-demo-admin-token"
+USER = "demo"
+
+
+@dataclass(frozen=True)
+class DemoFacility:
+    code: str
+    name: str
+    level: str
+    parent: str | None
+
+
+FACILITIES = (
+    DemoFacility("PROV", "Province vaccine warehouse", "province", None),
+    DemoFacility("CTY1", "City CDC store", "city", "PROV"),
+    DemoFacility("CLN1", "Riverside township clinic", "clinic", "CTY1"),
+    DemoFacility("CLN2", "Hillside township clinic", "clinic", "CTY1"),
+    DemoFacility("CLN3", "Lakeside township clinic", "clinic", "CTY1"),
+)
+TIMEZONE = "Asia/Shanghai"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def seed(engine: Engine, uow: UnitOfWork, now: datetime) -> bool:
+    """Write the demo programme; return False when it was already there."""
+    try:
+        lookups.facility_by_code(uow, "PROV")
+        return False
+    except NotFound:
+        pass
+    ids: dict[str, int] = {}
+    for f in FACILITIES:
+        view = services.create_facility(
+            uow,
+            cmd.CreateFacility(
+                f.code, f.name, f.level, TIMEZONE, ids[f.parent] if f.parent else None
+            ),
+        )
+        ids[f.code] = view.id
+    units: dict[str, int] = {}
+    for sensor in demo_fleet():
+        kind = "freezer" if sensor.unit.endswith("FZ1") else "fridge"
+        profile = "freezer" if kind == "freezer" else "2-8"
+        units[sensor.unit] = services.create_storage_unit(
+            uow, cmd.CreateStorageUnit(sensor.unit, ids[sensor.facility], kind, profile)
+        ).id
+    hepb = services.create_product(
+        uow,
+        cmd.CreateProduct(
+            "HEPB-10",
+            "Hepatitis B vaccine",
+            "Demo Biologicals",
+            10,
+            freeze_sensitive=True,
+            gtin="09501101020917",
+        ),
+    ).id
+    mr = services.create_product(
+        uow, cmd.CreateProduct("MR-10", "Measles-rubella vaccine", "Demo Biologicals", 10)
+    ).id
+    today = now.date()
+    lots = {
+        "HB2401": services.register_lot(
+            uow, cmd.RegisterLot(hepb, "HB2401", today + timedelta(days=200))
+        ).id,
+        "HB2402": services.register_lot(
+            uow, cmd.RegisterLot(hepb, "HB2402", today + timedelta(days=400))
+        ).id,
+        "MR2405": services.register_lot(
+            uow, cmd.RegisterLot(mr, "MR2405", today + timedelta(days=300))
+        ).id,
+    }
+    _stock_the_tree(uow, now, ids, units, lots, {"HEPB-10": hepb, "MR-10": mr})
+    for sensor in demo_fleet():
+        registry.register_sensor(engine, sensor.sensor, reporting_interval_s=300)
+        registry.bind_sensor(
+            engine,
+            sensor.sensor,
+            facility=sensor.facility,
+            unit=sensor.unit,
+            valid_from=now - timedelta(days=3),
+        )
+    return True
+
+
+def _stock_the_tree(
+    uow: UnitOfWork,
+    now: datetime,
+    ids: dict[str, int],
+    units: dict[str, int],
+    lots: dict[str, int],
+    products: dict[str, int],
+) -> None:
+    """Receive lots at the province 3 days ago; ship down to the city and clinics."""
+    received = now - timedelta(days=3)
+    for number, doses in (("HB2401", 20_000), ("HB2402", 20_000), ("MR2405", 10_000)):
+        services.receive_from_supplier(
+            uow,
+            cmd.ReceiveFromSupplier(
+                units["PROV-CR1"],
+                lots[number],
+                doses,
+                USER,
+                f"demo-receipt-{number}",
+                occurred_at=received,
+            ),
+        )
+    legs = [("PROV", "CTY1", "PROV-CR1", "CTY1-FR1", 6_000, 2.5)]
+    legs += [("CTY1", c, "CTY1-FR1", f"{c}-FR1", 1_500, 2.0) for c in ("CLN1", "CLN2", "CLN3")]
+    for origin, dest, from_unit, to_unit, doses, days_ago in legs:
+        _ship(
+            uow,
+            now - timedelta(days=days_ago),
+            ids[origin],
+            ids[dest],
+            units[from_unit],
+            units[to_unit],
+            products,
+            doses,
+        )
+
+
+def _ship(
+    uow: UnitOfWork,
+    at: datetime,
+    origin: int,
+    dest: int,
+    from_unit: int,
+    to_unit: int,
+    products: dict[str, int],
+    doses: int,
+) -> None:
+    shipment = services.create_shipment(
+        uow, cmd.CreateShipment(origin, dest, timedelta(hours=8), USER)
+    )
+    items = tuple(cmd.DispatchItem(product_id=p, doses=doses) for p in products.values())
+    posted = services.dispatch_shipment(
+        uow,
+        cmd.DispatchShipment(
+            shipment.id, from_unit, items, USER, f"demo-dispatch-{shipment.id}", occurred_at=at
+        ),
+    )
+    received = tuple(
+        cmd.ReceivedLot(line.lot_id, line.doses) for line in posted.movement.lines if line.doses > 0
+    )
+    services.receive_shipment(
+        uow,
+        cmd.ReceiveShipment(
+            shipment.id,
+            to_unit,
+            received,
+            USER,
+            f"demo-receive-{shipment.id}",
+            occurred_at=at + timedelta(hours=6),
+        ),
+    )
+
+
+def child_env(**overrides: str) -> dict[str, str]:
+    """The environment of a process the demo starts: ours, with the demo's settings."""
+    env = dict(os.environ)
+    env.update({f"COLDCHAIN_{k.upper()}": v for k, v in overrides.items()})
+    return env
+
+
+def wait_for_ingest(metrics_port: int, process: subprocess.Popen[bytes]) -> None:
+    """Wait until ingest has connected to the broker (its /metrics counts the connection),
+    so that nothing the simulators publish first is published before anyone subscribed."""
+    deadline = time.monotonic() + 60
+    url = f"http://127.0.0.1:{metrics_port}/metrics"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("coldchain ingest exited; see its log above")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                for line in response.read().decode().splitlines():
+                    if (
+                        line.startswith("coldchain_ingest_mqtt_connects_total")
+                        and float(line.split()[-1]) >= 1
+                    ):
+                        time.sleep(0.5)  # the SUBSCRIBE follows the CONNACK
+                        return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("coldchain ingest did not connect to the broker within 60 s")
+
+
+def start_child(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "coldchain.cli", *args], env=env)
+
+
+def run_demo(settings: Settings) -> None:
+    """Seed, start broker + ingest + simulators, serve the API until Ctrl-C."""
+    import uvicorn
+
+    from coldchain import db
+    from coldchain.broker import start_embedded_broker
+    from coldchain.wiring import build_app
+
+    db.upgrade(settings.database_url)
+    engine = db.make_engine(settings.database_url)
+    now = datetime.now(UTC).replace(microsecond=0)
+    seeded = seed(engine, UnitOfWork(db.make_session_factory(engine)), now)
+    engine.dispose()
+    print("demo programme seeded" if seeded else "demo programme already seeded")
+
+    children: list[subprocess.Popen[bytes]] = []
+    broker = None
+    overrides: dict[str, str] = {"database_url": settings.database_url}
+    if settings.mqtt_url is None:
+        port = free_port()
+        broker = start_embedded_broker("127.0.0.1", port)
+        overrides |= {"mqtt_url": f"mqtt://127.0.0.1:{port}", "mqtt_protocol": "3.1.1"}
+        print(f"embedded MQTT broker (amqtt, MQTT 3.1.1) on 127.0.0.1:{port}")
+    else:
+        print(f"MQTT broker {settings.mqtt_url}")
+    env = child_env(**overrides)
+    try:
+        children.append(start_child(["ingest"], env))
+        wait_for_ingest(settings.ingest_metrics_port, children[-1])
+        children.append(start_child(["simulate", "--hours", "24", "--live-interval", "10"], env))
+        token = settings.bootstrap_admin_token or DEMO_ADMIN_TOKEN
+        demo_settings = settings.model_copy(update={"bootstrap_admin_token": token})
+        _ensure_admin(demo_settings)
+        print(
+            f"\nAPI on http://{settings.api_host}:{settings.api_port}/api/docs\n"
+            f"admin token: {token}\n"
+            f"try: curl -H 'Authorization: Bearer {token}' "
+            f"http://{settings.api_host}:{settings.api_port}/api/v1/me\n"
+        )
+        uvicorn.run(build_app(demo_settings), host=settings.api_host, port=settings.api_port)
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if broker is not None:
+            broker.terminate()
+
+
+def _ensure_admin(settings: Settings) -> None:
+    from api.services import ensure_bootstrap_admin
+    from coldchain.wiring import access_unit_of_work
+
+    assert settings.bootstrap_admin_token is not None
+    with access_unit_of_work(settings) as uow:
+        ensure_bootstrap_admin(uow, settings.bootstrap_admin_token, now=datetime.now(UTC))

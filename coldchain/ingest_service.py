@@ -1,0 +1,68 @@
+"""``coldchain ingest``, assembled: pipeline + excursion recorder + notifier + alarm jobs.
+
+The one place that builds the whole telemetry side from settings: the sink and reader of
+the configured store, the alarm recorder on the pipeline's detection hook (with the ledger
+and unit directory from ``coldchain.ports``), the outbox notifier, and the APScheduler jobs
+(sensor offline, re-notification and escalation, settling exposures). Everything started
+here is stopped here, in reverse order, when ingest stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy import Engine
+
+from coldchain import db
+from coldchain.jobs import build_alarm_jobs, start_alarm_jobs
+from coldchain.ports import InventoryLedger, InventoryUnitDirectory
+from coldchain.settings import Settings
+from coldchain.wiring import build_sink, build_telemetry_reader, ingest_config, notify_config
+from ingest.alarms.recorder import AlarmRecorder
+from ingest.alarms.unit_of_work import AlarmsUnitOfWork
+from ingest.notify.dispatcher import build_notifier
+from ingest.process import run_ingest
+from ingest.registry import load_snapshot
+from inventory.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+def reporting_intervals(engine: Engine) -> dict[str, int]:
+    """Per unit code, the shortest reporting interval of the sensors ever bound to it."""
+    intervals: dict[str, int] = {}
+    for sensor in load_snapshot(engine).sensors.values():
+        for binding in sensor.bindings:
+            current = intervals.get(binding.unit, sensor.reporting_interval_s)
+            intervals[binding.unit] = min(current, sensor.reporting_interval_s)
+    return intervals
+
+
+def run_ingest_service(settings: Settings, stop: threading.Event | None = None) -> None:
+    """Run ingest with detection, alarms and notifications until SIGTERM (or ``stop``)."""
+    config = ingest_config(settings)
+    engine = db.make_engine(settings.database_url)
+    session_factory = db.make_session_factory(engine)
+    intervals = reporting_intervals(engine)
+    units = InventoryUnitDirectory(
+        UnitOfWork(session_factory), reporting_interval_s=lambda code: intervals.get(code, 600)
+    )
+    ledger = InventoryLedger(UnitOfWork(session_factory))
+    notifier = build_notifier(engine, notify_config(settings))
+    notifier.start()
+    recorder = AlarmRecorder(
+        AlarmsUnitOfWork(session_factory),
+        units,
+        ledger,
+        notifier,
+        history=build_telemetry_reader(settings, engine),
+    )
+    jobs = build_alarm_jobs(settings, engine, units=units, ledger=ledger, notifier=notifier)
+    scheduler = start_alarm_jobs(settings, jobs)
+    try:
+        run_ingest(config, build_sink(settings, engine), engine, detector=recorder, stop=stop)
+    finally:
+        scheduler.shutdown(wait=True)
+        notifier.stop()
+        engine.dispose()

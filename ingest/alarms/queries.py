@@ -1,0 +1,317 @@
+"""Read side of alarms and excursions: lists, details, the unit status board, daily summaries.
+
+Scoping is the caller's: ``facility_codes`` (the API passes the codes of the caller's
+facility subtree) restricts every list; ``None`` means no restriction and ``[]`` means
+nothing. Unit status combines the telemetry store's newest reading with the open alarms and
+the open episode; daily summaries are computed on request with the pure ``summarise_day``
+over the unit's raw readings (so late readings count), with alarm flags from the alarms
+table. Reads run in one short transaction each and never write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ingest.alarms.errors import AlarmNotFound, EpisodeNotFound, InvalidQuery, UnknownUnit
+from ingest.alarms.ports import UnitDirectory
+from ingest.alarms.records import RAISED
+from ingest.alarms.views import (
+    AlarmDetail,
+    AlarmView,
+    DailySummaryView,
+    EpisodeDetail,
+    EpisodeView,
+    UnitStatus,
+    acknowledgement_view,
+    alarm_view,
+    episode_view,
+    unit_state,
+)
+from ingest.detect import UnitConfig, day_bounds, summarise_day, to_utc
+from ingest.models import AlarmAcknowledgementRow, AlarmRow, ExcursionEpisodeRow
+from ingest.queries import LatestReading
+from ingest.readings import Reading
+
+MAX_LIMIT = 1000
+MAX_SUMMARY_DAYS = 92
+
+
+class Telemetry(Protocol):
+    """What the read side needs of the telemetry store (``ingest.queries`` readers)."""
+
+    def latest(self, units: Sequence[str] | None = None) -> dict[str, LatestReading]: ...
+
+    def raw_readings(self, unit: str, *, start: datetime, end: datetime) -> list[Reading]: ...
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AlarmQueries:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        telemetry: Telemetry | None = None,
+        units: UnitDirectory | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        self._sessions = session_factory
+        self._telemetry = telemetry
+        self._units = units
+        self._clock = clock
+
+    # --- alarms ---
+
+    def alarms(
+        self,
+        *,
+        state: str | None = None,
+        facility_codes: Sequence[str] | None = None,
+        alarm_type: str | None = None,
+        unit: str | None = None,
+        severity: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[AlarmView]:
+        """Alarms newest first (by raised_at, then id), filtered by state (raised |
+        cleared), facility codes, type (rule id or SENSOR_OFFLINE), unit and severity."""
+        _check_page(limit, offset)
+        a = AlarmRow
+        query = select(a)
+        if state is not None:
+            query = query.where(a.state == state)
+        if facility_codes is not None:
+            query = query.where(a.facility_code.in_(list(facility_codes)))
+        if alarm_type is not None:
+            query = query.where(a.type == alarm_type)
+        if unit is not None:
+            query = query.where(a.unit_code == unit)
+        if severity is not None:
+            query = query.where(a.severity == severity)
+        query = query.order_by(a.raised_at.desc(), a.id.desc()).limit(limit).offset(offset)
+        with self._sessions() as session:
+            return [alarm_view(row) for row in session.scalars(query)]
+
+    def alarm(self, alarm_id: int) -> AlarmDetail:
+        """One alarm with its acknowledgement history; ``AlarmNotFound``."""
+        with self._sessions() as session:
+            row = session.get(AlarmRow, alarm_id)
+            if row is None:
+                raise AlarmNotFound(alarm_id)
+            acks = session.scalars(
+                select(AlarmAcknowledgementRow)
+                .where(AlarmAcknowledgementRow.alarm_id == alarm_id)
+                .order_by(AlarmAcknowledgementRow.id)
+            )
+            return AlarmDetail(alarm_view(row), tuple(acknowledgement_view(r) for r in acks))
+
+    # --- episodes ---
+
+    def episodes(
+        self,
+        *,
+        facility_codes: Sequence[str] | None = None,
+        unit: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        open_only: bool = False,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[EpisodeView]:
+        """Episodes newest first; with ``start``/``end``, those overlapping [start, end)."""
+        _check_page(limit, offset)
+        e = ExcursionEpisodeRow
+        query = select(e)
+        if facility_codes is not None:
+            query = query.where(e.facility_code.in_(list(facility_codes)))
+        if unit is not None:
+            query = query.where(e.unit_code == unit)
+        if end is not None:
+            query = query.where(e.start_at < end)
+        if start is not None:
+            query = query.where(e.end_at.is_(None) | (e.end_at > start))
+        if open_only:
+            query = query.where(e.end_at.is_(None))
+        query = query.order_by(e.start_at.desc(), e.id.desc()).limit(limit).offset(offset)
+        with self._sessions() as session:
+            return [episode_view(row) for row in session.scalars(query)]
+
+    def episodes_overlapping(
+        self, unit_code: str, start: datetime, end: datetime
+    ) -> list[EpisodeView]:
+        """Every episode of the unit that overlapped [start, end), oldest first: what the
+        lot trace shows for one stay of a lot in a unit (domain rule 19)."""
+        e = ExcursionEpisodeRow
+        query = (
+            select(e)
+            .where(e.unit_code == unit_code, e.start_at < end)
+            .where(e.end_at.is_(None) | (e.end_at > start))
+            .order_by(e.start_at, e.id)
+        )
+        with self._sessions() as session:
+            return [episode_view(row) for row in session.scalars(query)]
+
+    def episode(self, episode_id: int) -> EpisodeDetail:
+        """One episode with its exposed lots and the alarms raised during it."""
+        with self._sessions() as session:
+            row = session.get(ExcursionEpisodeRow, episode_id)
+            if row is None:
+                raise EpisodeNotFound(episode_id)
+            return self._detail(session, row)
+
+    def episode_by_key(self, key: str) -> EpisodeDetail:
+        with self._sessions() as session:
+            row = session.scalars(
+                select(ExcursionEpisodeRow).where(ExcursionEpisodeRow.key == key)
+            ).one_or_none()
+            if row is None:
+                raise EpisodeNotFound(key)
+            return self._detail(session, row)
+
+    def _detail(self, session: Session, row: ExcursionEpisodeRow) -> EpisodeDetail:
+        alarms = session.scalars(
+            select(AlarmRow).where(AlarmRow.episode_key == row.key).order_by(AlarmRow.id)
+        )
+        return EpisodeDetail(episode_view(row), tuple(alarm_view(a) for a in alarms))
+
+    # --- unit status board ---
+
+    def unit_status(self, unit_codes: Sequence[str]) -> list[UnitStatus]:
+        """One status per unit code, in the order given (the API passes the units in the
+        caller's scope). The newest reading comes from the telemetry store."""
+        codes = list(dict.fromkeys(unit_codes))
+        if not codes:
+            return []
+        latest = self._telemetry.latest(codes) if self._telemetry is not None else {}
+        with self._sessions() as session:
+            alarms = session.scalars(
+                select(AlarmRow)
+                .where(AlarmRow.unit_code.in_(codes), AlarmRow.state == RAISED)
+                .order_by(AlarmRow.raised_at, AlarmRow.id)
+            ).all()
+            episodes = session.scalars(
+                select(ExcursionEpisodeRow)
+                .where(
+                    ExcursionEpisodeRow.unit_code.in_(codes), ExcursionEpisodeRow.end_at.is_(None)
+                )
+                .order_by(ExcursionEpisodeRow.start_at)
+            ).all()
+        by_unit: dict[str, list[AlarmView]] = {}
+        for a in alarms:
+            by_unit.setdefault(a.unit_code, []).append(alarm_view(a))
+        open_episode = {e.unit_code: episode_view(e) for e in episodes}  # newest wins
+        statuses = []
+        for code in codes:
+            open_alarms = tuple(by_unit.get(code, ()))
+            episode = open_episode.get(code)
+            reading = latest.get(code)
+            facility = reading.facility if reading else _facility(open_alarms, episode)
+            statuses.append(
+                UnitStatus(
+                    unit=code,
+                    facility=facility,
+                    state=unit_state(open_alarms, episode),
+                    latest=reading,
+                    open_alarms=open_alarms,
+                    open_episode=episode,
+                )
+            )
+        return statuses
+
+    # --- daily summaries ---
+
+    def daily_summaries(self, unit_code: str, first: date, last: date) -> list[DailySummaryView]:
+        """The Fridge-tag record of each local day from ``first`` to ``last`` (inclusive,
+        at most 92 days) in the unit's time zone; days that have not begun are left out and
+        today runs until now. ``UnknownUnit`` when the directory does not know the unit."""
+        if last < first or (last - first).days >= MAX_SUMMARY_DAYS:
+            raise InvalidQuery(f"give 1 to {MAX_SUMMARY_DAYS} days, first <= last")
+        info = self._units.unit(unit_code) if self._units is not None else None
+        if info is None or self._telemetry is None:
+            raise UnknownUnit(unit_code)
+        config = UnitConfig.for_profile(
+            info.profile, rules=info.rules, reporting_interval_s=info.reporting_interval_s
+        )
+        now = self._clock()
+        start_ns, _ = day_bounds(first, info.time_zone)
+        _, end_ns = day_bounds(last, info.time_zone)
+        begin = to_utc(start_ns) - timedelta(seconds=config.gap_ns / 1e9)
+        end = min(to_utc(end_ns), now + timedelta(microseconds=1))
+        if begin >= end:
+            return []
+        readings = self._telemetry.raw_readings(unit_code, start=begin, end=end)
+        with self._sessions() as session:
+            fired = session.execute(
+                select(AlarmRow.type, AlarmRow.raised_at).where(
+                    AlarmRow.unit_code == unit_code,
+                    AlarmRow.raised_at >= to_utc(start_ns),
+                    AlarmRow.raised_at < to_utc(end_ns),
+                )
+            ).all()
+        return [
+            _day_view(unit_code, day, info.time_zone, readings, config, fired, now)
+            for day in _days(first, last)
+            if to_utc(day_bounds(day, info.time_zone)[0]) <= now
+        ]
+
+
+def _day_view(
+    unit: str,
+    day: date,
+    time_zone: str,
+    readings: list[Reading],
+    config: UnitConfig,
+    fired: Sequence[tuple[str, datetime]],
+    now: datetime,
+) -> DailySummaryView:
+    now_ns = _ns(now)
+    s = summarise_day(readings, day, time_zone, config=config, until_ns=now_ns)
+    start, end = to_utc(s.start_ns), to_utc(s.end_ns)
+    flags = sorted({kind for kind, at in fired if start <= at < end})
+    complete = day_bounds(day, time_zone)[1] <= now_ns
+    return DailySummaryView(
+        unit=unit,
+        day=day,
+        time_zone=time_zone,
+        start=start,
+        end=end,
+        complete=complete,
+        reading_count=s.reading_count,
+        min_c=s.min_c,
+        min_at=None if s.min_at_ns is None else to_utc(s.min_at_ns),
+        max_c=s.max_c,
+        max_at=None if s.max_at_ns is None else to_utc(s.max_at_ns),
+        mean_c=s.mean_c,
+        mkt_c=s.mkt_c,
+        minutes_above=s.minutes_above,
+        minutes_below=s.minutes_below,
+        minutes_at_or_below_freeze=s.minutes_at_or_below_freeze,
+        unknown_minutes=s.unknown_minutes,
+        alarms=tuple(flags),
+    )
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _ns(moment: datetime) -> int:
+    return (moment - to_utc(0)) // timedelta(microseconds=1) * 1000
+
+
+def _facility(alarms: tuple[AlarmView, ...], episode: EpisodeView | None) -> str | None:
+    if alarms:
+        return alarms[0].facility
+    return episode.facility if episode is not None else None
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= MAX_LIMIT or offset < 0:
+        raise InvalidQuery(f"limit must be 1..{MAX_LIMIT} and offset >= 0")

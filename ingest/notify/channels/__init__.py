@@ -1,0 +1,1 @@
+"""The delivery channels of alarm notices: webhook, MQTT and e-mail, one module each."""

@@ -1,0 +1,276 @@
+"""Commands: what a caller asks the ledger to do, as frozen dataclasses (imperative names).
+
+Invariant: every command that posts a movement carries ``user`` and ``idempotency_key``;
+replaying the same command with the same key returns the first result and posts nothing.
+``occurred_at`` (aware UTC) defaults to the time of recording.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from inventory.domain.accounts import WastageReason
+from inventory.domain.shipments import ReceivedLot
+
+__all__ = [
+    "AdministerDoses",
+    "CountedLot",
+    "CreateFacility",
+    "CreateProduct",
+    "CreateShipment",
+    "CreateStorageUnit",
+    "DestroyStock",
+    "DispatchItem",
+    "DispatchShipment",
+    "MarkShipmentLost",
+    "QuarantineStock",
+    "RecallLot",
+    "ReceiveFromSupplier",
+    "ReceiveShipment",
+    "ReceivedLot",
+    "RecordCount",
+    "RecordVvmStage",
+    "RecordWastage",
+    "RegisterLot",
+    "ReleaseStock",
+    "ReverseMovement",
+    "SetAllocation",
+    "TransferStock",
+]
+
+# -- registry (no ledger effect) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateFacility:
+    code: str
+    name: str
+    level: str
+    timezone: str
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CreateStorageUnit:
+    code: str
+    facility_id: int
+    kind: str
+    profile: str = "2-8"
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class CreateProduct:
+    code: str
+    name: str
+    manufacturer: str
+    doses_per_vial: int
+    profile: str = "2-8"
+    freeze_sensitive: bool = False
+    gtin: str | None = None
+
+
+@dataclass(frozen=True)
+class RegisterLot:
+    """Get or create the lot (product, lot number, expiry)."""
+
+    product_id: int
+    lot_number: str
+    expiry: date
+    vvm_stage: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordVvmStage:
+    lot_id: int
+    stage: int
+    user: str
+
+
+@dataclass(frozen=True)
+class SetAllocation:
+    """A quota set by ``set_by_facility_id`` (the parent) for one of its children."""
+
+    facility_id: int
+    product_id: int
+    period_start: date
+    period_end: date
+    doses: int
+    set_by_facility_id: int
+    user: str
+
+
+@dataclass(frozen=True)
+class CreateShipment:
+    origin_facility_id: int
+    destination_facility_id: int
+    expected_lead_time: timedelta
+    user: str
+    reference: str | None = None
+
+
+# -- movements ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceiveFromSupplier:
+    storage_unit_id: int
+    lot_id: int
+    doses: int
+    user: str
+    idempotency_key: str
+    occurred_at: datetime | None = None
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class DispatchItem:
+    """``doses`` of a product; with ``lot_id`` the lot is named, without it FEFO picks."""
+
+    product_id: int
+    doses: int
+    lot_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DispatchShipment:
+    shipment_id: int
+    storage_unit_id: int  # the unit of the origin facility the doses are taken from
+    items: tuple[DispatchItem, ...]
+    user: str
+    idempotency_key: str
+    occurred_at: datetime | None = None
+    fefo_override_reason: str | None = None
+    strategy: str = "fefo"
+
+
+@dataclass(frozen=True)
+class ReceiveShipment:
+    shipment_id: int
+    storage_unit_id: int  # the unit of the destination facility the doses go into
+    lots: tuple[ReceivedLot, ...]
+    user: str
+    idempotency_key: str
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MarkShipmentLost:
+    shipment_id: int
+    reason: str
+    user: str
+    idempotency_key: str
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TransferStock:
+    from_unit_id: int
+    to_unit_id: int
+    lot_id: int
+    doses: int
+    user: str
+    idempotency_key: str
+    occurred_at: datetime | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AdministerDoses:
+    storage_unit_id: int
+    lot_id: int
+    doses: int
+    user: str
+    idempotency_key: str
+    occurred_at: datetime | None = None
+    dose_number: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordWastage:
+    storage_unit_id: int
+    lot_id: int
+    doses: int
+    reason: WastageReason
+    user: str
+    idempotency_key: str
+    occurred_at: datetime | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CountedLot:
+    lot_id: int
+    doses: int
+
+
+@dataclass(frozen=True)
+class RecordCount:
+    """A physical count of usable stock; ``full`` counts every lot not listed as zero."""
+
+    storage_unit_id: int
+    counts: tuple[CountedLot, ...]
+    user: str
+    idempotency_key: str
+    occurred_at: datetime | None = None
+    full: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class QuarantineStock:
+    """Hold stock in a unit; without ``lot_id`` every lot, without ``doses`` all of it."""
+
+    storage_unit_id: int
+    reason: str
+    user: str
+    idempotency_key: str
+    lot_id: int | None = None
+    doses: int | None = None
+    reference: str | None = None
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReleaseStock:
+    """Release held stock, with the manufacturer's or programme's reference."""
+
+    storage_unit_id: int
+    lot_id: int
+    reference: str
+    user: str
+    idempotency_key: str
+    doses: int | None = None
+    reason: str | None = None
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DestroyStock:
+    storage_unit_id: int
+    lot_id: int
+    user: str
+    idempotency_key: str
+    doses: int | None = None
+    reason: WastageReason = WastageReason.TEMPERATURE_DAMAGE
+    reference: str | None = None
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RecallLot:
+    lot_id: int
+    reference: str
+    user: str
+    idempotency_key: str
+    reason: str | None = None
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReverseMovement:
+    movement_id: int
+    reason: str
+    user: str
+    idempotency_key: str

@@ -1,0 +1,91 @@
+"""Read side of the ledger: every SQL read that answers a question (no writes here).
+
+Each function takes a ``UnitOfWork``, opens its own short transaction and returns frozen
+dataclasses.
+"""
+
+from inventory.queries.allocations import AllocationStatus, allocation_status
+from inventory.queries.history import StorageInterval, lot_storage_history, storage_history
+from inventory.queries.integrity import verify_ledger
+from inventory.queries.lookups import (
+    MovementDetail,
+    facility_by_code,
+    find_lots,
+    get_facility,
+    get_lot,
+    get_movement,
+    get_product,
+    get_storage_unit,
+    product_by_gtin,
+    storage_unit_by_code,
+    storage_units_of,
+    subtree,
+)
+from inventory.queries.shipments import (
+    OverdueShipment,
+    get_shipment,
+    list_shipments,
+    overdue_shipments,
+)
+from inventory.queries.stock import (
+    ProductTotal,
+    Quantity,
+    StockLine,
+    StockOnHand,
+    TransitLine,
+    stock_on_hand,
+)
+from inventory.queries.stock_card import Balances, StockCard, StockCardEntry, stock_card
+from inventory.queries.trace import (
+    Conservation,
+    LotCandidates,
+    LotTrace,
+    TraceFacility,
+    TraceShipment,
+    TraceUnit,
+    trace_lot,
+    trace_lot_number,
+)
+
+__all__ = [
+    "AllocationStatus",
+    "Balances",
+    "Conservation",
+    "LotCandidates",
+    "LotTrace",
+    "MovementDetail",
+    "OverdueShipment",
+    "ProductTotal",
+    "Quantity",
+    "StockCard",
+    "StockCardEntry",
+    "StockLine",
+    "StockOnHand",
+    "StorageInterval",
+    "TraceFacility",
+    "TraceShipment",
+    "TraceUnit",
+    "TransitLine",
+    "allocation_status",
+    "facility_by_code",
+    "find_lots",
+    "get_facility",
+    "get_lot",
+    "get_movement",
+    "get_product",
+    "get_shipment",
+    "get_storage_unit",
+    "list_shipments",
+    "lot_storage_history",
+    "overdue_shipments",
+    "product_by_gtin",
+    "stock_card",
+    "stock_on_hand",
+    "storage_history",
+    "storage_unit_by_code",
+    "storage_units_of",
+    "subtree",
+    "trace_lot",
+    "trace_lot_number",
+    "verify_ledger",
+]

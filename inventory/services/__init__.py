@@ -1,0 +1,53 @@
+"""Use cases of the ledger: one function per use case, one transaction each.
+
+Every function takes a ``UnitOfWork`` and a frozen command (``inventory.commands``) and
+returns a frozen result (``inventory.results``); errors are named in ``inventory.errors``.
+Movement-creating functions are idempotent on the command's ``idempotency_key``.
+"""
+
+from inventory.services.allocations import set_allocation
+from inventory.services.holds import destroy_stock, quarantine_stock, recall_lot, release_stock
+from inventory.services.registry import (
+    create_facility,
+    create_product,
+    create_storage_unit,
+    record_vvm_stage,
+    register_lot,
+)
+from inventory.services.reversals import reverse_movement
+from inventory.services.shipments import (
+    create_shipment,
+    dispatch_shipment,
+    mark_shipment_lost,
+    receive_shipment,
+)
+from inventory.services.stock import (
+    administer_doses,
+    receive_from_supplier,
+    record_count,
+    record_wastage,
+    transfer_stock,
+)
+
+__all__ = [
+    "administer_doses",
+    "create_facility",
+    "create_product",
+    "create_shipment",
+    "create_storage_unit",
+    "destroy_stock",
+    "dispatch_shipment",
+    "mark_shipment_lost",
+    "quarantine_stock",
+    "recall_lot",
+    "receive_from_supplier",
+    "receive_shipment",
+    "record_count",
+    "record_vvm_stage",
+    "record_wastage",
+    "register_lot",
+    "release_stock",
+    "reverse_movement",
+    "set_allocation",
+    "transfer_stock",
+]

@@ -1,0 +1,178 @@
+"""Registering what the ledger talks about: facilities, storage units, products and lots.
+
+Invariants: codes are unique; a facility's ``path`` is set from its parent's in the same
+transaction; a child sits below its parent's level; a lot is identified by (product, lot
+number, expiry) and registering it twice returns the same lot; a VVM stage never goes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
+
+from inventory import models as m
+from inventory.commands import (
+    CreateFacility,
+    CreateProduct,
+    CreateStorageUnit,
+    RecordVvmStage,
+    RegisterLot,
+)
+from inventory.domain.facilities import (
+    FacilityLevel,
+    Profile,
+    StorageKind,
+    check_parent,
+    child_path,
+    parse_enum,
+    validate_timezone,
+)
+from inventory.domain.lots import normalise_lot_number, validate_gtin, validate_vvm_stage
+from inventory.domain.movements import require_positive
+from inventory.errors import InvalidInput
+from inventory.results import (
+    FacilityView,
+    LotView,
+    ProductView,
+    StorageUnitView,
+    facility_view,
+    lot_view,
+    product_view,
+    storage_unit_view,
+)
+from inventory.services._runner import required_text
+from inventory.unit_of_work import UnitOfWork
+
+R = TypeVar("R")
+
+
+def _transaction(uow: UnitOfWork, work: Callable[[], R], taken: str) -> R:
+    """Run ``work`` in one transaction; a unique constraint that fires becomes InvalidInput."""
+    try:
+        with uow:
+            result = work()
+            uow.commit()
+            return result
+    except IntegrityError as exc:
+        raise InvalidInput(f"{taken} already exists") from exc
+
+
+def create_facility(uow: UnitOfWork, command: CreateFacility) -> FacilityView:
+    code = required_text(command.code, "a facility code")
+    level = parse_enum(FacilityLevel, command.level, "facility level")
+    validate_timezone(command.timezone)
+
+    def work() -> FacilityView:
+        _require_free(uow, m.Facility, "code", code, "facility code")
+        parent = None
+        if command.parent_id is not None:
+            parent = uow.repo.get(m.Facility, command.parent_id, "facility")
+            check_parent(level, FacilityLevel(parent.level))
+        row = m.Facility(
+            code=code,
+            name=required_text(command.name, "a facility name"),
+            level=level.value,
+            parent_id=command.parent_id,
+            timezone=command.timezone,
+            path="",
+        )
+        uow.repo.add(row)
+        row.path = child_path(parent.path if parent else None, row.id)
+        uow.session.flush()
+        return facility_view(row)
+
+    return _transaction(uow, work, f"facility {code}")
+
+
+def create_storage_unit(uow: UnitOfWork, command: CreateStorageUnit) -> StorageUnitView:
+    code = required_text(command.code, "a storage unit code")
+    kind = parse_enum(StorageKind, command.kind, "storage unit kind")
+    profile = parse_enum(Profile, command.profile, "temperature profile")
+
+    def work() -> StorageUnitView:
+        _require_free(uow, m.StorageUnit, "code", code, "storage unit code")
+        uow.repo.get(m.Facility, command.facility_id, "facility")
+        row = m.StorageUnit(
+            code=code,
+            facility_id=command.facility_id,
+            kind=kind.value,
+            profile=profile.value,
+            name=command.name.strip() or code,
+        )
+        uow.repo.add(row)
+        return storage_unit_view(row)
+
+    return _transaction(uow, work, f"storage unit {code}")
+
+
+def create_product(uow: UnitOfWork, command: CreateProduct) -> ProductView:
+    code = required_text(command.code, "a product code")
+    gtin = validate_gtin(command.gtin)
+    require_positive(command.doses_per_vial, "doses_per_vial")
+    profile = parse_enum(Profile, command.profile, "temperature profile")
+
+    def work() -> ProductView:
+        _require_free(uow, m.Product, "code", code, "product code")
+        if gtin is not None:
+            _require_free(uow, m.Product, "gtin", gtin, "GTIN")
+        row = m.Product(
+            code=code,
+            name=required_text(command.name, "a product name"),
+            manufacturer=required_text(command.manufacturer, "a manufacturer"),
+            gtin=gtin,
+            doses_per_vial=command.doses_per_vial,
+            profile=profile.value,
+            freeze_sensitive=bool(command.freeze_sensitive),
+        )
+        uow.repo.add(row)
+        return product_view(row)
+
+    return _transaction(uow, work, f"product {code}")
+
+
+def register_lot(uow: UnitOfWork, command: RegisterLot) -> LotView:
+    """Get or create the lot; an existing lot keeps its VVM stage (see record_vvm_stage)."""
+    number = normalise_lot_number(command.lot_number)
+    stage = validate_vvm_stage(command.vvm_stage)
+
+    def work() -> LotView:
+        uow.repo.get(m.Product, command.product_id, "product")
+        existing = uow.repo.find_lot(command.product_id, number, command.expiry)
+        if existing is not None:
+            return lot_view(existing)
+        row = m.Lot(
+            product_id=command.product_id, lot_number=number, expiry=command.expiry, vvm_stage=stage
+        )
+        uow.repo.add(row)
+        return lot_view(row)
+
+    try:
+        return _transaction(uow, work, f"lot {number}")
+    except InvalidInput:  # registered concurrently: it exists now
+        with uow:
+            return work()
+
+
+def record_vvm_stage(uow: UnitOfWork, command: RecordVvmStage) -> LotView:
+    """Record the lot's vaccine vial monitor stage (1-4; 3 and 4 are the discard point)."""
+    stage = validate_vvm_stage(command.stage)
+    required_text(command.user, "user")
+
+    def work() -> LotView:
+        lot = uow.repo.lock_lots([command.lot_id], exclusive=True)[command.lot_id]
+        if lot.vvm_stage is not None and stage is not None and stage < lot.vvm_stage:
+            raise InvalidInput(
+                f"lot {lot.lot_number}: a VVM cannot go back from stage {lot.vvm_stage} to {stage}"
+            )
+        lot.vvm_stage = stage
+        uow.session.flush()
+        return lot_view(lot)
+
+    return _transaction(uow, work, "lot")
+
+
+def _require_free(uow: UnitOfWork, model: type[m.Base], column: str, value: str, what: str) -> None:
+    if uow.repo.exists(model, column, value):
+        raise InvalidInput(f"{what} {value!r} is already used")

@@ -1,0 +1,1 @@
+"""Ledger tests against real SQLite and PostgreSQL."""
