@@ -207,6 +207,8 @@ def trace(
     """Print the trace of a lot as a tree: where it went, what was given, wasted and held."""
     from datetime import UTC, datetime
 
+    from sqlalchemy.exc import DBAPIError
+
     from coldchain.trace_view import find_trace, render_candidates, render_trace
     from coldchain.wiring import inventory_unit_of_work
     from inventory.domain.gs1 import Gs1Error
@@ -223,6 +225,10 @@ def trace(
             found = find_trace(uow, lot, today=today, product=product, gtin=gtin)
     except (InventoryError, Gs1Error) as exc:
         typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    except DBAPIError as exc:
+        typer.echo(f"cannot read the ledger at {settings.database_url}: {exc.orig}", err=True)
+        typer.echo("is the database there and migrated? (coldchain db upgrade)", err=True)
         raise typer.Exit(1) from exc
     if isinstance(found, LotCandidates):
         typer.echo(render_candidates(found), err=True)

@@ -27,7 +27,9 @@ def register_lot(body: LotCreate, deps: Deps, _who: WriterPrincipal) -> LotPubli
         scanned = scanned_lot(uow, body.scan, deps.today())
         if scanned.expiry is None:
             raise InvalidInput("the scan carries no (17) expiry; a lot is registered with one")
-        command = RegisterLot(scanned.product_id, scanned.lot_number, scanned.expiry)
+        command = RegisterLot(
+            scanned.product_id, scanned.lot_number, scanned.expiry, body.vvm_stage
+        )
     else:
         assert body.product_id and body.lot_number and body.expiry
         command = RegisterLot(body.product_id, body.lot_number, body.expiry, body.vvm_stage)

@@ -12,7 +12,12 @@ from fastapi import APIRouter, status
 from api.deps import CurrentPrincipal, Deps, WriterPrincipal
 from api.idempotency import IdempotencyKey, ledger_key
 from api.lot_refs import require_lot
-from api.places import ensure_read_at, ensure_write_at_movement, ensure_write_at_unit
+from api.places import (
+    ensure_read_at,
+    ensure_read_everywhere,
+    ensure_write_at_movement,
+    ensure_write_at_unit,
+)
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.movements import (
     AdministrationCreate,
@@ -151,5 +156,8 @@ def get_movement(movement_id: int, deps: Deps, who: CurrentPrincipal) -> Movemen
     detail = queries.get_movement(deps.inventory_uow(), movement_id)
     if detail.movement.facility_id is not None:
         ensure_read_at(deps, who, detail.movement.facility_id)
+    else:  # a recall: every facility it touched
+        touched = {line.facility_id for line in detail.movement.lines if line.facility_id}
+        ensure_read_everywhere(deps, who, touched, f"movement {movement_id}")
     public = MovementPublic.of(detail.movement)
     return MovementDetailPublic(**public.model_dump(), reversed_by=detail.reversed_by)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import EXPIRY_A, MMR_GTIN, Caller, Programme, gs1
+from tests.e2e.conftest import EXPIRY_A, MMR_GTIN, ApiAs, Caller, Programme, gs1
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ def test_a_reversal_undoes_the_wastage_and_can_happen_once(admin: Caller, journe
 
 
 def test_a_recall_holds_the_lot_everywhere_and_lists_the_holders(
-    admin: Caller, journey: Journey
+    admin: Caller, api_as: ApiAs, journey: Journey
 ) -> None:
     p = journey.p
     recall = admin.ok(
@@ -242,6 +242,9 @@ def test_a_recall_holds_the_lot_everywhere_and_lists_the_holders(
     assert sum(h["doses"] for h in t["held_now"]) == 955
     assert_conserved(t)
     assert usable(admin, p.province, p.lot_b) == 600  # the other lot is untouched
+    movement = f"/movements/{recall['movement']['id']}"
+    assert admin.ok(admin.get(movement))["kind"] == "recall"
+    assert api_as("staff", facility_id=p.clinic).get(movement).status_code == 403
 
 
 def test_naming_a_lot_that_breaks_fefo_needs_a_reason(admin: Caller, journey: Journey) -> None:
@@ -301,3 +304,60 @@ def test_an_overdue_shipment_is_listed_and_can_be_marked_lost(
     t = trace(admin, p.lot_b)
     assert {w["reason"]: w["doses"] for w in t["wastage_by_reason"]} == {"lost": 80}
     assert_conserved(t)
+
+
+def test_the_stock_card_runs_a_balance_from_opening_to_closing(
+    admin: Caller, journey: Journey
+) -> None:
+    p = journey.p
+    card = admin.ok(admin.get("/stock-card", facility_id=p.clinic, lot_id=p.lot_a))
+
+    changes = [(e["kind"], e["usable_change"], e["balance"]["usable"]) for e in card["entries"]]
+    assert changes == [
+        ("shipment_receipt", 100, 100),
+        ("administration", -30, 70),
+        ("wastage", -5, 65),
+    ]
+    assert card["opening"]["usable"] + sum(c for _, c, _ in changes) == card["closing"]["usable"]
+
+
+def test_the_storage_history_shows_where_the_lot_sat(admin: Caller, journey: Journey) -> None:
+    p = journey.p
+    history = admin.ok(admin.get("/storage-history", lot_id=p.lot_a))
+    now = {h["storage_unit_id"]: h["doses"] for h in history if h["end"] == history[-1]["end"]}
+
+    assert {p.province_unit, p.county_unit, p.clinic_unit} <= {
+        h["storage_unit_id"] for h in history
+    }
+    assert now[p.clinic_unit] == 65
+    start = history[0]["start"]
+    unit = admin.ok(admin.get(f"/storage-units/{p.clinic_unit}/history", start=start))
+    assert [h["doses"] for h in unit] == [100, 70, 65]
+
+
+def test_transfers_counts_and_destruction_keep_the_lot_conserved(
+    admin: Caller, journey: Journey
+) -> None:
+    p = journey.p
+    box = {"code": "GD-K1-C1-BOX", "facility_id": p.clinic, "kind": "cold_box"}
+    cold_box = admin.ok(admin.post("/storage-units", box), 201)["id"]
+    move = {"from_unit_id": p.clinic_unit, "to_unit_id": cold_box, "lot_id": p.lot_a, "doses": 20}
+    admin.ok(admin.post("/movements/transfers", move), 201)
+    count = {"storage_unit_id": cold_box, "counts": [{"lot_id": p.lot_a, "doses": 18}]}
+    counted = admin.ok(admin.post("/movements/counts", count), 201)
+    hold = {"storage_unit_id": p.clinic_unit, "lot_id": p.lot_a, "doses": 5, "reason": "frozen"}
+    admin.ok(admin.post("/movements/quarantines", hold), 201)
+    destroy = {"storage_unit_id": p.clinic_unit, "lot_id": p.lot_a, "reference": "DR-3"}
+    admin.ok(admin.post("/movements/destructions", destroy), 201)
+
+    assert sorted(line["doses"] for line in counted["lines"]) == [-2, 2]
+    by_unit = admin.ok(admin.get("/stock", facility_id=p.clinic, by_unit="true"))
+    assert {line["storage_unit_id"]: line["usable"]["doses"] for line in by_unit["lines"]} == {
+        p.clinic_unit: 65 - 20 - 5,
+        cold_box: 18,
+    }
+    t = trace(admin, p.lot_a)
+    assert_conserved(t)
+    assert t["conservation"]["adjusted"] == 2
+    wasted = {w["reason"]: w["doses"] for w in t["wastage_by_reason"]}
+    assert wasted == {"lost": 10, "broken": 5, "temperature_damage": 5}

@@ -171,3 +171,21 @@ def test_two_users_with_the_same_key_record_two_movements(
     other.ok(other.post("/movements/receipts", receipt(p, lot_id=p.lot_a), "same"), 201)
 
     assert held_doses(admin, p, p.lot_a) == 200
+
+
+def test_a_scan_names_the_lot_in_the_reads(admin: Caller, programme: Programme) -> None:
+    p = programme
+    admin.ok(admin.post("/movements/receipts", receipt(p, lot_id=p.lot_a)), 201)
+    admin.ok(admin.post("/movements/receipts", receipt(p, lot_id=p.lot_b)), 201)
+    scan = gs1(MMR_GTIN, "L200", EXPIRY_B)
+
+    stock = admin.ok(admin.get("/stock", facility_id=p.province, scan=scan))
+    card = admin.ok(admin.get("/stock-card", facility_id=p.province, scan=scan))
+    history = admin.ok(admin.get("/storage-history", scan=scan))
+
+    assert [line["lot_id"] for line in stock["lines"]] == [p.lot_b]
+    assert stock["totals"][0]["usable"] == {"doses": 100, "vials": 10, "loose_doses": 0}
+    assert [(e["lot_id"], e["usable_change"]) for e in card["entries"]] == [(p.lot_b, 100)]
+    assert [(h["storage_unit_id"], h["doses"]) for h in history] == [(p.province_unit, 100)]
+    misread = admin.get("/stock", facility_id=p.province, scan=scan.replace("352", "353"))
+    assert misread.status_code == 422 and "expected 2" in misread.json()["detail"]
