@@ -32,11 +32,6 @@ class UnitOfWork:
         self.clock = clock
         self._local = threading.local()
 
-    @property
-    def dialect(self) -> str:
-        bind = self._session_factory.kw.get("bind")
-        return bind.dialect.name if bind is not None else ""
-
     def __enter__(self) -> UnitOfWork:
         if getattr(self._local, "session", None) is not None:
             raise RuntimeError("this unit of work is already in a transaction in this thread")

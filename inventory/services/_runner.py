@@ -132,6 +132,8 @@ def run_movement(
                 result = rebuild(uow, movement_id)
                 _mapped(uow.commit)
                 return result
+        except IdempotencyConflict:
+            raise
         except (InventoryError, _KeyTaken) as exc:
             replayed = _replay_if_taken(uow, key, digest, rebuild)
             if replayed is not None:

@@ -6,6 +6,8 @@ sets it; setting it again replaces the figure.
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
+
 from inventory import models as m
 from inventory.commands import SetAllocation
 from inventory.errors import InvalidInput
@@ -20,6 +22,16 @@ def set_allocation(uow: UnitOfWork, command: SetAllocation) -> AllocationView:
         raise InvalidInput(f"an allocation must be an integer ≥ 0 doses, got {command.doses!r}")
     if command.period_end < command.period_start:
         raise InvalidInput("an allocation period cannot end before it starts")
+    for attempt in (1, 2):
+        try:
+            return _upsert(uow, command, user)
+        except IntegrityError:  # a concurrent first quota for the same key: update it now
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _upsert(uow: UnitOfWork, command: SetAllocation, user: str) -> AllocationView:
     with uow:
         facility = uow.repo.get(m.Facility, command.facility_id, "facility")
         uow.repo.get(m.Product, command.product_id, "product")

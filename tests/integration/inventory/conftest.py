@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine
 
-from inventory.results import LotView, ProductView
+from inventory.results import LotView, ProductView, StorageUnitView
 from inventory.unit_of_work import UnitOfWork
 from tests.builders import Tree, make_facility_tree, make_lot, make_product, make_uow
 
@@ -26,7 +26,8 @@ class World:
     late: LotView
 
     @property
-    def store(self):  # type: ignore[no-untyped-def]
+    def store(self) -> StorageUnitView:
+        """The province's first storage unit."""
         return self.tree.province.unit
 
 

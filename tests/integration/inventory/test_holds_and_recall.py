@@ -237,3 +237,4 @@ def test_recall_of_a_lot_held_nowhere_is_still_recorded(uow: UnitOfWork, world: 
     recall = services.recall_lot(uow, RecallLot(world.late.id, "R-2", "qa", key()))
     assert recall.holders == () and recall.in_transit == () and recall.movement.lines == ()
     assert queries.get_lot(uow, world.late.id).recall_reference == "R-2"
+    assert_conserved(uow)

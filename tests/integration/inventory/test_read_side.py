@@ -120,6 +120,7 @@ def test_stock_on_hand_of_a_subtree_shows_usable_held_and_in_transit_apart(
     ]
     (total,) = report.totals
     assert (total.usable.doses, total.held.doses, total.in_transit.doses) == (357, 20, 50)
+    assert_conserved(uow)
 
 
 def test_stock_on_hand_per_facility_and_per_unit(uow: UnitOfWork, distributed: World) -> None:
@@ -135,6 +136,7 @@ def test_stock_on_hand_per_facility_and_per_unit(uow: UnitOfWork, distributed: W
     assert len(per_unit) == 5
     with pytest.raises(InvalidInput, match="exactly one"):
         queries.stock_on_hand(uow)
+    assert_conserved(uow)
 
 
 def test_stock_on_hand_names_a_hold_on_usable_stock(uow: UnitOfWork, world: World) -> None:
@@ -142,6 +144,7 @@ def test_stock_on_hand_names_a_hold_on_usable_stock(uow: UnitOfWork, world: Worl
     stock_up(uow, world.store, old, 10, at=T0 - timedelta(days=9))
     report = queries.stock_on_hand(uow, storage_unit_id=world.store.id, at=T0)
     assert [(ln.lot_number, ln.holds) for ln in report.lines] == [("OLD", ("expired",))]
+    assert_conserved(uow)
 
 
 def test_stock_card_runs_a_balance_from_the_opening(uow: UnitOfWork, distributed: World) -> None:
@@ -162,6 +165,7 @@ def test_stock_card_runs_a_balance_from_the_opening(uow: UnitOfWork, distributed
     assert window.opening.usable == 75
     assert [e.kind for e in window.entries] == ["administration"]
     assert window.closing.usable == 35
+    assert_conserved(uow)
 
 
 def test_stock_card_shows_quarantine_and_release_as_held_changes(
@@ -182,6 +186,7 @@ def test_stock_card_shows_quarantine_and_release_as_held_changes(
         (-10, 10, 30),
         (10, -10, 30),
     ]
+    assert_conserved(uow)
 
 
 def test_lot_trace_follows_the_lot_down_the_tree_and_conserves(
@@ -279,6 +284,7 @@ def test_storage_history_gives_exact_intervals_for_a_unit_and_window(
     boxed = queries.storage_history(uow, cold_box.id, at(0), at(10))
     assert [(h.lot_id, h.doses, h.start, h.end) for h in boxed] == [(early, 70, at(6), at(10))]
     assert queries.storage_history(uow, fridge.id, at(-5), at(0)) == []
+    assert_conserved(uow)
 
 
 def test_storage_history_of_a_lot_spans_every_unit_it_was_in(
@@ -292,6 +298,7 @@ def test_storage_history_of_a_lot_spans_every_unit_it_was_in(
         (h.doses, h.start, h.end) for h in history if h.storage_unit_id == distributed.store.id
     ]
     assert store == [(500, at(0), at(1)), (200, at(1), at(34)), (150, at(34), at(40))]
+    assert_conserved(uow)
 
 
 def test_a_reversed_movement_leaves_no_trace_in_storage_history(
@@ -305,6 +312,7 @@ def test_a_reversed_movement_leaves_no_trace_in_storage_history(
     services.reverse_movement(uow, ReverseMovement(given.id, "wrong unit", "s", key()))
     history = queries.storage_history(uow, unit.id, at(0), at(4))
     assert [(h.doses, h.start, h.end) for h in history] == [(40, at(0), at(4))]
+    assert_conserved(uow)
 
 
 def test_allocations_compare_with_shipped_received_and_administered_up_the_tree(
@@ -339,3 +347,4 @@ def test_allocations_compare_with_shipped_received_and_administered_up_the_tree(
     assert rows[tree.province.id].administered_in_subtree == 65
     assert county.administered == 0 and county.administered_in_subtree == 65
     assert rows[tree.clinics[1].id].administered == 40
+    assert_conserved(uow)

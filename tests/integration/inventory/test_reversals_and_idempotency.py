@@ -194,6 +194,7 @@ def test_a_replay_returns_the_first_result_and_posts_nothing(uow: UnitOfWork, wo
     assert again == first
     assert count_rows(uow, models.MovementLine) == lines
     assert usable(uow, unit.id) == {"EARLY1": 45}
+    assert_conserved(uow)
 
 
 def test_a_replayed_dispatch_returns_the_first_result_after_the_shipment_moved_on(
@@ -214,6 +215,7 @@ def test_a_replayed_dispatch_returns_the_first_result_after_the_shipment_moved_o
     )
     assert services.dispatch_shipment(uow, command) == first
     assert usable(uow, world.store.id) == {"EARLY1": 40}
+    assert_conserved(uow)
 
 
 def test_a_replayed_recall_lists_the_holders_at_the_time_of_the_recall(
@@ -225,6 +227,7 @@ def test_a_replayed_recall_lists_the_holders_at_the_time_of_the_recall(
     first = services.recall_lot(uow, command)
     stock_up(uow, world.tree.clinics[1].unit, world.early, 5, at=at(2))
     assert services.recall_lot(uow, command) == first
+    assert_conserved(uow)
 
 
 def test_the_same_key_for_a_different_request_is_a_conflict(uow: UnitOfWork, world: World) -> None:
@@ -246,3 +249,4 @@ def test_the_same_key_for_a_different_request_is_a_conflict(uow: UnitOfWork, wor
         )
     assert count_rows(uow, models.Movement) == movements
     assert usable(uow, cold_box.id) == {"EARLY1": 5}
+    assert_conserved(uow)

@@ -212,6 +212,7 @@ def test_named_lots_that_follow_fefo_need_no_reason(uow: UnitOfWork, world: Worl
     shipment = make_shipment(uow, world.tree.province, world.tree.cities[0])
     dispatch(uow, shipment.id, world.store.id, DispatchItem(world.mmr.id, 40, world.early.id))
     assert usable(uow, world.store.id) == {"EARLY1": 60, "LATE1": 100}
+    assert_conserved(uow)
 
 
 def test_running_short_raises_and_allocates_nothing(uow: UnitOfWork, world: World) -> None:
@@ -288,3 +289,4 @@ def test_overdue_shipments_are_those_past_lead_time_plus_grace(
     assert [o.shipment_id for o in shorter] == [late.id]
     path = queries.get_facility(uow, county.id).path
     assert queries.overdue_shipments(uow, now=due + timedelta(days=1), facility_path=path) == []
+    assert_conserved(uow)

@@ -97,6 +97,7 @@ def test_administering_more_than_the_unit_holds_is_refused_and_changes_nothing(
         administer(uow, clinic.unit.id, world.early.id, 11)
     assert movement_count(uow) == before
     assert usable(uow, clinic.unit.id) == {"EARLY1": 10}
+    assert_conserved(uow)
 
 
 def test_an_expired_lot_cannot_be_administered_from_local_midnight(
@@ -121,6 +122,7 @@ def test_an_expired_lot_cannot_be_administered_from_local_midnight(
         )
     assert held.value.reasons == ("expired",)
     assert usable(uow, clinic.unit.id) == {"FEB": 9}
+    assert_conserved(uow)
 
 
 def test_a_lot_at_the_vvm_discard_point_cannot_be_administered(
@@ -133,6 +135,7 @@ def test_a_lot_at_the_vvm_discard_point_cannot_be_administered(
         administer(uow, clinic.unit.id, world.early.id, 1)
     with pytest.raises(InvalidInput, match="cannot go back from stage 3 to 2"):
         services.record_vvm_stage(uow, RecordVvmStage(world.early.id, 2, "nurse"))
+    assert_conserved(uow)
 
 
 def test_wastage_is_recorded_by_reason(uow: UnitOfWork, world: World) -> None:
@@ -261,3 +264,4 @@ def test_occurred_at_in_the_future_or_naive_is_refused(uow: UnitOfWork, world: W
         )
     with pytest.raises(InvalidInput, match="positive integer"):
         services.administer_doses(uow, AdministerDoses(unit.id, world.early.id, 0, "n", key()))
+    assert_conserved(uow)

@@ -1,4 +1,4 @@
-"""All SQL writes of the ledger, and the locking reads that writes depend on.
+"""Ledger rows: accounts, balances and posting movements (the heart of the write side).
 
 Invariants: a movement and its lines are inserted together with the balance projection in
 the caller's transaction; balance rows are locked in one stable order (account, lot) before
@@ -14,19 +14,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, TypeVar, cast
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, func, insert, select, tuple_, update
 
 from inventory import models as m
 from inventory.domain.accounts import AccountRef
 from inventory.domain.movements import Line
-from inventory.domain.shipments import Discrepancy
-from inventory.errors import InsufficientStock, NotFound
+from inventory.errors import InsufficientStock
+from inventory.repository.base import RepositoryBase
 
-T = TypeVar("T", bound=m.Base)
 Pair = tuple[int, int]  # (account_id, lot_id)
 
 
@@ -58,75 +56,7 @@ class ResolvedLine:
     nonnegative: bool
 
 
-class Repository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.dialect = session.get_bind().dialect.name
-        self._account_cache: dict[str, int] = {}  # accounts are never deleted or changed
-
-    # -- entities ---------------------------------------------------------------------------
-
-    def add(self, row: m.Base) -> None:
-        self.session.add(row)
-        self.session.flush()
-
-    def get(self, model: type[T], row_id: int, what: str, *, lock: bool = False) -> T:
-        row = self.session.get(model, row_id, with_for_update=lock, populate_existing=lock)
-        if row is None:
-            raise NotFound(f"{what} {row_id} does not exist")
-        return row
-
-    def exists(self, model: type[m.Base], column: str, value: object) -> bool:
-        stmt = select(model.__table__.c.id).where(model.__table__.c[column] == value).limit(1)  # type: ignore[attr-defined]
-        return self.session.execute(stmt).first() is not None
-
-    def find_lot(self, product_id: int, lot_number: str, expiry: date) -> m.Lot | None:
-        stmt = select(m.Lot).where(
-            m.Lot.product_id == product_id, m.Lot.lot_number == lot_number, m.Lot.expiry == expiry
-        )
-        return self.session.scalars(stmt).first()
-
-    def allocation_for_update(
-        self, facility_id: int, product_id: int, period_start: date
-    ) -> m.Allocation | None:
-        stmt = (
-            select(m.Allocation)
-            .where(
-                m.Allocation.facility_id == facility_id,
-                m.Allocation.product_id == product_id,
-                m.Allocation.period_start == period_start,
-            )
-            .with_for_update()
-        )
-        return self.session.scalars(stmt).first()
-
-    def movement_by_key(self, key: str) -> m.Movement | None:
-        stmt = select(m.Movement).where(m.Movement.idempotency_key == key)
-        return self.session.scalars(stmt).first()
-
-    def lock_lots(self, lot_ids: Iterable[int], *, exclusive: bool = False) -> dict[int, m.Lot]:
-        """Lock lot rows in id order and return them by id.
-
-        Issuing takes a shared lock (``FOR SHARE``), a recall an exclusive one, so that a
-        recall and an issue of the same lot never interleave; lots are always locked before
-        balances.
-        """
-        ids = sorted(set(lot_ids))
-        if not ids:
-            return {}
-        stmt = (
-            select(m.Lot)
-            .where(m.Lot.id.in_(ids))
-            .order_by(m.Lot.id)
-            .with_for_update(read=not exclusive)
-            .execution_options(populate_existing=True)
-        )
-        lots = {lot.id: lot for lot in self.session.scalars(stmt)}
-        missing = [i for i in ids if i not in lots]
-        if missing:
-            raise NotFound(f"lot {missing[0]} does not exist")
-        return lots
-
+class LedgerRows(RepositoryBase):
     # -- accounts ---------------------------------------------------------------------------
 
     def account_ids(self, refs: Iterable[AccountRef]) -> dict[AccountRef, int]:
@@ -324,89 +254,6 @@ class Repository:
             )
             self.session.execute(upsert, others)
 
-    # -- shipments --------------------------------------------------------------------------
-
-    def set_shipment_lines(self, shipment_id: int, dispatched: Mapping[int, int]) -> None:
-        self.session.execute(
-            insert(m.ShipmentLine),
-            [
-                {"shipment_id": shipment_id, "lot_id": lot, "dispatched_doses": d}
-                for lot, d in sorted(dispatched.items())
-            ],
-        )
-
-    def clear_shipment_lines(self, shipment_id: int) -> None:
-        self.session.execute(
-            delete(m.ShipmentLine).where(m.ShipmentLine.shipment_id == shipment_id)
-        )
-
-    def record_received(self, shipment_id: int, received: Mapping[int, int]) -> None:
-        existing = set(
-            self.session.scalars(
-                select(m.ShipmentLine.lot_id).where(m.ShipmentLine.shipment_id == shipment_id)
-            )
-        )
-        for lot_id, doses in sorted(received.items()):
-            if lot_id in existing:
-                self.session.execute(
-                    update(m.ShipmentLine)
-                    .where(
-                        m.ShipmentLine.shipment_id == shipment_id, m.ShipmentLine.lot_id == lot_id
-                    )
-                    .values(received_doses=doses)
-                )
-            else:
-                self.session.execute(
-                    insert(m.ShipmentLine).values(
-                        shipment_id=shipment_id,
-                        lot_id=lot_id,
-                        dispatched_doses=0,
-                        received_doses=doses,
-                    )
-                )
-
-    def clear_received(self, shipment_id: int) -> None:
-        line = m.ShipmentLine
-        self.session.execute(
-            delete(line).where(line.shipment_id == shipment_id, line.dispatched_doses == 0)
-        )
-        self.session.execute(
-            update(line).where(line.shipment_id == shipment_id).values(received_doses=None)
-        )
-
-    def dispatched_lots(self, shipment_id: int) -> dict[int, int]:
-        line = m.ShipmentLine
-        stmt = select(line.lot_id, line.dispatched_doses).where(
-            line.shipment_id == shipment_id, line.dispatched_doses > 0
-        )
-        return {lot: doses for lot, doses in self.session.execute(stmt)}
-
-    def add_discrepancies(
-        self, shipment_id: int, movement_id: int, discrepancies: Iterable[Discrepancy]
-    ) -> None:
-        rows = [
-            {
-                "shipment_id": shipment_id,
-                "movement_id": movement_id,
-                "lot_id": d.lot_id,
-                "kind": d.kind.value,
-                "dispatched_doses": d.dispatched,
-                "received_doses": d.received,
-                "reason": d.reason,
-            }
-            for d in discrepancies
-        ]
-        if rows:
-            self.session.execute(insert(m.ShipmentDiscrepancy), rows)
-
-    def discrepancies_of(self, movement_id: int) -> list[m.ShipmentDiscrepancy]:
-        stmt = (
-            select(m.ShipmentDiscrepancy)
-            .where(m.ShipmentDiscrepancy.movement_id == movement_id)
-            .order_by(m.ShipmentDiscrepancy.id)
-        )
-        return list(self.session.scalars(stmt))
-
     def first_received(self, account_id: int) -> dict[int, datetime]:
         """When each lot first entered the account (FEFO's last tie-breaker)."""
         line = m.MovementLine
@@ -416,104 +263,6 @@ class Repository:
             .group_by(line.lot_id)
         )
         return {lot: first for lot, first in self.session.execute(stmt)}
-
-    # -- recalls ----------------------------------------------------------------------------
-
-    def lock_usable_holdings(self, lot_id: int) -> list[tuple[int, int, int, int]]:
-        """(facility, unit, lot, doses) of every unit holding usable doses of the lot, locked."""
-        b, a = m.Balance, m.Account
-        stmt = (
-            select(a.facility_id, a.storage_unit_id, b.lot_id, b.doses)
-            .join(a, a.id == b.account_id)
-            .where(b.lot_id == lot_id, a.kind == "stock", b.doses > 0)
-            .order_by(b.account_id)
-            .with_for_update(of=b)
-        )
-        return [(int(f or 0), int(u or 0), lot, d) for f, u, lot, d in self.session.execute(stmt)]
-
-    def recalled_lot(self, movement_id: int) -> int:
-        stmt = select(m.Lot.id).where(m.Lot.recall_movement_id == movement_id)
-        lot_id = self.session.scalar(stmt)
-        if lot_id is None:
-            raise NotFound(f"movement {movement_id} is not a recall")
-        return lot_id
-
-    @staticmethod
-    def _recorded_by(movement: m.Movement) -> Any:
-        """Lines recorded up to ``movement`` (ids grow in commit order for one lot: every
-        movement locks its lots, and a recall locks its lot exclusively)."""
-        return m.MovementLine.movement_id <= movement.id
-
-    def physical_holders_at(
-        self, lot_id: int, movement: m.Movement
-    ) -> list[tuple[int, str, int, str, int]]:
-        """Units physically holding the lot as recorded just after ``movement``."""
-        line, a, u, f = m.MovementLine, m.Account, m.StorageUnit, m.Facility
-        total = func.sum(line.doses)
-        stmt = (
-            select(f.id, f.code, u.id, u.code, total)
-            .join(a, a.id == line.account_id)
-            .join(u, u.id == a.storage_unit_id)
-            .join(f, f.id == u.facility_id)
-            .where(
-                line.lot_id == lot_id,
-                a.kind.in_(["stock", "quarantine"]),
-                self._recorded_by(movement),
-            )
-            .group_by(f.id, f.code, u.id, u.code)
-            .having(total > 0)
-            .order_by(f.code, u.code)
-        )
-        return [(fid, fc, uid, uc, int(d)) for fid, fc, uid, uc, d in self.session.execute(stmt)]
-
-    def in_transit_at(self, lot_id: int, movement: m.Movement) -> list[tuple[int, int, int, int]]:
-        """(shipment, origin, destination, doses) of the lot in transit as recorded then."""
-        line, a, s = m.MovementLine, m.Account, m.Shipment
-        total = func.sum(line.doses)
-        stmt = (
-            select(s.id, s.origin_facility_id, s.destination_facility_id, total)
-            .join(a, a.id == line.account_id)
-            .join(s, s.id == a.shipment_id)
-            .where(line.lot_id == lot_id, a.kind == "in_transit", self._recorded_by(movement))
-            .group_by(s.id, s.origin_facility_id, s.destination_facility_id)
-            .having(total > 0)
-            .order_by(s.id)
-        )
-        return [(sid, o, d, int(n)) for sid, o, d, n in self.session.execute(stmt)]
-
-    # -- movements --------------------------------------------------------------------------
-
-    def movement_lines(self, movement_id: int) -> list[tuple[m.MovementLine, m.Account]]:
-        stmt = (
-            select(m.MovementLine, m.Account)
-            .join(m.Account, m.Account.id == m.MovementLine.account_id)
-            .where(m.MovementLine.movement_id == movement_id)
-            .order_by(m.MovementLine.id)
-        )
-        return [(ln, acct) for ln, acct in self.session.execute(stmt)]
-
-    def reversal_of(self, movement_id: int) -> int | None:
-        stmt = select(m.Movement.id).where(m.Movement.reverses_movement_id == movement_id)
-        return self.session.scalars(stmt).first()
-
-    # -- helpers ----------------------------------------------------------------------------
-
-    def _insert(self, table: Any) -> Any:
-        if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            return pg_insert(table)
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(table)
-
-    def product_code(self, product_id: int) -> str:
-        code = self.session.scalar(select(m.Product.code).where(m.Product.id == product_id))
-        return code or f"#{product_id}"
-
-    def lot_number(self, lot_id: int) -> str:
-        number = self.session.scalar(select(m.Lot.lot_number).where(m.Lot.id == lot_id))
-        return number or f"#{lot_id}"
 
     def _describe(self, ref: AccountRef) -> str:
         if ref.storage_unit_id is not None:
