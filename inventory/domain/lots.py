@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from inventory.domain.gs1 import gs1_check_digit
 from inventory.errors import InvalidInput
 
 MAX_LOT_NUMBER = 40
@@ -28,12 +29,6 @@ def normalise_lot_number(lot_number: str) -> str:
     if len(cleaned) > MAX_LOT_NUMBER:
         raise InvalidInput(f"lot number {cleaned!r} is longer than {MAX_LOT_NUMBER} characters")
     return cleaned
-
-
-def gs1_check_digit(body: str) -> int:
-    """The mod-10 check digit of a GS1 key body (weights 3,1,3,... from the right)."""
-    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
-    return (10 - total % 10) % 10
 
 
 def validate_gtin(gtin: str | None) -> str | None:
