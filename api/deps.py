@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import services
 from api.contact_book import ContactBook
 from api.errors import NotAuthenticated
+from api.lot_excursions import LotExcursions
 from api.principal import (
     FacilityPaths,
     NoFacilityPaths,
@@ -77,6 +78,8 @@ class ApiDeps:
     unit_directory: UnitDirectory | None = None  # profile and time zone of the summaries
     sensor_bindings: SensorBindings | None = None
     notifier: Notifier | None = None  # acknowledgements are notified when set
+    # The lot trace's excursions (rule 19); None: not known, the trace says null.
+    lot_excursions: LotExcursions | None = None
 
     def access_uow(self) -> AccessUnitOfWork:
         return AccessUnitOfWork(self.session_factory)

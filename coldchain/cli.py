@@ -204,13 +204,14 @@ def trace(
     ),
     gtin: str | None = typer.Option(None, "--gtin", help="Or the product's GTIN-14."),
 ) -> None:
-    """Print the trace of a lot as a tree: where it went, what was given, wasted and held."""
+    """Print the trace of a lot as a tree: where it went, what was given, wasted and held,
+    and every temperature excursion it sat through."""
     from datetime import UTC, datetime
 
     from sqlalchemy.exc import DBAPIError
 
     from coldchain.trace_view import find_trace, render_candidates, render_trace
-    from coldchain.wiring import inventory_unit_of_work
+    from coldchain.wiring import lot_trace_sources
     from inventory.domain.gs1 import Gs1Error
     from inventory.errors import InventoryError
     from inventory.queries import LotCandidates
@@ -220,9 +221,12 @@ def trace(
         raise typer.Exit(2)
     settings = _settings()
     try:
-        with inventory_unit_of_work(settings) as uow:
+        with lot_trace_sources(settings) as (uow, lot_excursions):
             today = datetime.now(UTC).date()
             found = find_trace(uow, lot, today=today, product=product, gtin=gtin)
+            excursions = (
+                None if isinstance(found, LotCandidates) else lot_excursions.for_lot(found.lot.id)
+            )
     except (InventoryError, Gs1Error) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
@@ -233,7 +237,7 @@ def trace(
     if isinstance(found, LotCandidates):
         typer.echo(render_candidates(found), err=True)
         raise typer.Exit(2)
-    typer.echo(render_trace(found), nl=False)
+    typer.echo(render_trace(found, excursions), nl=False)
 
 
 if __name__ == "__main__":

@@ -2,22 +2,24 @@
 
 The drawing is plain text with box-drawing characters: the lot header (product, lot,
 expiry, state), the tree of facilities along shipments (quantities and dates, shortfalls
-with reasons, doses given, wastage, stock on hand per unit), then doses administered per
-facility, wastage by reason, held stock, what is on hand where now, what is in transit,
-and the conservation line (received = on hand + in transit + administered + wasted) with
-whether it holds.
+with reasons, doses given, wastage, stock on hand per unit, and a ``⚠ excursion`` line for
+every excursion that overlapped the lot's stay in one of the facility's units), then doses
+administered per facility, wastage by reason, held stock, what is on hand where now, what
+is in transit, the excursions, and the conservation line (received = on hand + in transit
++ administered + wasted) with whether it holds.
 
-Invariant: rendering is pure (a ``LotTrace`` in, text out); every number shown comes from
-the trace, nothing is recomputed from the database. A facility reached by two shipments
-is drawn once; the second shipment points back to it.
+Invariant: rendering is pure (a ``LotTrace`` and its ``LotExcursion`` values in, text out);
+every number shown comes from them, nothing is recomputed from the database. A facility
+reached by two shipments is drawn once; the second shipment points back to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from api.lot_excursions import LotExcursion
 from inventory import queries
 from inventory.errors import NotFound
 from inventory.queries import LotCandidates, LotTrace, TraceFacility, TraceShipment
@@ -89,16 +91,18 @@ def when(at: datetime | None) -> str:
     return "-" if at is None else at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def render_trace(trace: LotTrace) -> str:
-    """The whole trace as text, one section after another."""
+def render_trace(trace: LotTrace, excursions: Sequence[LotExcursion] | None = None) -> str:
+    """The whole trace as text, one section after another; without ``excursions`` (None:
+    not known) no excursion is drawn and the section is left out."""
     sections = [
         _header(trace),
-        ["Where it went", *_tree_lines(trace)],
+        ["Where it went", *_tree_lines(trace, excursions or ())],
         _administered(trace),
         _wastage(trace),
         _held(trace),
         _on_hand(trace),
         _in_transit(trace),
+        *([] if excursions is None else [_excursions(excursions)]),
         ["Conservation", "  " + conservation_line(trace)],
     ]
     return "\n\n".join("\n".join(section) for section in sections) + "\n"
@@ -152,8 +156,69 @@ def _header(trace: LotTrace) -> list[str]:
     return lines
 
 
-def _tree_lines(trace: LotTrace) -> list[str]:
+def excursion_line(x: LotExcursion) -> str:
+    """``⚠ excursion <start> → <end> UTC, <minutes out of range>, MKT, <alarms> (<unit>:
+    <doses of the lot there>; <doses quarantined for it>)``."""
+    parts = [f"⚠ excursion {_span(x.start, x.end)}"]
+    if x.open:
+        parts.append("statistics when it closes")
+    parts += _out_of_range(x)
+    if x.mkt_c is not None:
+        parts.append(f"MKT {x.mkt_c:.1f} °C")
+    parts.append(", ".join(_alarm_text(a.rule, a.severity) for a in x.alarms) or "no alarm")
+    held = f"; {x.quarantined_doses} quarantined for it" if x.quarantined else ""
+    return ", ".join(parts) + f" ({x.unit}: {x.doses} doses of the lot{held})"
+
+
+def _span(start: datetime, end: datetime | None) -> str:
+    begin = when(start).removesuffix(" UTC")
+    if end is None:
+        return f"{begin} UTC → still open"
+    finish = when(end).removesuffix(" UTC")
+    if finish[:10] == begin[:10]:
+        finish = finish[11:]
+    return f"{begin} → {finish} UTC"
+
+
+def _out_of_range(x: LotExcursion) -> list[str]:
+    found = []
+    for minutes, side, bound in (
+        (x.minutes_above, "above", x.range_high_c),
+        (x.minutes_below, "below", x.range_low_c),
+    ):
+        if minutes:
+            found.append(
+                f"{minutes:.0f} min {side} " + ("range" if bound is None else f"{bound:+.1f}")
+            )
+    if x.unknown_minutes:
+        found.append(f"{x.unknown_minutes:.0f} min unknown")
+    return found
+
+
+def _alarm_text(rule: str, severity: str) -> str:
+    return f"{rule} {'ALARM' if severity == 'alarm' else severity}"
+
+
+def _excursions(excursions: Sequence[LotExcursion]) -> list[str]:
+    title = "Excursions while the lot was there"
+    if not excursions:
+        return [title, "  (none)"]
+    width = max(len(f"{x.facility} / {x.unit}") for x in excursions)
+    return [
+        title,
+        *(
+            f"  {f'{x.facility} / {x.unit}':<{width}}  {_span(x.start, x.end)}  "
+            + (", ".join(_alarm_text(a.rule, a.severity) for a in x.alarms) or "no alarm")
+            for x in excursions
+        ),
+    ]
+
+
+def _tree_lines(trace: LotTrace, excursions: Sequence[LotExcursion]) -> list[str]:
     by_id = {f.facility_id: f for f in trace.facilities}
+    seen: dict[int, list[LotExcursion]] = {}
+    for x in excursions:
+        seen.setdefault(x.facility_id, []).append(x)
     sent: dict[int, list[TraceShipment]] = {}
     for s in trace.shipments:
         if s.dispatched_at is not None:
@@ -164,7 +229,7 @@ def _tree_lines(trace: LotTrace) -> list[str]:
     lines: list[str] = []
     for start in starts:
         if start not in drawn:
-            lines += draw(_facility_node(start, by_id, sent, drawn))
+            lines += draw(_facility_node(start, by_id, sent, drawn, seen))
     return lines or ["  (no movements)"]
 
 
@@ -173,17 +238,19 @@ def _facility_node(
     by_id: dict[int, TraceFacility],
     sent: dict[int, list[TraceShipment]],
     drawn: set[int],
+    seen: dict[int, list[LotExcursion]],
 ) -> Node:
     drawn.add(facility_id)
     f = by_id[facility_id]
-    node = Node(f"{f.code} ({f.level})", _facility_notes(f))
+    notes = _facility_notes(f) + [excursion_line(x) for x in seen.get(facility_id, [])]
+    node = Node(f"{f.code} ({f.level})", notes)
     for s in sent.get(facility_id, []):
         child = Node(_shipment_label(s), _shipment_notes(s))
         destination = s.destination_facility_id
         if destination in drawn or destination not in by_id:
             child.notes.append(f"to {s.destination_code} (shown above)")
         else:
-            child.children.append(_facility_node(destination, by_id, sent, drawn))
+            child.children.append(_facility_node(destination, by_id, sent, drawn, seen))
         node.children.append(child)
     return node
 

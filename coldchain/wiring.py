@@ -12,6 +12,7 @@ from api.app import ApiDeps, create_app
 from api.unit_of_work import AccessUnitOfWork
 from coldchain import db
 from coldchain.facility_paths import LedgerFacilityPaths
+from coldchain.lot_excursions import LedgerLotExcursions
 from coldchain.settings import ConfigurationError, Settings
 from ingest.config import IngestConfig, MqttConfig, mqtt_endpoint, receive_maximum_for
 from ingest.decode import DecodeConfig
@@ -31,6 +32,7 @@ def build_api_deps(settings: Settings) -> ApiDeps:
     deps = ApiDeps(
         session_factory=session_factory,
         facility_paths=LedgerFacilityPaths(UnitOfWork(session_factory)),
+        lot_excursions=LedgerLotExcursions.over(session_factory),
     )
     return with_telemetry(deps, settings, engine)
 
@@ -86,6 +88,18 @@ def inventory_unit_of_work(settings: Settings) -> Iterator[UnitOfWork]:
     engine = db.make_engine(settings.database_url)
     try:
         yield UnitOfWork(db.make_session_factory(engine))
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def lot_trace_sources(settings: Settings) -> Iterator[tuple[UnitOfWork, LedgerLotExcursions]]:
+    """The ledger and the lot excursions look-up for `coldchain trace`; the engine closes
+    after."""
+    engine = db.make_engine(settings.database_url)
+    try:
+        session_factory = db.make_session_factory(engine)
+        yield UnitOfWork(session_factory), LedgerLotExcursions.over(session_factory)
     finally:
         engine.dispose()
 

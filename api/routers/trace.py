@@ -2,7 +2,8 @@
 when several products share the number; without one, the candidates are returned).
 
 A trace is a lot-wide view: a scoped caller sees it only when its subtree holds every
-facility the trace names (the conservation line cannot be cut by scope).
+facility the trace names (the conservation line cannot be cut by scope). Its excursions
+(domain rule 19) come from ``ApiDeps.lot_excursions``; null when that is not wired.
 """
 
 from __future__ import annotations
@@ -68,4 +69,6 @@ def _shown(deps: ApiDeps, who: Principal, found: LotTrace) -> TracePublic:
         end for s in found.shipments for end in (s.origin_facility_id, s.destination_facility_id)
     }
     ensure_read_everywhere(deps, who, facilities, f"the trace of lot {found.lot.lot_number}")
-    return TracePublic.of(found)
+    # Every stay is in a facility of the trace, so the check above covers the excursions.
+    known = deps.lot_excursions
+    return TracePublic.of(found, None if known is None else known.for_lot(found.lot.id))

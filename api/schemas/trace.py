@@ -1,6 +1,7 @@
 """The lot trace: where a lot went (facilities in shipment order, their units), shipments
-with discrepancies, doses administered, wastage, held stock, state, and the conservation
-line; or, for a lot number that several lots share, the candidates to choose from.
+with discrepancies, doses administered, wastage, held stock, state, the conservation line
+and every excursion that overlapped the lot's stay in a unit; or, for a lot number that
+several lots share, the candidates to choose from.
 
 ``kind`` tells the two answers of ``GET /trace`` apart: ``"trace"`` or ``"candidates"``.
 """
@@ -12,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from api.lot_excursions import LotExcursion
 from api.schemas.lots import LotPublic
 from api.schemas.shipments import DiscrepancyPublic
 from inventory.queries import (
@@ -166,6 +168,79 @@ class HeldPublic(BaseModel):
     doses: int
 
 
+class FiredAlarmPublic(BaseModel):
+    key: str
+    rule: str = Field(description="the rule id, e.g. who-heat")
+    severity: str = Field(description="warning | alarm")
+    raised_at: datetime = Field(description="device time the rule fired")
+
+
+class TraceExcursionPublic(BaseModel):
+    """One excursion episode that overlapped one stay of the lot in a storage unit."""
+
+    facility_id: int
+    facility: str = Field(description="facility code")
+    storage_unit_id: int
+    unit: str = Field(description="storage unit code")
+    stay_from: datetime = Field(description="the lot's stay in the unit, [from, to)")
+    stay_to: datetime | None = Field(description="null: the lot is still there")
+    doses: int = Field(description="doses of the lot in the unit at some moment of the episode")
+    episode_id: int
+    episode_key: str
+    profile: str
+    range_low_c: float | None
+    range_high_c: float | None
+    direction: str = Field(description="above | below: the reading that opened it")
+    start: datetime
+    end: datetime | None = Field(description="null: still open (statistics null until closed)")
+    open: bool
+    minutes_above: float | None = Field(description="covered minutes above the range")
+    minutes_below: float | None = Field(description="covered minutes below the range")
+    unknown_minutes: float | None = Field(description="sensor gaps during the episode")
+    min_c: float | None
+    max_c: float | None
+    mkt_c: float | None = Field(description="mean kinetic temperature over the episode")
+    alarms: list[FiredAlarmPublic] = Field(description="raised while it was open, oldest first")
+    quarantined: bool = Field(description="the ledger quarantined doses of the lot for it")
+    quarantined_doses: int = Field(
+        description="doses of the lot the ledger quarantined citing the episode or one of its"
+        " alarms, net of reversals (a later release does not subtract)"
+    )
+
+    @classmethod
+    def of(cls, x: LotExcursion) -> TraceExcursionPublic:
+        return cls(
+            facility_id=x.facility_id,
+            facility=x.facility,
+            storage_unit_id=x.storage_unit_id,
+            unit=x.unit,
+            stay_from=x.stay_from,
+            stay_to=x.stay_to,
+            doses=x.doses,
+            episode_id=x.episode_id,
+            episode_key=x.episode_key,
+            profile=x.profile,
+            range_low_c=x.range_low_c,
+            range_high_c=x.range_high_c,
+            direction=x.direction,
+            start=x.start,
+            end=x.end,
+            open=x.open,
+            minutes_above=x.minutes_above,
+            minutes_below=x.minutes_below,
+            unknown_minutes=x.unknown_minutes,
+            min_c=x.min_c,
+            max_c=x.max_c,
+            mkt_c=x.mkt_c,
+            alarms=[
+                FiredAlarmPublic(key=a.key, rule=a.rule, severity=a.severity, raised_at=a.raised_at)
+                for a in x.alarms
+            ],
+            quarantined=x.quarantined,
+            quarantined_doses=x.quarantined_doses,
+        )
+
+
 class TracePublic(BaseModel):
     kind: Literal["trace"] = "trace"
     lot: LotPublic
@@ -178,9 +253,14 @@ class TracePublic(BaseModel):
     wastage_by_reason: list[WastePublic]
     held_now: list[HeldPublic] = Field(description="quarantined doses, per unit")
     conservation: ConservationPublic
+    excursions: list[TraceExcursionPublic] | None = Field(
+        default=None,
+        description="every excursion that overlapped the lot's stay in a unit, by start;"
+        " null when the alarms are not known to this server ([] means none overlapped)",
+    )
 
     @classmethod
-    def of(cls, t: LotTrace) -> TracePublic:
+    def of(cls, t: LotTrace, excursions: list[LotExcursion] | None = None) -> TracePublic:
         return cls(
             lot=LotPublic.of(t.lot, t.product_code),
             state=t.state,
@@ -196,6 +276,9 @@ class TracePublic(BaseModel):
                 HeldPublic(facility_id=f, storage_unit_id=u, doses=d) for f, u, d in t.held_now
             ],
             conservation=ConservationPublic.of(t.conservation),
+            excursions=None
+            if excursions is None
+            else [TraceExcursionPublic.of(x) for x in excursions],
         )
 
 
