@@ -95,12 +95,14 @@ def notify_due_alarms(
     """Re-notify every unacknowledged raised alarm N minutes after its last notice and
     escalate it one level up its facility chain every M minutes (``policy``)."""
     notices: list[AlarmNotice] = []
-    chains: dict[str, list[str]] = {}
+    with uow:
+        codes = {alarm.facility_code for alarm in uow.repo.awaiting_follow_up()}
+    # Resolved outside our transaction: on SQLite the directory's own read would wait for
+    # the write lock that transaction holds (a 30 s self-deadlock per facility).
+    chains = {code: _chain(units, code) for code in codes}
     with uow:
         for alarm in uow.repo.awaiting_follow_up():
-            chain = chains.get(alarm.facility_code)
-            if chain is None:
-                chain = chains[alarm.facility_code] = _chain(units, alarm.facility_code)
+            chain = chains.get(alarm.facility_code, [alarm.facility_code])
             timing = AlarmTiming(
                 raised=alarm.state == RAISED,
                 acknowledged=alarm.acknowledged_at is not None,

@@ -220,6 +220,8 @@ def ingest_env(mosquitto: Mosquitto, database_url: str, **extra: str) -> dict[st
         COLDCHAIN_INGEST_BATCH_SECONDS="0.2",
         COLDCHAIN_NOTIFY_RETRY_INITIAL_S="0.2",
         COLDCHAIN_NOTIFY_RETRY_MAX_S="1",
+        # The alarm jobs (offline, follow-up, settle) run beside the pipeline all along.
+        COLDCHAIN_ALARM_JOBS_INTERVAL_S="1",
     )
     env.update(extra)
     return env

@@ -121,23 +121,58 @@ def test_a_heat_excursion_alarms_the_clinic_and_quarantines_exactly_the_exposed_
 
     # Replay: the logger republishes everything, first to the same process, then to a new
     # one (its detector rebuilt from the store): no second alarm, episode or notice.
-    reader = EmbeddedTelemetryReader(engine)
-    for seq, process in ((READINGS, ingest), (READINGS + 1, None)):
-        if process is None:
-            ingest.terminate()
-            ingest = make_ingest()
-        sentinel = one_reading(now - timedelta(minutes=2 + READINGS - seq), 5.0, seq)
-        logger.publish([*excursion_messages(ledger, per_message=50), sentinel])
-        logger.settle()
-        _wait_for_stored(reader, ledger, seq + 1)
-        _wait_for_outbox_drained(engine)
-        assert len(staff.ok(staff.get("/alarms", unit=FRIDGE, type="who-heat"))) == 1
-        assert len(staff.ok(staff.get("/episodes", unit=FRIDGE))) == 1
-        assert len(_notices(webhook, "raised", "who-heat")) == 1
-        assert len(_stored(reader, ledger)) == seq + 1  # each reading stored once
-        _assert_quarantined(staff, ledger)
+    replay = Replay(engine, webhook, logger, staff, ledger)
+    replay.publish_all_again(sentinel_at=now - timedelta(minutes=2))
+    replay.assert_nothing_new()
+    ingest.terminate()
+    make_ingest()
+    replay.publish_all_again(sentinel_at=now - timedelta(minutes=1))
+    replay.assert_nothing_new()
 
     _assert_exposed_lots_cannot_be_given(staff, ledger)
+
+
+class Replay:
+    """The logger sending its whole buffer again, then one new reading (the sentinel): once
+    the sentinel is stored, ingest has observed everything published before it."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        webhook: HttpReceiver,
+        logger: Publisher,
+        staff: Caller,
+        ledger: ClinicLedger,
+    ) -> None:
+        self.engine, self.webhook, self.logger = engine, webhook, logger
+        self.staff, self.ledger = staff, ledger
+        self.reader = EmbeddedTelemetryReader(engine)
+        self.expected_readings = READINGS
+
+    def publish_all_again(self, sentinel_at: datetime) -> None:
+        sentinel = one_reading(sentinel_at, 5.0, self.expected_readings)
+        self.logger.publish([*excursion_messages(self.ledger, per_message=50), sentinel])
+        self.logger.settle()
+        self.expected_readings += 1
+        wait_until(
+            lambda: len(self.stored()) >= self.expected_readings,
+            WAIT_S,
+            f"{self.expected_readings} readings stored",
+        )
+        _wait_for_outbox_drained(self.engine)
+
+    def stored(self) -> list[int]:
+        start = self.ledger.start
+        readings = self.reader.raw_readings(FRIDGE, start=start, end=start + timedelta(days=1))
+        return [r.device_time_ns for r in readings]
+
+    def assert_nothing_new(self) -> None:
+        staff = self.staff
+        assert len(staff.ok(staff.get("/alarms", unit=FRIDGE, type="who-heat"))) == 1
+        assert len(staff.ok(staff.get("/episodes", unit=FRIDGE))) == 1
+        assert len(_notices(self.webhook, "raised", "who-heat")) == 1
+        assert len(self.stored()) == self.expected_readings  # each reading stored once
+        _assert_quarantined(staff, self.ledger)
 
 
 # --- the webhook ---
@@ -213,18 +248,6 @@ def _assert_exposed_lots_cannot_be_given(staff: Caller, ledger: ClinicLedger) ->
 
 def _given(unit: int, ledger: ClinicLedger, number: str) -> dict[str, Any]:
     return {"storage_unit_id": unit, "lot_id": ledger.lots[number], "doses": 1}
-
-
-# --- the telemetry store ---
-
-
-def _stored(reader: EmbeddedTelemetryReader, ledger: ClinicLedger) -> list[int]:
-    readings = reader.raw_readings(FRIDGE, start=ledger.start, end=ledger.start + timedelta(days=1))
-    return [r.device_time_ns for r in readings]
-
-
-def _wait_for_stored(reader: EmbeddedTelemetryReader, ledger: ClinicLedger, n: int) -> None:
-    wait_until(lambda: len(_stored(reader, ledger)) >= n, WAIT_S, f"{n} readings stored")
 
 
 def _time(text: str) -> datetime:
