@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
+
+from sqlalchemy import select
 
 from ingest.alarms.ports import ExposedLot, UnitInfo
 from inventory import commands as cmd
+from inventory import models as m
 from inventory import services
 from inventory.errors import InsufficientStock, InvalidState, NotFound
 from inventory.queries import lookups
@@ -120,6 +123,41 @@ class InventoryUnitDirectory:
         with self._lock:
             self._units[unit_code] = (time.monotonic(), info)
         return info
+
+    def units_of(self, unit_codes: Collection[str]) -> dict[str, UnitInfo | None]:
+        """``unit`` of each code; the codes not cached (or stale) are read in one query per
+        500 codes, so a batch of units seen for the first time costs one round trip."""
+        now = time.monotonic()
+        found: dict[str, UnitInfo | None] = {}
+        with self._lock:
+            for code in unit_codes:
+                cached = self._units.get(code)
+                if cached is not None and now - cached[0] < self._ttl_s:
+                    found[code] = cached[1]
+        missing = [code for code in dict.fromkeys(unit_codes) if code not in found]
+        loaded = self._load_many(missing)
+        now = time.monotonic()
+        with self._lock:
+            for code in missing:
+                found[code] = loaded.get(code)
+                self._units[code] = (now, found[code])
+        return found
+
+    def _load_many(self, codes: Sequence[str]) -> dict[str, UnitInfo]:
+        unit, facility = m.StorageUnit, m.Facility
+        loaded: dict[str, UnitInfo] = {}
+        for i in range(0, len(codes), 500):
+            query = (
+                select(unit.code, unit.profile, facility.code, facility.timezone)
+                .join(facility, facility.id == unit.facility_id)
+                .where(unit.code.in_(codes[i : i + 500]))
+            )
+            with self._uow:
+                rows = self._uow.session.execute(query).all()
+            for code, profile, facility_code, zone in rows:
+                interval = self._interval(code) if self._interval else 600
+                loaded[code] = UnitInfo(facility_code, profile, zone, interval)
+        return loaded
 
     def _load(self, unit_code: str) -> UnitInfo | None:
         try:

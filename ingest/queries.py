@@ -36,6 +36,7 @@ from ingest.sinks.base import Bucket
 T = TypeVar("T")
 
 MAX_BUCKETS = 10_000
+MAX_UNITS_PER_QUERY = 200  # raw_readings_of: keeps one query a few kB long
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -82,6 +83,12 @@ class TelemetryReader(Protocol):
 
     def raw_readings(self, unit: str, *, start: datetime, end: datetime) -> list[Reading]:
         """Readings of ``unit`` with start <= device time < end, by (device time, sensor)."""
+        ...
+
+    def raw_readings_of(
+        self, units: Sequence[str], *, start: datetime, end: datetime
+    ) -> list[Reading]:
+        """``raw_readings`` of several units at once, by (device time, sensor)."""
         ...
 
 
@@ -139,6 +146,19 @@ def check_raw_window(unit: str, start: datetime, end: datetime) -> Window:
             f"start ({start.isoformat()}) must be before end ({end.isoformat()})"
         )
     return Window(to_ns(start), to_ns(end), 0, 0)
+
+
+def check_raw_units(
+    units: Sequence[str], start: datetime, end: datetime
+) -> tuple[list[str], Window]:
+    """The arguments of ``raw_readings_of``: the distinct unit codes and the window."""
+    codes = check_units(units) or []
+    window = check_raw_window(codes[0], start, end) if codes else Window(0, 0, 0, 0)
+    return list(dict.fromkeys(codes)), window
+
+
+def chunked(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def check_code(name: str, value: str) -> str:
@@ -235,30 +255,40 @@ class EmbeddedTelemetryReader:
     def raw_readings(self, unit: str, *, start: datetime, end: datetime) -> list[Reading]:
         """Every stored reading of ``unit`` with start <= device time < end, sorted by
         (device time, sensor)."""
-        window = check_raw_window(unit, start, end)
+        return self.raw_readings_of([unit], start=start, end=end)
+
+    def raw_readings_of(
+        self, units: Sequence[str], *, start: datetime, end: datetime
+    ) -> list[Reading]:
+        """``raw_readings`` of several units, ``MAX_UNITS_PER_QUERY`` per query, sorted by
+        (device time, sensor)."""
+        codes, window = check_raw_units(units, start, end)
         t = TelemetryReadingRow.__table__.c
-        query = (
-            select(
-                t.facility,
-                t.unit,
-                t.sensor_id,
-                t.device_time_ns,
-                t.temperature_c,
-                t.received_at_ns,
-                t.seq,
-                t.battery_pct,
-                t.door_open,
-                t.power_on,
-            )
-            .where(
-                t.unit == unit,
-                t.device_time_ns >= window.start_ns,
-                t.device_time_ns < window.end_ns,
-            )
-            .order_by(t.device_time_ns, t.sensor_id)
+        columns = (
+            t.facility,
+            t.unit,
+            t.sensor_id,
+            t.device_time_ns,
+            t.temperature_c,
+            t.received_at_ns,
+            t.seq,
+            t.battery_pct,
+            t.door_open,
+            t.power_on,
         )
-        rows = self._run(lambda connection: connection.execute(query).all())
-        return [
+
+        def read(connection: Connection) -> list[Any]:
+            rows: list[Any] = []
+            for chunk in chunked(codes, MAX_UNITS_PER_QUERY):
+                query = select(*columns).where(
+                    t.unit.in_(chunk),
+                    t.device_time_ns >= window.start_ns,
+                    t.device_time_ns < window.end_ns,
+                )
+                rows.extend(connection.execute(query).all())
+            return rows
+
+        found = [
             Reading(
                 facility=f,
                 unit=u,
@@ -271,8 +301,10 @@ class EmbeddedTelemetryReader:
                 door_open=door,
                 power_on=power,
             )
-            for f, u, sensor, t_ns, temp, received, seq, battery, door, power in rows
+            for f, u, sensor, t_ns, temp, received, seq, battery, door, power in self._run(read)
         ]
+        found.sort(key=lambda r: (r.device_time_ns, r.sensor_id))
+        return found
 
     # --- end of raw readings ---
 
@@ -376,31 +408,23 @@ class InfluxQLTelemetryReader:
     def raw_readings(self, unit: str, *, start: datetime, end: datetime) -> list[Reading]:
         """Every stored reading of ``unit`` with start <= device time < end, sorted by
         (device time, sensor)."""
-        window = check_raw_window(unit, start, end)
-        series = self._query(
-            f'SELECT * FROM "{MEASUREMENT}" WHERE unit = {_literal(unit)} '
-            f"AND time >= {window.start_ns} AND time < {window.end_ns}"
-        )
+        return self.raw_readings_of([unit], start=start, end=end)
+
+    def raw_readings_of(
+        self, units: Sequence[str], *, start: datetime, end: datetime
+    ) -> list[Reading]:
+        """``raw_readings`` of several units, ``MAX_UNITS_PER_QUERY`` per query (``unit =
+        'a' OR unit = 'b' …``, grouped by unit), sorted by (device time, sensor)."""
+        codes, window = check_raw_units(units, start, end)
         found: list[Reading] = []
-        for one in series:
-            for values in one["values"]:
-                point = dict(zip(one["columns"], values, strict=True))
-                if point.get("temperature_c") is None:
-                    continue
-                found.append(
-                    Reading(
-                        facility=str(point.get("facility")),
-                        unit=unit,
-                        sensor_id=str(point.get("sensor")),
-                        device_time_ns=int(point["time"]),
-                        temperature_c=float(point["temperature_c"]),
-                        received_at_ns=int(point.get("received_at_ns") or 0),
-                        seq=None if point.get("seq") is None else int(point["seq"]),
-                        battery_pct=_maybe_float(point.get("battery_pct")),
-                        door_open=point.get("door_open"),
-                        power_on=point.get("power_on"),
-                    )
-                )
+        for chunk in chunked(codes, MAX_UNITS_PER_QUERY):
+            which = " OR ".join(f"unit = {_literal(unit)}" for unit in chunk)
+            series = self._query(
+                f'SELECT * FROM "{MEASUREMENT}" WHERE ({which}) '
+                f'AND time >= {window.start_ns} AND time < {window.end_ns} GROUP BY "unit"'
+            )
+            for one in series:
+                found.extend(_raw_points(one))
         found.sort(key=lambda r: (r.device_time_ns, r.sensor_id))
         return found
 
@@ -432,6 +456,31 @@ class InfluxQLTelemetryReader:
 def _literal(value: str) -> str:
     """An InfluxQL string literal."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _raw_points(one: dict[str, Any]) -> list[Reading]:
+    """The readings of one InfluxQL series of ``SELECT * … GROUP BY "unit"``."""
+    tag = one.get("tags", {}).get("unit")
+    found = []
+    for values in one["values"]:
+        point = dict(zip(one["columns"], values, strict=True))
+        if point.get("temperature_c") is None:
+            continue
+        found.append(
+            Reading(
+                facility=str(point.get("facility")),
+                unit=str(tag if tag is not None else point.get("unit")),
+                sensor_id=str(point.get("sensor")),
+                device_time_ns=int(point["time"]),
+                temperature_c=float(point["temperature_c"]),
+                received_at_ns=int(point.get("received_at_ns") or 0),
+                seq=None if point.get("seq") is None else int(point["seq"]),
+                battery_pct=_maybe_float(point.get("battery_pct")),
+                door_open=point.get("door_open"),
+                power_on=point.get("power_on"),
+            )
+        )
+    return found
 
 
 def _maybe_float(value: object) -> float | None:

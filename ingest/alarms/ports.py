@@ -16,7 +16,7 @@ Invariants the implementations must keep:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -118,6 +118,10 @@ class UnitDirectory(Protocol):
         """The unit's facility, profile, time zone and reporting interval; None if unknown."""
         ...
 
+    def units_of(self, unit_codes: Collection[str]) -> dict[str, UnitInfo | None]:
+        """``unit`` of each code, resolved together (one lookup for a batch of new units)."""
+        ...
+
     def escalation_chain(self, facility_code: str) -> list[str]:
         """``facility_code`` first, then its ancestors up to the root: clinic → county →
         city → province. Unknown facility: ``[facility_code]``."""
@@ -136,4 +140,10 @@ class ReadingSource(Protocol):
 
     def raw_readings(self, unit: str, *, start: datetime, end: datetime) -> list[Reading]:
         """Readings of ``unit`` with start <= device time < end, by (device time, sensor)."""
+        ...
+
+    def raw_readings_of(
+        self, units: Sequence[str], *, start: datetime, end: datetime
+    ) -> list[Reading]:
+        """``raw_readings`` of several units in one query, by (device time, sensor)."""
         ...

@@ -3,11 +3,12 @@
 Data flow for each decoded batch (``observe``, called by ``ingest.pipeline`` before the sink
 write, in the pipeline thread):
 
-1. group the readings by (facility, unit); a unit seen for the first time gets its detection
-   configuration from the ``UnitDirectory`` and a detector rebuilt by replaying its stored
-   readings (``ReadingSource``) from the longest rule window (+ one gap) before the batch —
-   earlier if an episode or temperature alarm of the unit is still open, so that its key is
-   reproduced (at most ``max_replay`` back);
+1. group the readings by (facility, unit); the units seen for the first time get, together
+   (one directory lookup, one open-episode query, one readings query per chunk of units),
+   their detection configuration from the ``UnitDirectory`` and detectors rebuilt by
+   replaying their stored readings (``ReadingSource``) from the longest rule window (+ one
+   gap) before the batch — earlier if an episode or temperature alarm of the unit is still
+   open, so that its key is reproduced (at most ``max_replay`` back);
 2. the pure ``Detector`` turns the readings into events;
 3. ONE transaction stores them (episodes opened/closed, freeze exposure flagged, alarms
    raised/cleared) with the newest device time per sensor (``sensor_last_seen``, written at
@@ -46,6 +47,7 @@ from ingest.alarms.ports import (
     Notifier,
     ReadingSource,
     UnitDirectory,
+    UnitInfo,
 )
 from ingest.alarms.records import (
     closed_episode_values,
@@ -77,6 +79,8 @@ log = logging.getLogger(__name__)
 NS_PER_MINUTE = 60_000_000_000
 _FAR_FUTURE = datetime(2200, 1, 1, tzinfo=UTC)
 UnitKey = tuple[str, str]  # (facility code, unit code)
+_REPLAY_CHUNK = 200  # units per replay query
+_REPLAY_SPREAD_NS = 3_600_000_000_000  # starts of one replay query lie within an hour
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +127,15 @@ class AlarmRecorder:
             groups.setdefault((r.facility, r.unit), []).append(r)
         try:
             events: list[Event] = []
+            unseen = {
+                key: min(r.device_time_ns for r in group)
+                for key, group in groups.items()
+                if key not in self._detectors
+            }
+            if unseen:
+                self._rebuild(unseen, events)
             for key, group in groups.items():
-                detector = self._detectors.get(key)
-                if detector is None:
-                    first_ns = min(r.device_time_ns for r in group)
-                    detector = self._rebuild(key, first_ns, events)
-                events.extend(detector.observe(group))
+                events.extend(self._detectors[key].observe(group))
             self._note_seen(readings)
             changes = self._store(events)
         except Exception:
@@ -147,35 +154,50 @@ class AlarmRecorder:
     def _config(self, unit: str) -> UnitConfig:
         config = self._configs.get(unit)
         if config is None:
-            info = self._units.unit(unit)
-            if info is None:
-                log.warning("storage unit %r is not in the directory: detecting with 2-8", unit)
-                config = FRIDGE_DEFAULTS
-            else:
-                config = UnitConfig.for_profile(
-                    info.profile, rules=info.rules, reporting_interval_s=info.reporting_interval_s
-                )
-            self._configs[unit] = config
+            config = self._configs[unit] = _unit_config(unit, self._units.unit(unit))
         return config
 
-    def _rebuild(self, key: UnitKey, first_ns: int, events: list[Event]) -> Detector:
-        facility, unit = key
-        config = self._config(unit)
-        detector = Detector(lambda _facility, _unit: config)
-        if self._history is not None:
-            since_ns = self._replay_from(unit, first_ns, config)
-            past = self._history.raw_readings(unit, start=to_utc(since_ns), end=_FAR_FUTURE)
-            mine = [r for r in past if r.facility == facility]
-            if mine:
-                events.extend(detector.observe(mine))
-                log.info("rebuilt detection of %s/%s from %d stored readings", *key, len(mine))
-        self._detectors[key] = detector
-        return detector
+    def _load_configs(self, units: set[str]) -> None:
+        """The configurations of units not cached yet, from ONE directory lookup."""
+        missing = [unit for unit in sorted(units) if unit not in self._configs]
+        if missing:
+            found = self._units.units_of(missing)
+            for unit in missing:
+                self._configs[unit] = _unit_config(unit, found.get(unit))
 
-    def _replay_from(self, unit: str, first_ns: int, config: UnitConfig) -> int:
-        lookback_ns = round(longest_window_minutes(config.rules) * NS_PER_MINUTE) + config.gap_ns
+    def _rebuild(self, unseen: dict[UnitKey, int], events: list[Event]) -> None:
+        """Detectors for the units first seen in this batch (key → its first device time),
+        each replayed from the store: one directory lookup, one open-episode query and one
+        readings query per ``_REPLAY_CHUNK`` units, whatever their number."""
+        self._load_configs({unit for _, unit in unseen})
+        detectors = {key: Detector(_fixed(self._configs[key[1]])) for key in unseen}
+        if self._history is not None:
+            for key, past in self._replays(unseen).items():
+                events.extend(detectors[key].observe(past))
+                log.info("rebuilt detection of %s/%s from %d stored readings", *key, len(past))
+        self._detectors.update(detectors)
+
+    def _replays(self, unseen: dict[UnitKey, int]) -> dict[UnitKey, list[Reading]]:
+        """The stored readings each unseen unit's detector must replay (non-empty only)."""
+        assert self._history is not None
         with self._uow:
-            open_since = self._uow.repo.open_since(unit)
+            open_since = self._uow.repo.open_since_of(sorted({unit for _, unit in unseen}))
+        since = {
+            key: self._replay_from(first_ns, self._configs[key[1]], open_since.get(key[1]))
+            for key, first_ns in unseen.items()
+        }
+        past: dict[UnitKey, list[Reading]] = {}
+        for start_ns, units in _replay_chunks(since):
+            start = to_utc(start_ns)
+            for r in self._history.raw_readings_of(units, start=start, end=_FAR_FUTURE):
+                key = (r.facility, r.unit)
+                # the same bound as a query of this unit alone (its start, to the µs)
+                if key in since and r.device_time_ns >= since[key] // 1000 * 1000:
+                    past.setdefault(key, []).append(r)
+        return past
+
+    def _replay_from(self, first_ns: int, config: UnitConfig, open_since: datetime | None) -> int:
+        lookback_ns = round(longest_window_minutes(config.rules) * NS_PER_MINUTE) + config.gap_ns
         start_ns = first_ns if open_since is None else min(first_ns, to_ns(open_since))
         return max(start_ns - lookback_ns, first_ns - self._max_replay_ns)
 
@@ -304,6 +326,37 @@ class AlarmRecorder:
             self._notifier.notify(notice)
         except Exception:
             log.exception("notifier refused notice %s", notice.notice_id)
+
+
+def _unit_config(unit: str, info: UnitInfo | None) -> UnitConfig:
+    if info is None:
+        log.warning("storage unit %r is not in the directory: detecting with 2-8", unit)
+        return FRIDGE_DEFAULTS
+    return UnitConfig.for_profile(
+        info.profile, rules=info.rules, reporting_interval_s=info.reporting_interval_s
+    )
+
+
+def _fixed(config: UnitConfig) -> Callable[[str, str], UnitConfig]:
+    return lambda _facility, _unit: config
+
+
+def _replay_chunks(since: dict[UnitKey, int]) -> list[tuple[int, list[str]]]:
+    """Units grouped for ``raw_readings_of``: (the earliest start of the group, its unit
+    codes). A group holds at most ``_REPLAY_CHUNK`` units whose starts lie within
+    ``_REPLAY_SPREAD_NS`` of each other, so no unit's query reaches much further back than
+    its own replay would (one unit with an episode open for days gets its own query)."""
+    earliest: dict[str, int] = {}
+    for (_facility, unit), start_ns in since.items():
+        earliest[unit] = min(start_ns, earliest.get(unit, start_ns))
+    chunks: list[tuple[int, list[str]]] = []
+    for unit, start_ns in sorted(earliest.items(), key=lambda item: (item[1], item[0])):
+        last = chunks[-1] if chunks else None
+        if last and len(last[1]) < _REPLAY_CHUNK and start_ns - last[0] <= _REPLAY_SPREAD_NS:
+            last[1].append(unit)
+        else:
+            chunks.append((start_ns, [unit]))
+    return chunks
 
 
 def _change(kind: str, row_id: int | None) -> _Change | None:

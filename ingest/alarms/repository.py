@@ -262,17 +262,31 @@ class AlarmRepository:
     def open_since(self, unit_code: str) -> datetime | None:
         """The earliest start of the unit's open episodes and raised temperature alarms:
         where a detector rebuilt by replay must begin to reproduce their keys."""
+        return self.open_since_of([unit_code]).get(unit_code)
+
+    def open_since_of(self, unit_codes: Sequence[str]) -> dict[str, datetime]:
+        """``open_since`` of several units (two grouped queries per 500 units); units with
+        nothing open are left out."""
         e, a = ExcursionEpisodeRow, AlarmRow
-        episode_start = self.session.scalar(
-            select(func.min(e.start_at)).where(e.unit_code == unit_code, e.end_at.is_(None))
-        )
-        alarm_start = self.session.scalar(
-            select(func.min(a.started_at)).where(
-                a.unit_code == unit_code, a.state == RAISED, a.type != SENSOR_OFFLINE
+        starts: dict[str, datetime] = {}
+        codes = list(dict.fromkeys(unit_codes))
+        for i in range(0, len(codes), 500):
+            chunk = codes[i : i + 500]
+            episodes = (
+                select(e.unit_code, func.min(e.start_at))
+                .where(e.unit_code.in_(chunk), e.end_at.is_(None))
+                .group_by(e.unit_code)
             )
-        )
-        starts = [s for s in (episode_start, alarm_start) if s is not None]
-        return min(starts) if starts else None
+            alarms = (
+                select(a.unit_code, func.min(a.started_at))
+                .where(a.unit_code.in_(chunk), a.state == RAISED, a.type != SENSOR_OFFLINE)
+                .group_by(a.unit_code)
+            )
+            for query in (episodes, alarms):
+                for unit, start in self.session.execute(query):
+                    if start is not None and (unit not in starts or start < starts[unit]):
+                        starts[unit] = start
+        return starts
 
     # --- sensors: last seen and current bindings ---
 

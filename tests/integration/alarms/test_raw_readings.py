@@ -72,3 +72,27 @@ def test_raw_readings_of_a_unit_come_back_whole_and_in_device_time_order(
 
 def at_ns(minute: float) -> int:
     return (at(minute) - at(0)) // timedelta(microseconds=1) * 1000 + reading(0, 0).device_time_ns
+
+
+def test_raw_readings_of_several_units_come_in_one_answer_with_their_units(
+    store: tuple[Sink, ReadingSource],
+) -> None:
+    sink, reader = store
+    stored = [
+        reading(10, 4.0),
+        reading(0, 20.0, unit="fridge-2", sensor="s-9"),
+        reading(10, 21.0, unit="fridge-2", sensor="s-9"),
+        reading(5, -18.0, unit="freezer-o'1", sensor="s-f"),
+        reading(5, 7.0, unit="fridge-3", sensor="s-3"),  # not asked for
+        reading(40, 5.0),  # after end
+    ]
+    assert sink.write(stored).rejected == ()
+
+    found = reader.raw_readings_of([UNIT, "fridge-2", "freezer-o'1"], start=at(0), end=at(30))
+    assert [(r.device_time_ns, r.unit, r.sensor_id, r.temperature_c) for r in found] == [
+        (at_ns(0), "fridge-2", "s-9", 20.0),
+        (at_ns(5), "freezer-o'1", "s-f", -18.0),
+        (at_ns(10), UNIT, "s-1", 4.0),
+        (at_ns(10), "fridge-2", "s-9", 21.0),
+    ]
+    assert reader.raw_readings_of([], start=at(0), end=at(30)) == []

@@ -3,7 +3,7 @@ and small builders: readings on a minute clock, exposed lots."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -97,6 +97,9 @@ class FakeUnits:
     def unit(self, unit_code: str) -> UnitInfo | None:
         return self.units.get(unit_code)
 
+    def units_of(self, unit_codes: Collection[str]) -> dict[str, UnitInfo | None]:
+        return {code: self.units.get(code) for code in unit_codes}
+
     def escalation_chain(self, facility_code: str) -> list[str]:
         return self.chains.get(facility_code, [facility_code])
 
@@ -127,3 +130,9 @@ class ListSource:
             if r.unit == unit and lo <= r.device_time_ns < hi
         }
         return [found[k] for k in sorted(found)]
+
+    def raw_readings_of(
+        self, units: Sequence[str], *, start: datetime, end: datetime
+    ) -> list[Reading]:
+        found = [r for unit in units for r in self.raw_readings(unit, start=start, end=end)]
+        return sorted(found, key=lambda r: (r.device_time_ns, r.sensor_id))
