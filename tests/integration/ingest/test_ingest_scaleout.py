@@ -86,12 +86,18 @@ def test_mqtt311_against_a_20_message_inflight_window_loses_nothing(
 def test_sigterm_writes_and_acks_the_batch_in_hand_then_leaves_the_session(
     make_ingest: MakeIngest, fleet: Publisher, influxdb: InfluxDB, mosquitto: Mosquitto
 ) -> None:
+    metrics_port = free_port()
     ingest = make_ingest(
-        COLDCHAIN_INGEST_BATCH_SIZE="5000", COLDCHAIN_INGEST_BATCH_SECONDS="1.0"
+        COLDCHAIN_INGEST_BATCH_SIZE="5000",
+        COLDCHAIN_INGEST_BATCH_SECONDS="1.0",
+        COLDCHAIN_INGEST_METRICS_PORT=str(metrics_port),
     ).start()
     sent = fleet_readings(600, sensors=6)
     fleet.publish(sent)
     fleet.settle()
+    # The broker has them all; SIGTERM only once ingest holds them all too (on a loaded
+    # machine the last ones can still be in flight, and would rightly stay at the broker).
+    wait_for_received(metrics_port, len(sent))
     assert ingest.terminate() == 0
     assert "stopping: committing the 0 messages" not in ingest.log()  # a batch was in hand
     points = wait_for_points(influxdb, len(sent), timeout=10)
@@ -101,6 +107,21 @@ def test_sigterm_writes_and_acks_the_batch_in_hand_then_leaves_the_session(
     fleet.publish(fleet_readings(1, sensors=1, start_s=1_700_000_000))
     fleet.settle()
     assert _drain_session(mosquitto, "ingest-test") == 1
+
+
+def wait_for_received(metrics_port: int, expected: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    received = 0.0
+    while time.monotonic() < deadline:
+        url = f"http://127.0.0.1:{metrics_port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as response:
+            for line in response.read().decode().splitlines():
+                if line.startswith("coldchain_ingest_messages_received_total"):
+                    received = float(line.split()[-1])
+        if received >= expected:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"ingest received {received:.0f} of {expected} messages")
 
 
 def _drain_session(mosquitto: Mosquitto, client_id: str) -> int:
