@@ -12,12 +12,11 @@ from __future__ import annotations
 import logging
 import threading
 
-from sqlalchemy import Engine
-
 from coldchain import db
 from coldchain.jobs import build_alarm_jobs, start_alarm_jobs
 from coldchain.ports import InventoryLedger, InventoryUnitDirectory
 from coldchain.settings import Settings
+from coldchain.unit_scopes import reporting_interval_of
 from coldchain.wiring import build_sink, build_telemetry_reader, ingest_config, notify_config
 from ingest.alarms.recorder import AlarmRecorder
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
@@ -29,24 +28,14 @@ from inventory.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 
-def reporting_intervals(engine: Engine) -> dict[str, int]:
-    """Per unit code, the shortest reporting interval of the sensors ever bound to it."""
-    intervals: dict[str, int] = {}
-    for sensor in load_snapshot(engine).sensors.values():
-        for binding in sensor.bindings:
-            current = intervals.get(binding.unit, sensor.reporting_interval_s)
-            intervals[binding.unit] = min(current, sensor.reporting_interval_s)
-    return intervals
-
-
 def run_ingest_service(settings: Settings, stop: threading.Event | None = None) -> None:
     """Run ingest with detection, alarms and notifications until SIGTERM (or ``stop``)."""
     config = ingest_config(settings)
     engine = db.make_engine(settings.database_url)
     session_factory = db.make_session_factory(engine)
-    intervals = reporting_intervals(engine)
+    snapshot = load_snapshot(engine)  # read once: intervals change with re-registration only
     units = InventoryUnitDirectory(
-        UnitOfWork(session_factory), reporting_interval_s=lambda code: intervals.get(code, 600)
+        UnitOfWork(session_factory), reporting_interval_s=reporting_interval_of(lambda: snapshot)
     )
     ledger = InventoryLedger(UnitOfWork(session_factory))
     notifier = build_notifier(engine, notify_config(settings))
