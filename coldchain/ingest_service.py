@@ -23,9 +23,23 @@ from ingest.alarms.unit_of_work import AlarmsUnitOfWork
 from ingest.notify.dispatcher import build_notifier
 from ingest.process import run_ingest
 from ingest.registry import load_snapshot
+from ingest.sinks.base import Sink, SinkUnavailable
+from ingest.sinks.influx_v1 import InfluxV1Sink
 from inventory.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+
+def _prepare_store(sink: Sink) -> None:
+    """Create the InfluxDB v1 database before the first batch: the recorder reads a unit's
+    recent readings back on first sight, which would fail on a database that the sink's
+    first write has not created yet. A store that is down now is left to the write path,
+    which retries and creates the database when it returns."""
+    if isinstance(sink, InfluxV1Sink):
+        try:
+            sink.ensure_database()
+        except SinkUnavailable as exc:
+            log.warning("telemetry store not reachable at start (%s); retrying on write", exc)
 
 
 def run_ingest_service(settings: Settings, stop: threading.Event | None = None) -> None:
@@ -33,6 +47,8 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
     config = ingest_config(settings)
     engine = db.make_engine(settings.database_url)
     session_factory = db.make_session_factory(engine)
+    sink = build_sink(settings, engine)
+    _prepare_store(sink)
     snapshot = load_snapshot(engine)  # read once: intervals change with re-registration only
     units = InventoryUnitDirectory(
         UnitOfWork(session_factory), reporting_interval_s=reporting_interval_of(lambda: snapshot)
@@ -50,7 +66,7 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
     jobs = build_alarm_jobs(settings, engine, units=units, ledger=ledger, notifier=notifier)
     scheduler = start_alarm_jobs(settings, jobs)
     try:
-        run_ingest(config, build_sink(settings, engine), engine, detector=recorder, stop=stop)
+        run_ingest(config, sink, engine, detector=recorder, stop=stop)
     finally:
         scheduler.shutdown(wait=True)
         notifier.stop()

@@ -12,6 +12,7 @@ from ingest.dead_letters import StoredDeadLetter, recent_dead_letters
 from ingest.registry import bind_sensor, register_sensor
 from tests.integration.ingest.conftest import MakeIngest
 from tests.integration.ingest.harness import (
+    DATABASE,
     Publisher,
     assert_exactly_once,
     fleet_readings,
@@ -91,3 +92,19 @@ def _wait_for_letters(engine: Engine, n: int) -> list[StoredDeadLetter]:
             break
         time.sleep(0.2)
     return letters
+
+
+def test_ingest_creates_the_influxdb_database_before_the_first_reading(
+    make_ingest: MakeIngest, influxdb: InfluxDB
+) -> None:
+    # The alarm recorder reads a unit's recent readings back on first sight: the database
+    # must exist before the first batch, not only after the sink's first write.
+    assert DATABASE not in databases(influxdb)
+    make_ingest().start()
+    assert DATABASE in databases(influxdb)
+
+
+def databases(influxdb: InfluxDB) -> set[str]:
+    result = influxdb.query("SHOW DATABASES")
+    series = result["results"][0].get("series", [])  # type: ignore[index]
+    return {row[0] for one in series for row in one.get("values", [])}
