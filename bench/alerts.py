@@ -25,7 +25,7 @@ publisher process, and a webhook receiver (an HTTP server in this process).
 Device times end at c, so no alarm sensor is silent for 3 × 5 min before the run ends
 (SENSOR_OFFLINE notices are counted and printed: 0 expected). The last line printed is one
 JSON object. Run from the repository root:
-``.venv/bin/python -m bench.alerts [--alarms 220] [--load 1000] [--batch-seconds 1.0]
+``.venv/bin/python -m bench.alerts [--alarms 220] [--load 1000] [--batch-seconds 0.5]
 [--influx] [--postgres [ADMIN_URL]] [--workdir DIR]``
 """
 
@@ -534,7 +534,7 @@ def main() -> None:
     parser.add_argument("--load", type=float, default=1000.0, help="background readings/s")
     parser.add_argument("--sensors", type=int, default=1000, help="background sensors")
     parser.add_argument("--per-unit", type=int, default=4, help=argparse.SUPPRESS)
-    parser.add_argument("--batch-seconds", type=float, default=1.0)
+    parser.add_argument("--batch-seconds", type=float, default=0.5)
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--jitter", type=float, default=1.0, help="max pause between alarms")
     parser.add_argument("--settle", type=float, default=10.0, help="load before measuring")

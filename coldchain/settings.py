@@ -51,7 +51,7 @@ class Settings(BaseSettings):
 
     # Ingest batching.
     ingest_batch_size: int = Field(default=500, ge=1, le=20_000)
-    ingest_batch_seconds: float = Field(default=1.0, gt=0, le=1.0)
+    ingest_batch_seconds: float = Field(default=0.5, gt=0, le=1.0)
 
     # Ingest pipeline (ingest/README.md). MQTT 5 by default; "3.1.1" for brokers without
     # it (amqtt): the batch then stays within the broker's inflight window.

@@ -53,7 +53,7 @@ class IngestConfig:
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
     batch_size: int = 500
-    batch_seconds: float = 1.0
+    batch_seconds: float = 0.5
     retry_initial_s: float = 0.2
     retry_max_s: float = 5.0
     registry_refresh_s: float = 60.0
