@@ -45,9 +45,7 @@ _TABLES = (
 )
 _NO_PROPERTIES = b"\x00"  # a property length of zero (a one-byte variable byte integer)
 PACKETS_PER_READ = 256  # at ~20 µs a packet, a turn of the loop stays within ~5 ms
-
-
-READ_CHUNK = 65536
+READ_CHUNK = 65536  # bytes asked of the socket at once: ~600 readings
 
 
 class ReadManyClient(mqtt.Client):
