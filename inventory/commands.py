@@ -36,6 +36,7 @@ __all__ = [
     "ReleaseStock",
     "ReverseMovement",
     "SetAllocation",
+    "SetDoseTarget",
     "TransferStock",
 ]
 
@@ -98,6 +99,21 @@ class SetAllocation:
     period_end: date
     doses: int
     set_by_facility_id: int
+    user: str
+
+
+@dataclass(frozen=True)
+class SetDoseTarget:
+    """A site's daily target of a product's dose number over local dates (inclusive), and
+    the population that dose covers (``None``: no coverage figure)."""
+
+    facility_id: int
+    product_id: int
+    dose_number: int
+    period_start: date
+    period_end: date
+    daily_target: int
+    target_population: int | None
     user: str
 
 

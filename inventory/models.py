@@ -302,3 +302,30 @@ class Allocation(Base):
     set_by_facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
     set_by: Mapped[str] = mapped_column(String(200))
     set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DoseTarget(Base):
+    """Doses a site should give per day of a product's dose number over a period, and the
+    population that dose is meant to cover (for cumulative coverage)."""
+
+    __tablename__ = "dose_targets"
+    __table_args__ = (
+        UniqueConstraint("facility_id", "product_id", "dose_number", "period_start"),
+        CheckConstraint("dose_number >= 1", name="dose_number"),
+        CheckConstraint("daily_target >= 0", name="daily_target"),
+        CheckConstraint(
+            "target_population IS NULL OR target_population >= 0", name="target_population"
+        ),
+        CheckConstraint("period_end >= period_start", name="period"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    dose_number: Mapped[int] = mapped_column(Integer)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    daily_target: Mapped[int] = mapped_column(Integer)
+    target_population: Mapped[int | None] = mapped_column(Integer)
+    set_by: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)

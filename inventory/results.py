@@ -170,6 +170,35 @@ class AllocationView:
     set_at: datetime
 
 
+@dataclass(frozen=True)
+class DoseTargetView:
+    id: int
+    facility_id: int
+    product_id: int
+    dose_number: int
+    period_start: date
+    period_end: date
+    daily_target: int
+    target_population: int | None
+    set_by: str
+    set_at: datetime
+
+
+def dose_target_view(row: m.DoseTarget) -> DoseTargetView:
+    return DoseTargetView(
+        row.id,
+        row.facility_id,
+        row.product_id,
+        row.dose_number,
+        row.period_start,
+        row.period_end,
+        row.daily_target,
+        row.target_population,
+        row.set_by,
+        row.set_at,
+    )
+
+
 def facility_view(row: m.Facility) -> FacilityView:
     return FacilityView(
         row.id, row.code, row.name, row.level, row.parent_id, row.timezone, row.path

@@ -5,6 +5,14 @@ dataclasses.
 """
 
 from inventory.queries.allocations import AllocationStatus, allocation_status
+from inventory.queries.daily_doses import (
+    DailyDosesReport,
+    DoseLine,
+    FacilityDay,
+    ProductDay,
+    Reconciliation,
+    daily_doses_report,
+)
 from inventory.queries.history import StorageInterval, lot_storage_history, storage_history
 from inventory.queries.integrity import verify_ledger
 from inventory.queries.lookups import (
@@ -51,12 +59,17 @@ __all__ = [
     "AllocationStatus",
     "Balances",
     "Conservation",
+    "DailyDosesReport",
+    "DoseLine",
+    "FacilityDay",
     "LotCandidates",
     "LotTrace",
     "MovementDetail",
     "OverdueShipment",
+    "ProductDay",
     "ProductTotal",
     "Quantity",
+    "Reconciliation",
     "StockCard",
     "StockCardEntry",
     "StockLine",
@@ -67,6 +80,7 @@ __all__ = [
     "TraceUnit",
     "TransitLine",
     "allocation_status",
+    "daily_doses_report",
     "facility_by_code",
     "find_lots",
     "get_facility",

@@ -61,6 +61,21 @@ class RepositoryBase:
         )
         return self.session.scalars(stmt).first()
 
+    def dose_targets_for_update(
+        self, facility_id: int, product_id: int, dose_number: int
+    ) -> list[m.DoseTarget]:
+        stmt = (
+            select(m.DoseTarget)
+            .where(
+                m.DoseTarget.facility_id == facility_id,
+                m.DoseTarget.product_id == product_id,
+                m.DoseTarget.dose_number == dose_number,
+            )
+            .order_by(m.DoseTarget.period_start)
+            .with_for_update()
+        )
+        return list(self.session.scalars(stmt))
+
     def movement_by_key(self, key: str) -> m.Movement | None:
         stmt = select(m.Movement).where(m.Movement.idempotency_key == key)
         return self.session.scalars(stmt).first()

@@ -6,6 +6,7 @@ Movement-creating functions are idempotent on the command's ``idempotency_key``.
 """
 
 from inventory.services.allocations import set_allocation
+from inventory.services.dose_targets import set_dose_target
 from inventory.services.holds import destroy_stock, quarantine_stock, recall_lot, release_stock
 from inventory.services.registry import (
     create_facility,
@@ -49,5 +50,6 @@ __all__ = [
     "release_stock",
     "reverse_movement",
     "set_allocation",
+    "set_dose_target",
     "transfer_stock",
 ]

@@ -1,0 +1,357 @@
+"""The daily doses report (domain rule 22): per site, product and dose number, the doses
+given on a local day against the daily target, with cumulative coverage; per site and
+product, the stock reconciliation ``opening + received − issued − administered − wasted =
+closing``, a non-zero difference flagged; and the same figures rolled up the tree (county,
+city, province).
+
+Each facility's day is its own local day (its IANA zone). Stock is physical stock: usable
+plus quarantined doses in the facility's storage units. Flows are classified by the kind of
+movement (a reversal by the kind it reverses, with the opposite sign): receipts and
+shipment receipts are *received*, dispatches *issued*, administrations *administered*,
+wastage and destruction *wasted*; transfers, quarantine, release and recall move doses
+inside the facility. A count posts its difference to the adjustment account, which no term
+of the formula explains: that is what the *difference* shows (doses found or missing).
+*Cumulative* counts every dose of that number given up to the end of the day.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from inventory import models as m
+from inventory.domain.accounts import AccountKind
+from inventory.domain.facilities import ancestor_ids
+from inventory.domain.movements import MovementKind
+from inventory.unit_of_work import UnitOfWork
+
+_PHYSICAL = (AccountKind.STOCK.value, AccountKind.QUARANTINE.value)
+_RECEIVED = {MovementKind.RECEIPT.value, MovementKind.SHIPMENT_RECEIPT.value}
+_ISSUED = {MovementKind.DISPATCH.value}
+_ADMINISTERED = {MovementKind.ADMINISTRATION.value}
+_WASTED = {MovementKind.WASTAGE.value, MovementKind.DESTRUCTION.value}
+
+
+@dataclass(frozen=True)
+class DoseLine:
+    """One dose number of one product: at a site, or summed over a subtree."""
+
+    dose_number: int | None  # None: administrations recorded without a dose number
+    administered: int  # on the day
+    daily_target: int | None  # None: no target covers the day
+    cumulative: int  # every dose of this number given up to the end of the day
+    target_population: int | None
+
+    @property
+    def percent_of_target(self) -> float | None:
+        if not self.daily_target:
+            return None
+        return round(100 * self.administered / self.daily_target, 1)
+
+    @property
+    def coverage_percent(self) -> float | None:
+        if not self.target_population:
+            return None
+        return round(100 * self.cumulative / self.target_population, 1)
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    opening: int
+    received: int
+    issued: int
+    administered: int
+    wasted: int
+    closing: int
+
+    @property
+    def difference(self) -> int:
+        """Doses the formula does not explain (count adjustments); 0 when it balances."""
+        return (
+            self.opening
+            + self.received
+            - self.issued
+            - self.administered
+            - self.wasted
+            - self.closing
+        )
+
+    @property
+    def flagged(self) -> bool:
+        return self.difference != 0
+
+
+@dataclass(frozen=True)
+class ProductDay:
+    product_id: int
+    product_code: str
+    reconciliation: Reconciliation
+    doses: tuple[DoseLine, ...]
+
+
+@dataclass(frozen=True)
+class FacilityDay:
+    facility_id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+    start: datetime  # the facility's local day, as UTC instants [start, end)
+    end: datetime
+    own: tuple[ProductDay, ...]  # at the facility itself
+    subtree: tuple[ProductDay, ...]  # at it and everywhere below it
+
+
+@dataclass(frozen=True)
+class DailyDosesReport:
+    day: date
+    facilities: tuple[FacilityDay, ...]  # the root first, then by tree path
+
+    @property
+    def flagged(self) -> tuple[str, ...]:
+        """Codes of the facilities whose own reconciliation does not balance."""
+        return tuple(
+            f.code for f in self.facilities if any(p.reconciliation.flagged for p in f.own)
+        )
+
+
+@dataclass
+class _Tally:
+    opening: int = 0
+    received: int = 0
+    issued: int = 0
+    administered: int = 0
+    wasted: int = 0
+    net: int = 0  # every physical line of the day
+    doses: dict[int | None, list[int]] = field(default_factory=dict)  # dose → [day, cumulative]
+    targets: dict[int, tuple[int, int | None]] = field(default_factory=dict)
+
+
+def daily_doses_report(uow: UnitOfWork, facility_id: int, day: date) -> DailyDosesReport:
+    """The report for ``day`` over the facility and everything below it."""
+    with uow:
+        root = uow.repo.get(m.Facility, facility_id, "facility")
+        f = m.Facility
+        facilities = list(
+            uow.session.execute(
+                select(f.id, f.code, f.name, f.level, f.parent_id, f.path, f.timezone)
+                .where(f.path.startswith(root.path))
+                .order_by(f.path)
+            )
+        )
+        windows = {row.id: _local_day(day, row.timezone) for row in facilities}
+        ids = list(windows)
+        tallies: dict[tuple[int, int], _Tally] = defaultdict(_Tally)
+        _opening(uow, ids, windows, tallies)
+        _flows(uow, ids, windows, tallies)
+        _administered(uow, ids, windows, tallies)
+        _targets(uow, ids, day, tallies)
+        codes = dict(
+            uow.session.execute(
+                select(m.Product.id, m.Product.code).where(
+                    m.Product.id.in_({product for _, product in tallies})
+                )
+            ).all()
+        )
+    below: dict[int, list[int]] = defaultdict(list)
+    for row in facilities:
+        for ancestor in ancestor_ids(row.path):
+            below[ancestor].append(row.id)
+    return DailyDosesReport(
+        day,
+        tuple(
+            FacilityDay(
+                row.id,
+                row.code,
+                row.name,
+                row.level,
+                row.parent_id,
+                *windows[row.id],
+                _products(tallies, [row.id], codes),
+                _products(tallies, below[row.id], codes),
+            )
+            for row in facilities
+        ),
+    )
+
+
+def _local_day(day: date, zone: str) -> tuple[datetime, datetime]:
+    tz = ZoneInfo(zone)
+    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    return start, end
+
+
+def _by_instant(
+    ids: list[int], windows: dict[int, tuple[datetime, datetime]], which: int
+) -> dict[datetime, list[int]]:
+    """Facilities grouped by the start (0) or end (1) of their day: one query per group."""
+    groups: dict[datetime, list[int]] = defaultdict(list)
+    for fid in ids:
+        groups[windows[fid][which]].append(fid)
+    return groups
+
+
+def _opening(
+    uow: UnitOfWork,
+    ids: list[int],
+    windows: dict[int, tuple[datetime, datetime]],
+    tallies: dict[tuple[int, int], _Tally],
+) -> None:
+    line, a = m.MovementLine, m.Account
+    for start, group in _by_instant(ids, windows, 0).items():
+        stmt = (
+            select(a.facility_id, m.Lot.product_id, func.sum(line.doses))
+            .join(a, a.id == line.account_id)
+            .join(m.Lot, m.Lot.id == line.lot_id)
+            .where(a.kind.in_(_PHYSICAL), a.facility_id.in_(group), line.occurred_at < start)
+            .group_by(a.facility_id, m.Lot.product_id)
+        )
+        for fid, product, doses in uow.session.execute(stmt):
+            assert fid is not None  # physical accounts belong to a facility
+            tallies[(fid, product)].opening += int(doses)
+
+
+def _flows(
+    uow: UnitOfWork,
+    ids: list[int],
+    windows: dict[int, tuple[datetime, datetime]],
+    tallies: dict[tuple[int, int], _Tally],
+) -> None:
+    line, a, mv = m.MovementLine, m.Account, m.Movement
+    original = aliased(m.Movement)
+    earliest = min(start for start, _ in windows.values())
+    latest = max(end for _, end in windows.values())
+    stmt = (
+        select(
+            a.facility_id,
+            m.Lot.product_id,
+            line.doses,
+            line.occurred_at,
+            mv.kind,
+            original.kind,
+        )
+        .join(a, a.id == line.account_id)
+        .join(m.Lot, m.Lot.id == line.lot_id)
+        .join(mv, mv.id == line.movement_id)
+        .outerjoin(original, original.id == mv.reverses_movement_id)
+        .where(
+            a.kind.in_(_PHYSICAL),
+            a.facility_id.in_(ids),
+            line.occurred_at >= earliest,
+            line.occurred_at < latest,
+        )
+    )
+    for fid, product, doses, at, kind, reversed_kind in uow.session.execute(stmt):
+        assert fid is not None
+        start, end = windows[fid]
+        if not start <= _aware(at) < end:
+            continue
+        tally = tallies[(fid, product)]
+        tally.net += doses
+        effective = reversed_kind if kind == MovementKind.REVERSAL.value else kind
+        if effective in _RECEIVED:
+            tally.received += doses
+        elif effective in _ISSUED:
+            tally.issued -= doses
+        elif effective in _ADMINISTERED:
+            tally.administered -= doses
+        elif effective in _WASTED:
+            tally.wasted -= doses
+
+
+def _administered(
+    uow: UnitOfWork,
+    ids: list[int],
+    windows: dict[int, tuple[datetime, datetime]],
+    tallies: dict[tuple[int, int], _Tally],
+) -> None:
+    """Doses given per dose number: on the day, and in all up to its end."""
+    line, a, mv = m.MovementLine, m.Account, m.Movement
+    original = aliased(m.Movement)
+    dose_number = func.coalesce(mv.dose_number, original.dose_number)
+    for end, group in _by_instant(ids, windows, 1).items():
+        start = windows[group[0]][0]
+        on_day = func.sum(line.doses).filter(line.occurred_at >= start)
+        stmt = (
+            select(a.facility_id, m.Lot.product_id, dose_number, on_day, func.sum(line.doses))
+            .join(a, a.id == line.account_id)
+            .join(m.Lot, m.Lot.id == line.lot_id)
+            .join(mv, mv.id == line.movement_id)
+            .outerjoin(original, original.id == mv.reverses_movement_id)
+            .where(
+                a.kind == AccountKind.ADMINISTERED.value,
+                a.facility_id.in_(group),
+                line.occurred_at < end,
+            )
+            .group_by(a.facility_id, m.Lot.product_id, dose_number)
+        )
+        for fid, product, number, today, cumulative in uow.session.execute(stmt):
+            assert fid is not None
+            tallies[(fid, product)].doses[number] = [int(today or 0), int(cumulative)]
+
+
+def _targets(
+    uow: UnitOfWork, ids: list[int], day: date, tallies: dict[tuple[int, int], _Tally]
+) -> None:
+    t = m.DoseTarget
+    stmt = select(
+        t.facility_id, t.product_id, t.dose_number, t.daily_target, t.target_population
+    ).where(t.facility_id.in_(ids), t.period_start <= day, t.period_end >= day)
+    for fid, product, number, target, population in uow.session.execute(stmt):
+        tally = tallies[(fid, product)]
+        tally.targets[number] = (target, population)
+        tally.doses.setdefault(number, [0, 0])
+
+
+def _products(
+    tallies: dict[tuple[int, int], _Tally], facility_ids: list[int], codes: dict[int, str]
+) -> tuple[ProductDay, ...]:
+    """The facilities' figures per product, summed (one facility: its own)."""
+    wanted = set(facility_ids)
+    products: dict[int, list[_Tally]] = defaultdict(list)
+    for (fid, product), tally in tallies.items():
+        if fid in wanted:
+            products[product].append(tally)
+    return tuple(
+        _product_day(product, codes[product], group)
+        for product, group in sorted(products.items(), key=lambda kv: codes[kv[0]])
+    )
+
+
+def _product_day(product: int, code: str, tallies: list[_Tally]) -> ProductDay:
+    opening = sum(t.opening for t in tallies)
+    reconciliation = Reconciliation(
+        opening,
+        sum(t.received for t in tallies),
+        sum(t.issued for t in tallies),
+        sum(t.administered for t in tallies),
+        sum(t.wasted for t in tallies),
+        opening + sum(t.net for t in tallies),
+    )
+    numbers = sorted(
+        {n for t in tallies for n in t.doses}, key=lambda n: (n is None, n if n else 0)
+    )
+    lines = []
+    for number in numbers:
+        targets = [t.targets[number] for t in tallies if number in t.targets]
+        populations = [p for _, p in targets if p is not None]
+        lines.append(
+            DoseLine(
+                number,
+                sum(t.doses[number][0] for t in tallies if number in t.doses),
+                sum(target for target, _ in targets) if targets else None,
+                sum(t.doses[number][1] for t in tallies if number in t.doses),
+                sum(populations) if populations else None,
+            )
+        )
+    return ProductDay(product, code, reconciliation, tuple(lines))
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
