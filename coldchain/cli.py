@@ -240,5 +240,51 @@ def trace(
     typer.echo(render_trace(found, excursions), nl=False)
 
 
+@app.command()
+def doses(
+    facility: str = typer.Argument(..., help="Facility code: the report covers it and below."),
+    day: str | None = typer.Option(
+        None, "--day", help="Local day, YYYY-MM-DD (default: today in the facility's zone)."
+    ),
+) -> None:
+    """Print the daily doses report: doses given per site, product and dose number against
+    the daily target, cumulative coverage, and the stock reconciliation (rule 22)."""
+    from datetime import UTC, date, datetime
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy.exc import DBAPIError
+
+    from coldchain import db
+    from coldchain.doses_view import render_daily_doses
+    from inventory.errors import InventoryError
+    from inventory.queries import daily_doses_report, facility_by_code
+    from inventory.unit_of_work import UnitOfWork
+
+    settings = _settings()
+    engine = db.make_engine(settings.database_url)
+    uow = UnitOfWork(db.make_session_factory(engine))
+    try:
+        site = facility_by_code(uow, facility)
+        if day is None:
+            local_day = datetime.now(UTC).astimezone(ZoneInfo(site.timezone)).date()
+        else:
+            try:
+                local_day = date.fromisoformat(day)
+            except ValueError as exc:
+                typer.echo(f"--day must be YYYY-MM-DD, got {day!r}", err=True)
+                raise typer.Exit(2) from exc
+        report = daily_doses_report(uow, site.id, local_day)
+    except InventoryError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    except DBAPIError as exc:
+        typer.echo(f"cannot read the ledger at {settings.database_url}: {exc.orig}", err=True)
+        typer.echo("is the database there and migrated? (coldchain db upgrade)", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    typer.echo(render_daily_doses(report), nl=False)
+
+
 if __name__ == "__main__":
     app()

@@ -83,6 +83,17 @@ def test_the_demo_raises_the_heat_and_freeze_alarms_and_stops_cleanly(tmp_path: 
         assert "⚠ excursion" in trace.stdout, trace.stdout
         assert "who-heat ALARM" in trace.stdout or "who-freeze ALARM" in trace.stdout
 
+        doses = subprocess.run(
+            [sys.executable, "-m", "coldchain.cli", "doses", "PROV"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert doses.returncode == 0, doses.stderr
+        assert ": PROV and below" in doses.stdout and "HEPB-10: opening" in doses.stdout
+
         demo.send_signal(signal.SIGINT)  # Ctrl-C
         assert demo.wait(timeout=60) == 0
         assert not port_open(api_port)

@@ -1,0 +1,49 @@
+"""Reports: the daily doses report of a subtree (rule 22), and the dose targets it is
+measured against."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Query
+
+from api.deps import CurrentPrincipal, Deps, WriterPrincipal
+from api.places import ensure_read_at, ensure_write_at
+from api.schemas.common import ERROR_RESPONSES
+from api.schemas.reports import DailyDosesReportPublic, DoseTargetCreate, DoseTargetPublic
+from inventory import queries, services
+from inventory.commands import SetDoseTarget
+
+router = APIRouter(tags=["reports"], responses=ERROR_RESPONSES)
+
+
+@router.put("/dose-targets", response_model=DoseTargetPublic)
+def set_dose_target(body: DoseTargetCreate, deps: Deps, who: WriterPrincipal) -> DoseTargetPublic:
+    """Set a site's daily target for one dose number over a period (same start: replaced;
+    periods of one dose may not overlap). The caller must be able to write at the site."""
+    ensure_write_at(deps, who, body.facility_id)
+    command = SetDoseTarget(
+        body.facility_id,
+        body.product_id,
+        body.dose_number,
+        body.period_start,
+        body.period_end,
+        body.daily_target,
+        body.target_population,
+        who.name,
+    )
+    return DoseTargetPublic.of(services.set_dose_target(deps.inventory_uow(), command))
+
+
+@router.get("/reports/daily-doses", response_model=DailyDosesReportPublic)
+def daily_doses(
+    deps: Deps,
+    who: CurrentPrincipal,
+    facility_id: int = Query(ge=1, description="the facility and everything below it"),
+    day: date = Query(description="the local day of each facility"),
+) -> DailyDosesReportPublic:
+    """Doses given per site, product and dose number against the daily target, cumulative
+    coverage, the stock reconciliation (a difference flagged), and roll-ups up the tree."""
+    ensure_read_at(deps, who, facility_id)
+    report = queries.daily_doses_report(deps.inventory_uow(), facility_id, day)
+    return DailyDosesReportPublic.of(report)

@@ -1,0 +1,162 @@
+"""The daily doses report (rule 22) and the dose targets it is measured against."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from inventory.queries import DailyDosesReport, DoseLine, FacilityDay, ProductDay
+from inventory.results import DoseTargetView
+
+
+class DoseTargetCreate(BaseModel):
+    """Set (or replace, same period start) a site's daily target for one dose number."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    facility_id: int = Field(ge=1)
+    product_id: int = Field(ge=1)
+    dose_number: int = Field(ge=1)
+    period_start: date = Field(description="first local day (inclusive)")
+    period_end: date = Field(description="last local day (inclusive)")
+    daily_target: int = Field(ge=0, description="doses to give per day")
+    target_population: int | None = Field(
+        default=None, ge=0, description="people this dose is meant to cover (for coverage)"
+    )
+
+    @model_validator(mode="after")
+    def _period(self) -> Self:
+        if self.period_end < self.period_start:
+            raise ValueError("period_end is before period_start")
+        return self
+
+
+class DoseTargetPublic(BaseModel):
+    id: int
+    facility_id: int
+    product_id: int
+    dose_number: int
+    period_start: date
+    period_end: date
+    daily_target: int
+    target_population: int | None
+    set_by: str
+    set_at: datetime
+
+    @classmethod
+    def of(cls, view: DoseTargetView) -> DoseTargetPublic:
+        return cls(
+            id=view.id,
+            facility_id=view.facility_id,
+            product_id=view.product_id,
+            dose_number=view.dose_number,
+            period_start=view.period_start,
+            period_end=view.period_end,
+            daily_target=view.daily_target,
+            target_population=view.target_population,
+            set_by=view.set_by,
+            set_at=view.set_at,
+        )
+
+
+class DoseLinePublic(BaseModel):
+    dose_number: int | None = Field(description="null: given without a dose number")
+    administered: int = Field(description="doses given on the day")
+    daily_target: int | None
+    percent_of_target: float | None
+    cumulative: int = Field(description="doses of this number given up to the end of the day")
+    target_population: int | None
+    coverage_percent: float | None
+
+    @classmethod
+    def of(cls, line: DoseLine) -> DoseLinePublic:
+        return cls(
+            dose_number=line.dose_number,
+            administered=line.administered,
+            daily_target=line.daily_target,
+            percent_of_target=line.percent_of_target,
+            cumulative=line.cumulative,
+            target_population=line.target_population,
+            coverage_percent=line.coverage_percent,
+        )
+
+
+class ReconciliationPublic(BaseModel):
+    opening: int
+    received: int
+    issued: int
+    administered: int
+    wasted: int
+    closing: int
+    difference: int = Field(
+        description="opening + received − issued − administered − wasted − closing"
+    )
+    flagged: bool = Field(description="true when the difference is not 0 (a count found it)")
+
+
+class ProductDayPublic(BaseModel):
+    product_id: int
+    product_code: str
+    reconciliation: ReconciliationPublic
+    doses: list[DoseLinePublic]
+
+    @classmethod
+    def of(cls, day: ProductDay) -> ProductDayPublic:
+        r = day.reconciliation
+        return cls(
+            product_id=day.product_id,
+            product_code=day.product_code,
+            reconciliation=ReconciliationPublic(
+                opening=r.opening,
+                received=r.received,
+                issued=r.issued,
+                administered=r.administered,
+                wasted=r.wasted,
+                closing=r.closing,
+                difference=r.difference,
+                flagged=r.flagged,
+            ),
+            doses=[DoseLinePublic.of(line) for line in day.doses],
+        )
+
+
+class FacilityDayPublic(BaseModel):
+    facility_id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+    day_start: datetime = Field(description="the facility's local day, as UTC instants")
+    day_end: datetime
+    own: list[ProductDayPublic] = Field(description="at the facility itself")
+    subtree: list[ProductDayPublic] = Field(description="at it and everywhere below it")
+
+    @classmethod
+    def of(cls, day: FacilityDay) -> FacilityDayPublic:
+        return cls(
+            facility_id=day.facility_id,
+            code=day.code,
+            name=day.name,
+            level=day.level,
+            parent_id=day.parent_id,
+            day_start=day.start,
+            day_end=day.end,
+            own=[ProductDayPublic.of(p) for p in day.own],
+            subtree=[ProductDayPublic.of(p) for p in day.subtree],
+        )
+
+
+class DailyDosesReportPublic(BaseModel):
+    day: date
+    flagged: list[str] = Field(description="facilities whose own reconciliation is off")
+    facilities: list[FacilityDayPublic]
+
+    @classmethod
+    def of(cls, report: DailyDosesReport) -> DailyDosesReportPublic:
+        return cls(
+            day=report.day,
+            flagged=list(report.flagged),
+            facilities=[FacilityDayPublic.of(f) for f in report.facilities],
+        )
