@@ -1,4 +1,4 @@
-"""Benchmark: the ledger at provincial scale (lot trace, subtree stock, dispatch rate).
+"""Benchmark: the ledger at provincial scale (lot trace, subtree stock, daily doses, dispatch).
 
 Builds 1 province, 15 cities, 150 counties and 3 000 clinics (one storage unit each),
 receives 20 lots from the supplier, ships them down the tree through the services (every
@@ -7,7 +7,8 @@ administered as daily totals per clinic and lot until at least 200 000 movements
 Those daily totals are bulk-loaded through ``Repository.append_movements`` in large
 transactions; their rows (header, fingerprint, lines, balances) are built exactly as
 ``services.administer_doses`` builds them. Then it times the trace of the most widely
-distributed lot, the stock on hand of the whole province subtree, and dispatches.
+distributed lot, the stock on hand of the whole province subtree, the daily doses report of
+the whole province for a day in the middle of the administrations, and dispatches.
 Prints figures; the last line is one JSON object. Nothing is asserted.
 
 Run: ``.venv/bin/python bench/ledger.py [--database URL] [--movements N]``
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 # Run as a script, Python puts bench/ first on sys.path, where bench/ingest.py would shadow
 # the ingest package that the migrations import.
@@ -314,6 +316,20 @@ def main() -> None:
     stock_ms = timed(
         args.runs, lambda: queries.stock_on_hand(uow, facility_id=province, subtree=True)
     )
+    with uow:
+        zone = uow.session.get(m.Facility, province)
+        assert zone is not None
+        middle = T0 + timedelta(days=5 + days // 2, hours=10)
+        report_day = middle.astimezone(ZoneInfo(zone.timezone)).date()
+    report = queries.daily_doses_report(uow, province, report_day)
+    given = sum(d.administered for p in report.facilities[0].subtree for d in p.doses)
+    doses_ms = timed(
+        min(args.runs, 5), lambda: queries.daily_doses_report(uow, province, report_day)
+    )
+    print(
+        f"daily doses report of the province for {report_day}: {len(report.facilities)} "
+        f"facilities, {given} doses given that day"
+    )
     per_s = dispatch_rate(uow, tree, lots, product_of, 200)
 
     def pct(values: list[float], q: int) -> float:
@@ -329,10 +345,13 @@ def main() -> None:
         "stock_ms_p50": round(statistics.median(stock_ms), 1),
         "stock_ms_p95": pct(stock_ms, 95),
         "dispatch_per_s": round(per_s, 1),
+        "daily_doses_report_ms_p50": round(statistics.median(doses_ms), 1),
     }
     print(
         f"trace p50 {summary['trace_ms_p50']} ms, p95 {summary['trace_ms_p95']} ms; "
-        f"subtree stock p50 {summary['stock_ms_p50']} ms; {summary['dispatch_per_s']} dispatches/s"
+        f"subtree stock p50 {summary['stock_ms_p50']} ms; "
+        f"{summary['dispatch_per_s']} dispatches/s; "
+        f"daily doses report p50 {summary['daily_doses_report_ms_p50']} ms"
     )
     engine.dispose()
     if scratch is not None:

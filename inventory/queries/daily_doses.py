@@ -162,6 +162,9 @@ def daily_doses_report(uow: UnitOfWork, facility_id: int, day: date) -> DailyDos
     for row in facilities:
         for ancestor in ancestor_ids(row.path):
             below[ancestor].append(row.id)
+    by_facility: dict[int, list[tuple[int, _Tally]]] = defaultdict(list)
+    for (fid, product), tally in tallies.items():
+        by_facility[fid].append((product, tally))
     return DailyDosesReport(
         day,
         tuple(
@@ -172,8 +175,8 @@ def daily_doses_report(uow: UnitOfWork, facility_id: int, day: date) -> DailyDos
                 row.level,
                 row.parent_id,
                 *windows[row.id],
-                _products(tallies, [row.id], codes),
-                _products(tallies, below[row.id], codes),
+                _products(by_facility, [row.id], codes),
+                _products(by_facility, below[row.id], codes),
             )
             for row in facilities
         ),
@@ -187,13 +190,14 @@ def _local_day(day: date, zone: str) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _by_instant(
-    ids: list[int], windows: dict[int, tuple[datetime, datetime]], which: int
-) -> dict[datetime, list[int]]:
-    """Facilities grouped by the start (0) or end (1) of their day: one query per group."""
-    groups: dict[datetime, list[int]] = defaultdict(list)
+def _by_window(
+    ids: list[int], windows: dict[int, tuple[datetime, datetime]]
+) -> dict[tuple[datetime, datetime], list[int]]:
+    """Facilities grouped by their local day as UTC instants: one query per group (one for
+    a province in one zone)."""
+    groups: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
     for fid in ids:
-        groups[windows[fid][which]].append(fid)
+        groups[windows[fid]].append(fid)
     return groups
 
 
@@ -204,7 +208,7 @@ def _opening(
     tallies: dict[tuple[int, int], _Tally],
 ) -> None:
     line, a = m.MovementLine, m.Account
-    for start, group in _by_instant(ids, windows, 0).items():
+    for (start, _), group in _by_window(ids, windows).items():
         stmt = (
             select(a.facility_id, m.Lot.product_id, func.sum(line.doses))
             .join(a, a.id == line.account_id)
@@ -275,8 +279,7 @@ def _administered(
     line, a, mv = m.MovementLine, m.Account, m.Movement
     original = aliased(m.Movement)
     dose_number = func.coalesce(mv.dose_number, original.dose_number)
-    for end, group in _by_instant(ids, windows, 1).items():
-        start = windows[group[0]][0]
+    for (start, end), group in _by_window(ids, windows).items():
         on_day = func.sum(line.doses).filter(line.occurred_at >= start)
         stmt = (
             select(a.facility_id, m.Lot.product_id, dose_number, on_day, func.sum(line.doses))
@@ -310,13 +313,14 @@ def _targets(
 
 
 def _products(
-    tallies: dict[tuple[int, int], _Tally], facility_ids: list[int], codes: dict[int, str]
+    by_facility: dict[int, list[tuple[int, _Tally]]],
+    facility_ids: list[int],
+    codes: dict[int, str],
 ) -> tuple[ProductDay, ...]:
     """The facilities' figures per product, summed (one facility: its own)."""
-    wanted = set(facility_ids)
     products: dict[int, list[_Tally]] = defaultdict(list)
-    for (fid, product), tally in tallies.items():
-        if fid in wanted:
+    for fid in facility_ids:
+        for product, tally in by_facility.get(fid, ()):
             products[product].append(tally)
     return tuple(
         _product_day(product, codes[product], group)

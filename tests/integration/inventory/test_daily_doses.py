@@ -27,7 +27,7 @@ from inventory.domain.accounts import WastageReason
 from inventory.errors import InvalidInput
 from inventory.queries import DoseLine, Reconciliation
 from inventory.unit_of_work import UnitOfWork
-from tests.builders import assert_conserved, key, make_shipment
+from tests.builders import assert_conserved, key, make_facility, make_shipment
 from tests.integration.inventory.conftest import World
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # the world's facilities are there (UTC+8)
@@ -172,3 +172,29 @@ def test_targets_of_one_dose_may_not_overlap_and_bad_figures_are_refused(
     assert (replaced.daily_target, replaced.target_population) == (40, 1200)
     report = queries.daily_doses_report(uow, c1, MARCH_1)
     assert report.facilities[0].own[0].doses[0].daily_target == 40
+
+
+def test_each_site_reports_its_own_local_day(uow: UnitOfWork, world: World) -> None:
+    county = world.tree.counties[0]
+    far = make_facility(uow, "GD-C1-K1-LDN", "clinic", county, timezone="Europe/London")
+    london = ZoneInfo("Europe/London")
+    services.receive_from_supplier(
+        uow,
+        ReceiveFromSupplier(
+            far.unit.id, world.early.id, 50, "store", key(), datetime(2024, 3, 1, 8, tzinfo=london)
+        ),
+    )
+    late = datetime(2024, 3, 1, 23, 30, tzinfo=london)  # 2 March, 07:30 in Shanghai
+    services.administer_doses(
+        uow, AdministerDoses(far.unit.id, world.early.id, 9, "nurse", key(), late, 1)
+    )
+    report = queries.daily_doses_report(uow, county.id, MARCH_1)
+    by_code = {f.code: f for f in report.facilities}
+    (mmr,) = by_code["GD-C1-K1-LDN"].own
+    assert mmr.doses == (DoseLine(1, 9, None, 9, None),)
+    assert mmr.reconciliation == Reconciliation(0, 50, 0, 9, 0, 41)
+    assert by_code["GD-C1-K1-LDN"].start == datetime(2024, 3, 1, tzinfo=london)
+    assert by_code["GD-C1-K1"].subtree[0].doses[0].administered == 9
+    assert queries.daily_doses_report(uow, county.id, date(2024, 3, 2)).facilities[0].subtree[
+        0
+    ].doses[0] == DoseLine(1, 0, None, 9, None)
