@@ -6,7 +6,8 @@ is an ``IdempotencyConflict`` (409). Keys are namespaced per user (``api:<user i
 so that two clients who pick the same key never collide or see each other's movements.
 
 Invariant: a movement-creating route without the header answers 422 saying the header is
-required, before anything is read or written.
+required, before anything is read or written. Planning a shipment moves no stock: there the
+header is optional (``OptionalIdempotencyKey``) and, when sent, follows the same rules.
 """
 
 from __future__ import annotations
@@ -46,6 +47,23 @@ def idempotency_key(
 
 
 IdempotencyKey = Annotated[str, Depends(idempotency_key)]
+
+
+def optional_idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            description="optional: a unique key per intended request (e.g. a UUID); a retry"
+            " with the same key and body returns the first result and creates nothing",
+        ),
+    ] = None,
+) -> str | None:
+    """The header where it is optional (planning a shipment moves no stock)."""
+    return None if key is None else idempotency_key(key)
+
+
+OptionalIdempotencyKey = Annotated[str | None, Depends(optional_idempotency_key)]
 
 
 def ledger_key(who: Principal, key: str) -> str:

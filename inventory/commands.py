@@ -119,11 +119,14 @@ class SetDoseTarget:
 
 @dataclass(frozen=True)
 class CreateShipment:
+    """A planned shipment; with ``idempotency_key``, a retry returns the first one."""
+
     origin_facility_id: int
     destination_facility_id: int
     expected_lead_time: timedelta
     user: str
     reference: str | None = None
+    idempotency_key: str | None = None
 
 
 # -- movements ---------------------------------------------------------------------------------

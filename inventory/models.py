@@ -182,6 +182,7 @@ class Shipment(Base):
         CheckConstraint(_in("status", SHIPMENT_STATUSES), name="status"),
         CheckConstraint("lead_time_minutes >= 0", name="lead_time_minutes"),
         Index("ix_shipments_status_dispatched_at", "status", "dispatched_at"),
+        Index("uq_shipments_idempotency_key", "idempotency_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -194,6 +195,9 @@ class Shipment(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Creation is idempotent when the request carries a key (NULLs never collide).
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
 class ShipmentLine(Base):

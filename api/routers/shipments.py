@@ -10,7 +10,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Query, status
 
 from api.deps import ApiDeps, CurrentPrincipal, Deps, WriterPrincipal, facility_path
-from api.idempotency import IdempotencyKey, ledger_key
+from api.idempotency import IdempotencyKey, OptionalIdempotencyKey, ledger_key
 from api.lot_refs import require_lot, resolve_lot
 from api.places import ensure_read_at, ensure_read_shipment, ensure_write_at, shipment
 from api.schemas.common import ERROR_RESPONSES
@@ -40,8 +40,11 @@ CREATED = status.HTTP_201_CREATED
 
 
 @router.post("", response_model=ShipmentPublic, status_code=CREATED)
-def create_shipment(body: ShipmentCreate, deps: Deps, who: WriterPrincipal) -> ShipmentPublic:
-    """Plan a shipment from the origin (where the caller writes); nothing moves yet."""
+def create_shipment(
+    body: ShipmentCreate, deps: Deps, who: WriterPrincipal, key: OptionalIdempotencyKey
+) -> ShipmentPublic:
+    """Plan a shipment from the origin (where the caller writes); nothing moves yet. With an
+    ``Idempotency-Key`` a retry returns the same shipment instead of planning a second."""
     ensure_write_at(deps, who, body.origin_facility_id)
     command = CreateShipment(
         body.origin_facility_id,
@@ -49,6 +52,7 @@ def create_shipment(body: ShipmentCreate, deps: Deps, who: WriterPrincipal) -> S
         timedelta(hours=body.expected_lead_time_hours),
         who.name,
         body.reference,
+        None if key is None else ledger_key(who, key),
     )
     return ShipmentPublic.of(services.create_shipment(deps.inventory_uow(), command))
 

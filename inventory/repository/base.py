@@ -76,6 +76,10 @@ class RepositoryBase:
         )
         return list(self.session.scalars(stmt))
 
+    def shipment_by_key(self, key: str) -> m.Shipment | None:
+        stmt = select(m.Shipment).where(m.Shipment.idempotency_key == key)
+        return self.session.scalars(stmt).first()
+
     def movement_by_key(self, key: str) -> m.Movement | None:
         stmt = select(m.Movement).where(m.Movement.idempotency_key == key)
         return self.session.scalars(stmt).first()

@@ -117,7 +117,7 @@ def run_movement(
     rebuild: Callable[[UnitOfWork, int], R],
 ) -> R:
     """Run ``body`` (which posts one movement and returns its id) once per idempotency key."""
-    key = _check_key(command.idempotency_key)
+    key = check_key(command.idempotency_key)
     if not command.user or not command.user.strip():
         raise InvalidInput("a movement needs the user who records it")
     digest = fingerprint(command)
@@ -147,7 +147,7 @@ def run_movement(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _check_key(key: str) -> str:
+def check_key(key: str) -> str:
     if not isinstance(key, str) or not key.strip() or len(key) > 200:
         raise InvalidInput("idempotency_key must be a non-empty string of at most 200 characters")
     return key

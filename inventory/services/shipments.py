@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from inventory import models as m
 from inventory.commands import (
     CreateShipment,
@@ -31,12 +33,14 @@ from inventory.domain.shipments import (
     plan_receipt,
     require_status,
 )
-from inventory.errors import FefoViolation, InsufficientStock, InvalidInput
+from inventory.errors import FefoViolation, IdempotencyConflict, InsufficientStock, InvalidInput
 from inventory.queries.shipments import shipment_view
 from inventory.results import DiscrepancyView, ShipmentPosted, ShipmentView
 from inventory.services._runner import (
     Context,
     UnitContext,
+    check_key,
+    fingerprint,
     load_movement_view,
     load_unit,
     lot_status,
@@ -48,13 +52,36 @@ from inventory.unit_of_work import UnitOfWork
 
 
 def create_shipment(uow: UnitOfWork, command: CreateShipment) -> ShipmentView:
-    """A planned shipment (no ledger effect until it is dispatched)."""
+    """A planned shipment (no ledger effect until it is dispatched). With an idempotency
+    key, the same request again returns that shipment as it is now and creates nothing;
+    another request with the key raises ``IdempotencyConflict``."""
     if command.origin_facility_id == command.destination_facility_id:
         raise InvalidInput("a shipment needs two different facilities")
     if command.expected_lead_time < timedelta(0):
         raise InvalidInput("the expected lead time cannot be negative")
     user = required_text(command.user, "user")
+    key = None if command.idempotency_key is None else check_key(command.idempotency_key)
+    digest = fingerprint(command) if key is not None else None
+    for attempt in (1, 2):
+        try:
+            return _create_shipment(uow, command, user, key, digest)
+        except IntegrityError:  # a concurrent twin took the key first: answer as its replay
+            if key is None or attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _create_shipment(
+    uow: UnitOfWork, command: CreateShipment, user: str, key: str | None, digest: str | None
+) -> ShipmentView:
     with uow:
+        if key is not None and (existing := uow.repo.shipment_by_key(key)) is not None:
+            if existing.request_fingerprint != digest:
+                raise IdempotencyConflict(
+                    f"idempotency key {key!r} was already used by shipment {existing.id}"
+                    " for a different request"
+                )
+            return shipment_view(uow.session, existing.id)
         uow.repo.get(m.Facility, command.origin_facility_id, "facility")
         uow.repo.get(m.Facility, command.destination_facility_id, "facility")
         row = m.Shipment(
@@ -65,6 +92,8 @@ def create_shipment(uow: UnitOfWork, command: CreateShipment) -> ShipmentView:
             reference=command.reference,
             created_at=uow.clock(),
             created_by=user,
+            idempotency_key=key,
+            request_fingerprint=digest,
         )
         uow.repo.add(row)
         view = shipment_view(uow.session, row.id)

@@ -189,3 +189,24 @@ def test_a_scan_names_the_lot_in_the_reads(admin: Caller, programme: Programme) 
     assert [(h["storage_unit_id"], h["doses"]) for h in history] == [(p.province_unit, 100)]
     misread = admin.get("/stock", facility_id=p.province, scan=scan.replace("352", "353"))
     assert misread.status_code == 422 and "expected 2" in misread.json()["detail"]
+
+
+def test_a_retried_shipment_plan_with_its_key_plans_one_shipment(
+    admin: Caller, programme: Programme
+) -> None:
+    p = programme
+    plan = {
+        "origin_facility_id": p.province,
+        "destination_facility_id": p.county,
+        "expected_lead_time_hours": 24,
+    }
+
+    first = admin.ok(admin.post("/shipments", plan, "plan-county-w9"), 201)
+    retry = admin.ok(admin.post("/shipments", plan, "plan-county-w9"), 201)
+    other = admin.post("/shipments", {**plan, "reference": "another"}, "plan-county-w9")
+    unkeyed = admin.ok(admin.post("/shipments", plan, None), 201)
+
+    assert retry == first and unkeyed["id"] != first["id"]
+    assert other.status_code == 409 and other.json()["error"] == "IdempotencyConflict"
+    listed = admin.ok(admin.get("/shipments", facility_id=p.province))
+    assert sorted(s["id"] for s in listed) == sorted([first["id"], unkeyed["id"]])

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import Engine
 
 from inventory import queries, services
 from inventory.commands import (
+    CreateShipment,
     DispatchItem,
     DispatchShipment,
     MarkShipmentLost,
@@ -16,13 +20,22 @@ from inventory.commands import (
 )
 from inventory.errors import (
     FefoViolation,
+    IdempotencyConflict,
     InsufficientStock,
     InvalidInput,
     InvalidState,
     LotOnHold,
 )
 from inventory.unit_of_work import UnitOfWork
-from tests.builders import T0, assert_conserved, key, make_lot, make_shipment, stock_up
+from tests.builders import (
+    T0,
+    assert_conserved,
+    key,
+    make_lot,
+    make_shipment,
+    make_uow,
+    stock_up,
+)
 from tests.integration.inventory.conftest import World
 
 
@@ -290,3 +303,42 @@ def test_overdue_shipments_are_those_past_lead_time_plus_grace(
     path = queries.get_facility(uow, county.id).path
     assert queries.overdue_shipments(uow, now=due + timedelta(days=1), facility_path=path) == []
     assert_conserved(uow)
+
+
+def test_planning_a_shipment_again_with_its_key_returns_the_first_and_plans_nothing(
+    uow: UnitOfWork, world: World
+) -> None:
+    province, city = world.tree.province, world.tree.cities[0]
+    plan = CreateShipment(province.id, city.id, timedelta(hours=24), "d", "week 9", "plan-9")
+
+    first = services.create_shipment(uow, plan)
+    again = services.create_shipment(uow, plan)
+    unkeyed = services.create_shipment(uow, replace(plan, idempotency_key=None))
+
+    assert again == first and unkeyed.id != first.id
+    planned = {s.id for s in queries.list_shipments(uow, facility_id=province.id)}
+    assert planned == {first.id, unkeyed.id}
+    with pytest.raises(IdempotencyConflict, match=r"plan-9.*already used by shipment"):
+        services.create_shipment(uow, replace(plan, reference="week 10"))
+
+
+def test_twin_requests_racing_with_one_key_plan_one_shipment(engine: Engine, world: World) -> None:
+    province, city = world.tree.province, world.tree.cities[0]
+    plan = CreateShipment(province.id, city.id, timedelta(hours=24), "d", None, "twin-1")
+    barrier = threading.Barrier(4)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def create() -> None:
+        barrier.wait()
+        try:
+            results.append(services.create_shipment(make_uow(engine), plan).id)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(results) == 4 and len(set(results)) == 1
