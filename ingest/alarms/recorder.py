@@ -135,7 +135,15 @@ class AlarmRecorder:
             if unseen:
                 self._rebuild(unseen, events)
             for key, group in groups.items():
-                events.extend(self._detectors[key].observe(group))
+                unit = self._detectors[key].unit(*key)
+                if (
+                    self._history is not None
+                    and unit is not None
+                    and any(unit.reveals_past_excursion(r) for r in group)
+                ):
+                    events.extend(self._replay_backfill(key, group))
+                else:
+                    events.extend(self._detectors[key].observe(group))
             self._note_seen(readings)
             changes = self._store(events)
         except Exception:
@@ -176,6 +184,28 @@ class AlarmRecorder:
                 events.extend(detectors[key].observe(past))
                 log.info("rebuilt detection of %s/%s from %d stored readings", *key, len(past))
         self._detectors.update(detectors)
+
+    def _replay_backfill(self, key: UnitKey, group: list[Reading]) -> list[Event]:
+        """A batch whose late out-of-range readings reveal an excursion the unit's detector
+        never saw (a device's backlog after its live readings): a new detector replays the
+        stored readings and the batch in device order. Events already recorded are stored
+        once (deterministic keys), so only what the backlog reveals is new. The replay
+        starts at a stored in-range reading, so no earlier episode is cut and re-keyed."""
+        first_ns = min(r.device_time_ns for r in group)
+        stored = self._replays({key: first_ns}).get(key, [])
+        low, high = self._configs[key[1]].profile.low_c, self._configs[key[1]].profile.high_c
+        start = next((i for i, r in enumerate(stored) if low <= r.temperature_c <= high), None)
+        past = stored[start:] if start is not None else []
+        detector = Detector(_fixed(self._configs[key[1]]))
+        events = detector.observe([*past, *group])
+        self._detectors[key] = detector
+        log.warning(
+            "late readings of %s/%s reveal an excursion: replayed %d stored readings and %d new",
+            *key,
+            len(past),
+            len(group),
+        )
+        return events
 
     def _replays(self, unseen: dict[UnitKey, int]) -> dict[UnitKey, list[Reading]]:
         """The stored readings each unseen unit's detector must replay (non-empty only)."""
@@ -261,9 +291,13 @@ class AlarmRecorder:
     def _close(self, event: ExcursionEnded, now: datetime) -> _Change | None:
         repo = self._uow.repo
         episode = event.episode
-        episode_id = repo.close_episode(episode.key, closed_episode_values(episode))
+        values = closed_episode_values(episode)
+        episode_id = repo.close_episode(episode.key, values)
         if episode_id is None and repo.episode_by_key(episode.key) is None:
             episode_id = repo.insert_episode(full_episode_values(episode, now))
+        elif episode_id is None and episode.reading_count is not None:
+            # closed already: a backlog replay may know it from more readings
+            episode_id = repo.revise_closed_episode(episode.key, values, episode.reading_count)
         if episode_id is None:
             return None
         scope = episode_scope(repo.severities_of(episode.alarm_keys), episode.freeze_exposed)

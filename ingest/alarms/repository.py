@@ -86,6 +86,15 @@ class AlarmRepository:
         c = _EPISODES.c
         return self._update_returning(_EPISODES, and_(c.key == key, c.end_at.is_(None)), values)
 
+    def revise_closed_episode(
+        self, key: str, values: Mapping[str, object], reading_count: int
+    ) -> int | None:
+        """Replace a closed episode's figures by ones built from more readings (a backlog
+        replayed after it closed); None if it is unknown, open, or already as complete."""
+        c = _EPISODES.c
+        more = and_(c.key == key, c.end_at.is_not(None), c.reading_count < reading_count)
+        return self._update_returning(_EPISODES, more, values)
+
     def flag_freeze_exposure(self, episode_key: str, at: datetime) -> int | None:
         """Mark the episode freeze-exposed once (at least freeze-sensitive stock to hold)."""
         c = _EPISODES.c

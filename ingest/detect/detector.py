@@ -17,7 +17,10 @@ Invariants of a ``UnitDetector`` (everything on device time, nothing on the wall
   alarm, never restarts or resets a rule's run. If it falls inside the open episode it is
   added to the episode's statistics (and may raise the episode's freeze-exposure signal,
   once); otherwise detection only counts it (``late_ignored``). The sink stores it anyway,
-  so daily summaries built from stored readings include it.
+  so daily summaries built from stored readings include it. A late *out-of-range* reading
+  with no episode open reveals an excursion this detector never saw:
+  ``reveals_past_excursion`` says so, and the alarm recorder then rebuilds the unit by
+  replaying it in device order (a new detector: the decision above holds per detector).
 - Cost: O(1) amortised per in-order reading (one step per rule; cumulative rules keep a
   deque of intervals); memory is bounded by the open episode and the longest rule window.
 """
@@ -132,6 +135,16 @@ class UnitDetector:
         if in_range and episode is not None:
             self._episode = None
             out.append(ExcursionEnded(episode.key, self._to_episode(episode, t, closed=True)))
+
+    def reveals_past_excursion(self, reading: Reading) -> bool:
+        """True for a late out-of-range reading with no episode open: an excursion this
+        detector never saw (a device's backlog arriving after its live readings). Only a
+        replay in device order can record it (``AlarmRecorder`` does)."""
+        return (
+            reading.device_time_ns < self._newest_ns
+            and self._episode is None
+            and not self._low <= reading.temperature_c <= self._high
+        )
 
     def open_episode(self) -> Episode | None:
         """A snapshot of the excursion in progress, up to the newest reading."""

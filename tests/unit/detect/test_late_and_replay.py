@@ -126,3 +126,14 @@ def test_a_reset_reading_arriving_after_the_alarm_fired_cannot_withdraw_it() -> 
     assert raised(in_order, "who-heat") == []
     assert [a.fired_at_ns for a in raised(late, "who-heat")] == [at(600)]
     assert cleared(late, "who-heat") == []
+
+
+def test_only_a_late_out_of_range_reading_with_no_episode_open_reveals_a_past_excursion() -> None:
+    det, _ = feed(steady(5.0, 0, 100))
+    unit = det.unit("clinic-1", "fridge-1")
+    assert unit is not None
+    assert unit.reveals_past_excursion(reading(55, 12.0))  # the backlog of a power cut
+    assert not unit.reveals_past_excursion(reading(55, 5.0))  # late but in range
+    assert not unit.reveals_past_excursion(reading(110, 12.0))  # in order: detected as usual
+    feed_into(det, [reading(110, 12.0)])
+    assert not unit.reveals_past_excursion(reading(65, 12.0))  # an episode is open
