@@ -141,7 +141,7 @@ class AlarmRecorder:
                     and unit is not None
                     and any(unit.reveals_past_excursion(r) for r in group)
                 ):
-                    events.extend(self._replay_backfill(key, group))
+                    events.extend(self._replay_backfill(key, group, unit.active_alarms()))
                 else:
                     events.extend(self._detectors[key].observe(group))
             self._note_seen(readings)
@@ -185,17 +185,22 @@ class AlarmRecorder:
                 log.info("rebuilt detection of %s/%s from %d stored readings", *key, len(past))
         self._detectors.update(detectors)
 
-    def _replay_backfill(self, key: UnitKey, group: list[Reading]) -> list[Event]:
+    def _replay_backfill(
+        self, key: UnitKey, group: list[Reading], active: tuple[str, ...]
+    ) -> list[Event]:
         """A batch whose late out-of-range readings reveal an excursion the unit's detector
         never saw (a device's backlog after its live readings): a new detector replays the
         stored readings and the batch in device order. Events already recorded are stored
-        once (deterministic keys), so only what the backlog reveals is new. The replay
-        starts at a stored in-range reading, so no earlier episode is cut and re-keyed."""
+        once (deterministic keys), so only what the backlog reveals is new. With no alarm
+        active the replay starts at a stored in-range reading, so no earlier episode is cut
+        and re-keyed; with one active it starts where that alarm's run began (``_replays``),
+        so its key is reproduced."""
         first_ns = min(r.device_time_ns for r in group)
-        stored = self._replays({key: first_ns}).get(key, [])
-        low, high = self._configs[key[1]].profile.low_c, self._configs[key[1]].profile.high_c
-        start = next((i for i, r in enumerate(stored) if low <= r.temperature_c <= high), None)
-        past = stored[start:] if start is not None else []
+        past = self._replays({key: first_ns}).get(key, [])
+        if not active:
+            low, high = self._configs[key[1]].profile.low_c, self._configs[key[1]].profile.high_c
+            start = next((i for i, r in enumerate(past) if low <= r.temperature_c <= high), None)
+            past = [] if start is None else past[start:]
         detector = Detector(_fixed(self._configs[key[1]]))
         events = detector.observe([*past, *group])
         self._detectors[key] = detector

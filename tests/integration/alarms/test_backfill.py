@@ -6,6 +6,8 @@ in order; a replay of everything afterwards adds nothing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from ingest.alarms.ports import NoticeKind
@@ -45,3 +47,27 @@ def test_an_excursion_revealed_by_a_late_backlog_raises_its_alarm(world: AlarmWo
     world.pipeline(world.recorder(), HEAT)  # a restart; everything redelivered
     after = (world.count(AlarmRow), world.count(ExcursionEpisodeRow), len(world.notifier.notices))
     assert after == before
+
+
+def test_a_backlog_while_an_alarm_is_still_raised_reproduces_its_key(world: AlarmWorld) -> None:
+    """After a first excursion the cumulative-heat alarm stays raised (72 h window); a second
+    power cut revealed by a late backlog adds an episode and a WHO alarm, and the still
+    raised cumulative alarm keeps its one row."""
+    world.ledger.lots[UNIT] = [PLAIN_LOT]
+    recorder = world.recorder()
+    world.pipeline(recorder, HEAT + series([5.0] * 32, start=700))  # to minute 1010
+    assert {a.type for a in _alarms(world)} >= {"who-heat", "cumulative-heat"}
+    second_cut = series([12.0] * 62, start=1020)  # 1020 … 1630: over 600 minutes above +8
+    live = series([5.0], start=1640)
+    world.pipeline(recorder, live)
+    world.pipeline(recorder, second_cut, batch=25)
+
+    alarms = _alarms(world)
+    assert sorted(a.type for a in alarms if a.type == "who-heat") == ["who-heat", "who-heat"]
+    assert len([a for a in alarms if a.type == "cumulative-heat"]) == 1
+    assert world.count(ExcursionEpisodeRow) == 2
+
+
+def _alarms(world: AlarmWorld) -> list[Any]:
+    with world.uow as uow:
+        return [alarm_view(a) for a in uow.session.scalars(select(AlarmRow))]
