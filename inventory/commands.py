@@ -185,6 +185,9 @@ class MarkShipmentLost:
 
 @dataclass(frozen=True)
 class TransferStock:
+    """Doses moved between two units of one facility: usable ones, or with ``held`` the
+    quarantined ones (out of a failing fridge, say), which stay quarantined."""
+
     from_unit_id: int
     to_unit_id: int
     lot_id: int
@@ -193,6 +196,7 @@ class TransferStock:
     idempotency_key: str
     occurred_at: datetime | None = None
     reason: str | None = None
+    held: bool = False
 
 
 @dataclass(frozen=True)

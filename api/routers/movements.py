@@ -67,7 +67,8 @@ def receive_from_supplier(
 def transfer(
     body: TransferCreate, deps: Deps, who: WriterPrincipal, key: IdempotencyKey
 ) -> MovementPublic:
-    """Usable doses between two units of one facility (between facilities: a shipment)."""
+    """Doses between two units of one facility (between facilities: a shipment); with
+    ``held`` the quarantined ones, which stay quarantined (emptying a failing fridge)."""
     ensure_write_at_unit(deps, who, body.from_unit_id)
     ensure_write_at_unit(deps, who, body.to_unit_id)
     lot = require_lot(deps, body.lot_ref)
@@ -80,6 +81,7 @@ def transfer(
         ledger_key(who, key),
         body.occurred_at,
         body.reason,
+        body.held,
     )
     return MovementPublic.of(services.transfer_stock(deps.inventory_uow(), command))
 

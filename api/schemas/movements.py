@@ -36,12 +36,16 @@ class ReceiptCreate(LotNamed, RecordedCreate):
 
 
 class TransferCreate(LotNamed, RecordedCreate):
-    """Usable doses moved between two units of the same facility."""
+    """Doses moved between two units of the same facility."""
 
     from_unit_id: int = Field(ge=1)
     to_unit_id: int = Field(ge=1)
     doses: int = Field(ge=1)
     reason: str | None = Field(default=None, max_length=500)
+    held: bool = Field(
+        default=False,
+        description="move quarantined (DO NOT USE) doses; they arrive quarantined",
+    )
 
 
 class AdministrationCreate(LotNamed, RecordedCreate):

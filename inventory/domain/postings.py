@@ -38,9 +38,11 @@ def dispatch(
 
 
 def transfer(
-    facility_id: int, from_unit: int, to_unit: int, lot_id: int, doses: int
+    facility_id: int, from_unit: int, to_unit: int, lot_id: int, doses: int, *, held: bool = False
 ) -> tuple[Line, ...]:
-    return move(acc.stock(from_unit, facility_id), acc.stock(to_unit, facility_id), lot_id, doses)
+    """Usable stock to usable stock; ``held``: quarantine to quarantine (still DO NOT USE)."""
+    account = acc.quarantine if held else acc.stock
+    return move(account(from_unit, facility_id), account(to_unit, facility_id), lot_id, doses)
 
 
 def administration(facility_id: int, unit_id: int, lot_id: int, doses: int) -> tuple[Line, ...]:

@@ -56,7 +56,8 @@ def receive_from_supplier(uow: UnitOfWork, command: ReceiveFromSupplier) -> Move
 
 
 def transfer_stock(uow: UnitOfWork, command: TransferStock) -> MovementView:
-    """Move usable doses between two units of the same facility (use a shipment otherwise)."""
+    """Move doses between two units of the same facility (use a shipment otherwise): usable
+    ones, or with ``held`` quarantined ones, which arrive quarantined."""
 
     def body(ctx: Context) -> int:
         doses = require_positive(command.doses)
@@ -70,9 +71,15 @@ def transfer_stock(uow: UnitOfWork, command: TransferStock) -> MovementView:
                 "facilities; move stock between facilities with a shipment"
             )
         lot = uow.repo.lock_lots([command.lot_id])[command.lot_id]
-        refuse_if_quarantined(uow, source, lot, doses, "transferred")
+        if not command.held:
+            refuse_if_quarantined(uow, source, lot, doses, "transferred")
         lines = postings.transfer(
-            source.facility.id, source.unit.id, target.unit.id, command.lot_id, doses
+            source.facility.id,
+            source.unit.id,
+            target.unit.id,
+            command.lot_id,
+            doses,
+            held=command.held,
         )
         header = ctx.header(
             MovementKind.TRANSFER.value,

@@ -361,3 +361,28 @@ def test_transfers_counts_and_destruction_keep_the_lot_conserved(
     assert t["conservation"]["adjusted"] == 2
     wasted = {w["reason"]: w["doses"] for w in t["wastage_by_reason"]}
     assert wasted == {"lost": 10, "broken": 5, "temperature_damage": 5}
+
+
+def test_a_failing_fridges_quarantined_doses_move_to_another_unit_still_held(
+    admin: Caller, journey: Journey
+) -> None:
+    p = journey.p
+    spare = admin.ok(
+        admin.post(
+            "/storage-units", {"code": "GD-K1-C1-F2", "facility_id": p.clinic, "kind": "fridge"}
+        ),
+        201,
+    )["id"]
+    hold = {"storage_unit_id": p.clinic_unit, "lot_id": p.lot_a, "reason": "heat alarm"}
+    admin.ok(admin.post("/movements/quarantines", hold), 201)
+    move = {"from_unit_id": p.clinic_unit, "to_unit_id": spare, "lot_id": p.lot_a, "doses": 65}
+
+    refused = admin.post("/movements/transfers", move)
+    admin.ok(admin.post("/movements/transfers", {**move, "held": True}), 201)
+
+    assert refused.status_code == 409 and refused.json()["error"] == "LotOnHold"
+    by_unit = admin.ok(admin.get("/stock", facility_id=p.clinic, by_unit="true"))
+    lines = {line["storage_unit_id"]: line for line in by_unit["lines"]}
+    assert (lines[spare]["held"]["doses"], lines[spare]["usable"]["doses"]) == (65, 0)
+    assert p.clinic_unit not in lines or lines[p.clinic_unit]["held"]["doses"] == 0
+    assert_conserved(trace(admin, p.lot_a))

@@ -238,3 +238,42 @@ def test_recall_of_a_lot_held_nowhere_is_still_recorded(uow: UnitOfWork, world: 
     assert recall.holders == () and recall.in_transit == () and recall.movement.lines == ()
     assert queries.get_lot(uow, world.late.id).recall_reference == "R-2"
     assert_conserved(uow)
+
+
+def test_quarantined_stock_moves_out_of_a_failing_fridge_still_quarantined(
+    uow: UnitOfWork, world: World
+) -> None:
+    clinic = world.tree.clinics[0]
+    failing, spare = clinic.units[0], clinic.units[1]
+    stock_up(uow, failing, world.early, 50)
+    services.quarantine_stock(
+        uow, QuarantineStock(failing.id, "heat alarm", "k", key(), world.early.id, 30, None, at(1))
+    )
+
+    moved = services.transfer_stock(
+        uow,
+        TransferStock(
+            failing.id, spare.id, world.early.id, 30, "k", key(), at(2), "fridge died", held=True
+        ),
+    )
+
+    assert {(ln.account.split(":")[0], ln.doses) for ln in moved.lines} == {
+        ("quarantine", -30),
+        ("quarantine", 30),
+    }
+    assert held_and_usable(uow, failing.id) == {"EARLY1": (20, 0)}
+    assert held_and_usable(uow, spare.id) == {"EARLY1": (0, 30)}
+    with pytest.raises(LotOnHold, match="30 of its doses there are quarantined"):
+        services.administer_doses(
+            uow, AdministerDoses(spare.id, world.early.id, 1, "n", key(), at(3))
+        )
+    with pytest.raises(InsufficientStock, match="holds 0 doses"):
+        services.transfer_stock(
+            uow,
+            TransferStock(failing.id, spare.id, world.early.id, 5, "k", key(), at(3), held=True),
+        )
+    services.release_stock(
+        uow, ReleaseStock(spare.id, world.early.id, "MFR-OK-7", "supervisor", key(), 30)
+    )
+    assert held_and_usable(uow, spare.id) == {"EARLY1": (30, 0)}
+    assert_conserved(uow)
