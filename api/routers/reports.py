@@ -3,14 +3,20 @@ measured against."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentPrincipal, Deps, WriterPrincipal
 from api.places import ensure_read_at, ensure_write_at
 from api.schemas.common import ERROR_RESPONSES
-from api.schemas.reports import DailyDosesReportPublic, DoseTargetCreate, DoseTargetPublic
+from api.schemas.reports import (
+    DailyDosesReportPublic,
+    DoseTargetCreate,
+    DoseTargetPublic,
+    daily_doses_csv,
+)
 from inventory import queries, services
 from inventory.commands import SetDoseTarget
 
@@ -47,3 +53,26 @@ def daily_doses(
     ensure_read_at(deps, who, facility_id)
     report = queries.daily_doses_report(deps.inventory_uow(), facility_id, day)
     return DailyDosesReportPublic.of(report)
+
+
+@router.get(
+    "/reports/daily-doses.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "one row per dose line"}},
+)
+def daily_doses_as_csv(
+    deps: Deps,
+    who: CurrentPrincipal,
+    facility_id: int = Query(ge=1, description="the facility and everything below it"),
+    day: date = Query(description="the local day of each facility"),
+) -> Response:
+    """The same report as CSV, for a spreadsheet: one row per facility, scope (own |
+    subtree), product and dose number, with the product's reconciliation on each row."""
+    ensure_read_at(deps, who, facility_id)
+    report = queries.daily_doses_report(deps.inventory_uow(), facility_id, day)
+    code = re.sub(r"[^A-Za-z0-9._-]", "_", report.facilities[0].code)
+    return Response(
+        daily_doses_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="doses-{code}-{day}.csv"'},
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime
 from typing import Self
 
@@ -160,3 +162,71 @@ class DailyDosesReportPublic(BaseModel):
             flagged=list(report.flagged),
             facilities=[FacilityDayPublic.of(f) for f in report.facilities],
         )
+
+
+CSV_COLUMNS = (
+    "day",
+    "facility",
+    "level",
+    "scope",
+    "product",
+    "dose_number",
+    "administered",
+    "daily_target",
+    "percent_of_target",
+    "cumulative",
+    "target_population",
+    "coverage_percent",
+    "opening",
+    "received",
+    "issued",
+    "administered_all_doses",
+    "wasted",
+    "closing",
+    "difference",
+    "flagged",
+)
+
+
+def daily_doses_csv(report: DailyDosesReport) -> str:
+    """The report as one CSV row per facility, scope (own | subtree), product and dose
+    number; the product's reconciliation repeats on each of its rows (a product with stock
+    but no doses given or targeted has one row with empty dose columns)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for facility in report.facilities:
+        for scope, products in (("own", facility.own), ("subtree", facility.subtree)):
+            for product in products:
+                r = product.reconciliation
+                stock = (
+                    r.opening,
+                    r.received,
+                    r.issued,
+                    r.administered,
+                    r.wasted,
+                    r.closing,
+                    r.difference,
+                    r.flagged,
+                )
+                head = (report.day, facility.code, facility.level, scope, product.product_code)
+                for line in product.doses or (None,):
+                    doses = (
+                        ("",) * 7
+                        if line is None
+                        else (
+                            _blank(line.dose_number),
+                            line.administered,
+                            _blank(line.daily_target),
+                            _blank(line.percent_of_target),
+                            line.cumulative,
+                            _blank(line.target_population),
+                            _blank(line.coverage_percent),
+                        )
+                    )
+                    writer.writerow((*head, *doses, *stock))
+    return out.getvalue()
+
+
+def _blank(value: object) -> object:
+    return "" if value is None else value

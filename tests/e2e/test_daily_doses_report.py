@@ -4,6 +4,8 @@ reconciliation and the roll-up; callers outside the subtree are refused."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -62,9 +64,26 @@ def test_a_manager_reads_the_day_against_target_and_outsiders_are_refused(
     assert (dose2["dose_number"], dose2["administered"], dose2["daily_target"]) == (2, 12, None)
     assert by_code["GD-K1"]["subtree"][0]["doses"][0]["cumulative"] == 43
 
+    as_csv = manager.client.get(
+        "/api/v1/reports/daily-doses.csv",
+        params={"facility_id": p.county, "day": "2024-05-01"},
+        headers=manager.headers,
+    )
+    assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
+    assert 'filename="doses-GD-K1-2024-05-01.csv"' in as_csv.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    mine = [r for r in rows if r["facility"] == "GD-K1-C1" and r["scope"] == "own"]
+    assert [(r["dose_number"], r["administered"], r["daily_target"]) for r in mine] == [
+        ("1", "43", "50"),
+        ("2", "12", ""),
+    ]
+    assert {(r["closing"], r["difference"], r["flagged"]) for r in mine} == {("145", "0", "False")}
+
     outsider = api_as("staff", facility_id=p.other_clinic)
     refused = outsider.get("/reports/daily-doses", facility_id=p.county, day="2024-05-01")
     assert refused.status_code == 403
+    refused_csv = outsider.get("/reports/daily-doses.csv", facility_id=p.county, day="2024-05-01")
+    assert refused_csv.status_code == 403
     assert outsider.put("/dose-targets", target).status_code == 403
     overlapping = {**target, "period_start": "2024-05-15", "period_end": "2024-06-15"}
     clash = planner.put("/dose-targets", overlapping)
