@@ -195,13 +195,13 @@ class AlarmRecorder:
         active the replay starts at a stored in-range reading, so no earlier episode is cut
         and re-keyed; with one active it starts where that alarm's run began (``_replays``),
         so its key is reproduced."""
-        first_ns = min(r.device_time_ns for r in group)
-        past = self._replays({key: first_ns}).get(key, [])
+        config = self._configs[key[1]]
+        past = self._replays({key: min(r.device_time_ns for r in group)}).get(key, [])
         if not active:
-            low, high = self._configs[key[1]].profile.low_c, self._configs[key[1]].profile.high_c
+            low, high = config.profile.low_c, config.profile.high_c
             start = next((i for i, r in enumerate(past) if low <= r.temperature_c <= high), None)
             past = [] if start is None else past[start:]
-        detector = Detector(_fixed(self._configs[key[1]]))
+        detector = Detector(_fixed(config))
         events = detector.observe([*past, *group])
         self._detectors[key] = detector
         log.warning(

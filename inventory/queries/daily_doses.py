@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
 from inventory import models as m
@@ -201,18 +202,35 @@ def _by_window(
     return groups
 
 
+_LINE, _ACCOUNT, _MOVEMENT = m.MovementLine, m.Account, m.Movement
+_REVERSED = aliased(m.Movement)  # the movement a reversal reverses (outer-joined)
+
+
+def _lines(*columns: Any, movements: bool = False) -> Select[Any]:
+    """A select over movement lines with their account and lot (``m.Lot``) joined, and with
+    ``movements`` also their movement (``_MOVEMENT``) and what it reverses (``_REVERSED``)."""
+    stmt = (
+        select(*columns)
+        .join(_ACCOUNT, _ACCOUNT.id == _LINE.account_id)
+        .join(m.Lot, m.Lot.id == _LINE.lot_id)
+    )
+    if movements:
+        stmt = stmt.join(_MOVEMENT, _MOVEMENT.id == _LINE.movement_id).outerjoin(
+            _REVERSED, _REVERSED.id == _MOVEMENT.reverses_movement_id
+        )
+    return stmt
+
+
 def _opening(
     uow: UnitOfWork,
     ids: list[int],
     windows: dict[int, tuple[datetime, datetime]],
     tallies: dict[tuple[int, int], _Tally],
 ) -> None:
-    line, a = m.MovementLine, m.Account
+    line, a = _LINE, _ACCOUNT
     for (start, _), group in _by_window(ids, windows).items():
         stmt = (
-            select(a.facility_id, m.Lot.product_id, func.sum(line.doses))
-            .join(a, a.id == line.account_id)
-            .join(m.Lot, m.Lot.id == line.lot_id)
+            _lines(a.facility_id, m.Lot.product_id, func.sum(line.doses))
             .where(a.kind.in_(_PHYSICAL), a.facility_id.in_(group), line.occurred_at < start)
             .group_by(a.facility_id, m.Lot.product_id)
         )
@@ -227,46 +245,34 @@ def _flows(
     windows: dict[int, tuple[datetime, datetime]],
     tallies: dict[tuple[int, int], _Tally],
 ) -> None:
-    line, a, mv = m.MovementLine, m.Account, m.Movement
-    original = aliased(m.Movement)
-    earliest = min(start for start, _ in windows.values())
-    latest = max(end for _, end in windows.values())
-    stmt = (
-        select(
+    line, a = _LINE, _ACCOUNT
+    for (start, end), group in _by_window(ids, windows).items():
+        stmt = _lines(
             a.facility_id,
             m.Lot.product_id,
             line.doses,
-            line.occurred_at,
-            mv.kind,
-            original.kind,
-        )
-        .join(a, a.id == line.account_id)
-        .join(m.Lot, m.Lot.id == line.lot_id)
-        .join(mv, mv.id == line.movement_id)
-        .outerjoin(original, original.id == mv.reverses_movement_id)
-        .where(
+            _MOVEMENT.kind,
+            _REVERSED.kind,
+            movements=True,
+        ).where(
             a.kind.in_(_PHYSICAL),
-            a.facility_id.in_(ids),
-            line.occurred_at >= earliest,
-            line.occurred_at < latest,
+            a.facility_id.in_(group),
+            line.occurred_at >= start,
+            line.occurred_at < end,
         )
-    )
-    for fid, product, doses, at, kind, reversed_kind in uow.session.execute(stmt):
-        assert fid is not None
-        start, end = windows[fid]
-        if not start <= _aware(at) < end:
-            continue
-        tally = tallies[(fid, product)]
-        tally.net += doses
-        effective = reversed_kind if kind == MovementKind.REVERSAL.value else kind
-        if effective in _RECEIVED:
-            tally.received += doses
-        elif effective in _ISSUED:
-            tally.issued -= doses
-        elif effective in _ADMINISTERED:
-            tally.administered -= doses
-        elif effective in _WASTED:
-            tally.wasted -= doses
+        for fid, product, doses, kind, reversed_kind in uow.session.execute(stmt):
+            assert fid is not None
+            tally = tallies[(fid, product)]
+            tally.net += doses
+            effective = reversed_kind if kind == MovementKind.REVERSAL.value else kind
+            if effective in _RECEIVED:
+                tally.received += doses
+            elif effective in _ISSUED:
+                tally.issued -= doses
+            elif effective in _ADMINISTERED:
+                tally.administered -= doses
+            elif effective in _WASTED:
+                tally.wasted -= doses
 
 
 def _administered(
@@ -276,17 +282,19 @@ def _administered(
     tallies: dict[tuple[int, int], _Tally],
 ) -> None:
     """Doses given per dose number: on the day, and in all up to its end."""
-    line, a, mv = m.MovementLine, m.Account, m.Movement
-    original = aliased(m.Movement)
-    dose_number = func.coalesce(mv.dose_number, original.dose_number)
+    line, a = _LINE, _ACCOUNT
+    dose_number = func.coalesce(_MOVEMENT.dose_number, _REVERSED.dose_number)
     for (start, end), group in _by_window(ids, windows).items():
         on_day = func.sum(line.doses).filter(line.occurred_at >= start)
         stmt = (
-            select(a.facility_id, m.Lot.product_id, dose_number, on_day, func.sum(line.doses))
-            .join(a, a.id == line.account_id)
-            .join(m.Lot, m.Lot.id == line.lot_id)
-            .join(mv, mv.id == line.movement_id)
-            .outerjoin(original, original.id == mv.reverses_movement_id)
+            _lines(
+                a.facility_id,
+                m.Lot.product_id,
+                dose_number,
+                on_day,
+                func.sum(line.doses),
+                movements=True,
+            )
             .where(
                 a.kind == AccountKind.ADMINISTERED.value,
                 a.facility_id.in_(group),
@@ -355,7 +363,3 @@ def _product_day(product: int, code: str, tallies: list[_Tally]) -> ProductDay:
             )
         )
     return ProductDay(product, code, reconciliation, tuple(lines))
-
-
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

@@ -174,6 +174,16 @@ def _replay_if_taken(
         return (_replay(uow, existing, digest, rebuild),)
 
 
+def once_more_if_raced(call: Callable[[], R]) -> R:
+    """Run ``call`` (one transaction) and, if a concurrent twin's row made it break a unique
+    constraint, once more: the second run finds that row (an upsert updates it, a keyed
+    create answers as its replay). Anything else, or a second failure, propagates."""
+    try:
+        return call()
+    except IntegrityError:
+        return call()
+
+
 def _mapped(call: Callable[[], R]) -> R:
     try:
         return call()

@@ -6,13 +6,11 @@ sets it; setting it again replaces the figure.
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from inventory import models as m
 from inventory.commands import SetAllocation
 from inventory.errors import InvalidInput
 from inventory.results import AllocationView, allocation_view
-from inventory.services._runner import required_text
+from inventory.services._runner import once_more_if_raced, required_text
 from inventory.unit_of_work import UnitOfWork
 
 
@@ -22,13 +20,7 @@ def set_allocation(uow: UnitOfWork, command: SetAllocation) -> AllocationView:
         raise InvalidInput(f"an allocation must be an integer ≥ 0 doses, got {command.doses!r}")
     if command.period_end < command.period_start:
         raise InvalidInput("an allocation period cannot end before it starts")
-    for attempt in (1, 2):
-        try:
-            return _upsert(uow, command, user)
-        except IntegrityError:  # a concurrent first quota for the same key: update it now
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    return once_more_if_raced(lambda: _upsert(uow, command, user))
 
 
 def _upsert(uow: UnitOfWork, command: SetAllocation, user: str) -> AllocationView:

@@ -7,26 +7,18 @@ has at most one target; setting a target with the same period start replaces it.
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from inventory import models as m
 from inventory.commands import SetDoseTarget
 from inventory.errors import InvalidInput
 from inventory.results import DoseTargetView, dose_target_view
-from inventory.services._runner import required_text
+from inventory.services._runner import once_more_if_raced, required_text
 from inventory.unit_of_work import UnitOfWork
 
 
 def set_dose_target(uow: UnitOfWork, command: SetDoseTarget) -> DoseTargetView:
     user = required_text(command.user, "user")
     _check(command)
-    for attempt in (1, 2):
-        try:
-            return _upsert(uow, command, user)
-        except IntegrityError:  # a concurrent first target for the same key: update it now
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    return once_more_if_raced(lambda: _upsert(uow, command, user))
 
 
 def _check(command: SetDoseTarget) -> None:

@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from inventory import models as m
 from inventory.commands import (
     CreateShipment,
@@ -44,6 +42,7 @@ from inventory.services._runner import (
     load_movement_view,
     load_unit,
     lot_status,
+    once_more_if_raced,
     refuse_if_quarantined,
     required_text,
     run_movement,
@@ -62,13 +61,7 @@ def create_shipment(uow: UnitOfWork, command: CreateShipment) -> ShipmentView:
     user = required_text(command.user, "user")
     key = None if command.idempotency_key is None else check_key(command.idempotency_key)
     digest = fingerprint(command) if key is not None else None
-    for attempt in (1, 2):
-        try:
-            return _create_shipment(uow, command, user, key, digest)
-        except IntegrityError:  # a concurrent twin took the key first: answer as its replay
-            if key is None or attempt == 2:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    return once_more_if_raced(lambda: _create_shipment(uow, command, user, key, digest))
 
 
 def _create_shipment(

@@ -30,6 +30,18 @@ def get_json(url: str) -> Any:
         return json.loads(response.read())
 
 
+def coldchain(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Another `coldchain` command on the demo's database, as a newcomer would type it."""
+    return subprocess.run(
+        [sys.executable, "-m", "coldchain.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
@@ -71,26 +83,12 @@ def test_the_demo_raises_the_heat_and_freeze_alarms_and_stops_cleanly(tmp_path: 
         heat = get_json(f"http://127.0.0.1:{api_port}/api/v1/alarms/{by_type['who-heat']['id']}")
         assert heat["exposed_doses"] > 0  # the ledger named the lots in that fridge
 
-        trace = subprocess.run(
-            [sys.executable, "-m", "coldchain.cli", "trace", "HB2401"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        trace = coldchain(env, "trace", "HB2401")
         assert trace.returncode == 0, trace.stderr
         assert "⚠ excursion" in trace.stdout, trace.stdout
         assert "who-heat ALARM" in trace.stdout or "who-freeze ALARM" in trace.stdout
 
-        doses = subprocess.run(
-            [sys.executable, "-m", "coldchain.cli", "doses", "PROV"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        doses = coldchain(env, "doses", "PROV")
         assert doses.returncode == 0, doses.stderr
         assert ": PROV and below" in doses.stdout and "HEPB-10: opening" in doses.stdout
 
