@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     ingest_min_temperature_c: float = -100.0
     ingest_max_temperature_c: float = 70.0
     ingest_max_future_s: float = Field(default=300.0, ge=0)
+    ingest_max_payload_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     ingest_retry_initial_s: float = Field(default=0.2, gt=0)
     ingest_retry_max_s: float = Field(default=5.0, gt=0)
     ingest_registry_refresh_s: float = Field(default=60.0, gt=0)

@@ -134,6 +134,7 @@ def ingest_config(settings: Settings) -> IngestConfig:
             min_temperature_c=settings.ingest_min_temperature_c,
             max_temperature_c=settings.ingest_max_temperature_c,
             max_future_s=settings.ingest_max_future_s,
+            max_payload_bytes=settings.ingest_max_payload_bytes,
             unknown_sensor_policy=settings.ingest_unknown_sensor_policy,
         ),
         batch_size=settings.ingest_batch_size,

@@ -4,16 +4,21 @@ Invariant: the dead letters of one batch, and the unregistered sensors it heard,
 written in ONE SQL transaction; the pipeline acknowledges the messages behind them only
 after that transaction committed. A failure raises ``StoreUnavailable`` and nothing of the
 batch is acknowledged, so the broker redelivers it. Payloads are kept up to 4 KiB.
+
+A letter is keyed on its content (topic, reason, payload, and for a reading the sink refused,
+that reading), so a redelivery after a crash between the commit and the broker's PUBACK adds
+nothing: the same bad content on the same topic is kept once, at its first receive time.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Engine, Table, insert, select
+from sqlalchemy import Engine, Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -33,6 +38,17 @@ class DeadLetter:
     reason: str
     detail: str
     received_at_ns: int
+    part: str = ""  # which reading of the payload, when a letter is one of several
+
+    @property
+    def key(self) -> str:
+        """SHA-256 of what makes this letter distinct; the same on every redelivery."""
+        digest = hashlib.sha256()
+        for piece in (self.topic.encode(), self.reason.encode(), self.part.encode()):
+            digest.update(piece)
+            digest.update(b"\0")
+        digest.update(self.payload)
+        return digest.hexdigest()
 
 
 class DeadLetterStore(Protocol):
@@ -61,11 +77,17 @@ class SqlDeadLetterStore:
         try:
             with self._engine.begin() as conn:
                 if letters:
-                    conn.execute(insert(DeadLetterRow), [_row(letter) for letter in letters])
+                    conn.execute(self._insert_new_letters(), _rows(letters))
                 if unregistered:
                     conn.execute(self._upsert_sightings(), _sighting_rows(unregistered))
         except DBAPIError as exc:
             raise StoreUnavailable(f"dead letters not written: {exc}") from exc
+
+    def _insert_new_letters(self) -> Executable:
+        table = DeadLetterRow.__table__
+        assert isinstance(table, Table)
+        make = pg_insert if self._engine.dialect.name == "postgresql" else sqlite_insert
+        return make(table).on_conflict_do_nothing(index_elements=[table.c.letter_key])
 
     def _upsert_sightings(self) -> Executable:
         table = UnregisteredSensorRow.__table__
@@ -97,8 +119,16 @@ def _sighting_rows(unregistered: Mapping[str, Sighting]) -> list[dict[str, objec
     ]
 
 
-def _row(letter: DeadLetter) -> dict[str, object]:
+def _rows(letters: Sequence[DeadLetter]) -> list[dict[str, object]]:
+    # One batch may hold the same letter twice (a message redelivered into the batch that
+    # holds its first copy): the key must appear once per statement on PostgreSQL.
+    unique = {letter.key: letter for letter in reversed(letters)}
+    return [_row(key, letter) for key, letter in reversed(unique.items())]
+
+
+def _row(key: str, letter: DeadLetter) -> dict[str, object]:
     return {
+        "letter_key": key,
         "topic": letter.topic,
         "payload": letter.payload[:MAX_PAYLOAD_BYTES],
         "payload_size": len(letter.payload),

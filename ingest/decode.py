@@ -36,6 +36,7 @@ SENSOR_MISMATCH = "sensor_mismatch"
 UNKNOWN_SENSOR = "unknown_sensor"
 UNBOUND_SENSOR = "unbound_sensor"
 SINK_REJECTED = "sink_rejected"
+TOO_LARGE = "too_large"
 REASONS = (
     BAD_TOPIC,
     NOT_JSON,
@@ -49,6 +50,7 @@ REASONS = (
     UNKNOWN_SENSOR,
     UNBOUND_SENSOR,
     SINK_REJECTED,
+    TOO_LARGE,
 )
 
 UnknownSensorPolicy = Literal["reject", "flag"]
@@ -72,6 +74,9 @@ class DecodeConfig:
     min_temperature_c: float = -100.0
     max_temperature_c: float = 70.0
     max_future_s: float = 300.0
+    # A day of 10-minute readings republished as one list is ~16 KB; anything far larger is
+    # not a reading message, and parsing it would stall the hot path.
+    max_payload_bytes: int = 64 * 1024
     unknown_sensor_policy: UnknownSensorPolicy = "flag"
 
 
@@ -113,14 +118,15 @@ class Decoder:
         self._topic_head = config.prefix + "/"
         self._max_future_ns = int(config.max_future_s * 1e9)
 
-    def take_observations(self) -> Observations:
+    def take_observations(self, *, everything: bool = False) -> Observations:
         """What decoding noticed since the last call; unregistered sensors only when new or
-        not recorded for a minute (their counts keep accumulating meanwhile)."""
+        not recorded for a minute (their counts keep accumulating meanwhile), or all of them
+        with ``everything`` (on stop, so that the last minute's sightings are not lost)."""
         taken = self.observations.take()
         due: dict[str, Sighting] = {}
         for sensor, seen in taken.unregistered.items():
             last = self._sightings_recorded.get(sensor)
-            if last is None or seen.last_seen_ns - last >= SIGHTING_REWRITE_NS:
+            if everything or last is None or seen.last_seen_ns - last >= SIGHTING_REWRITE_NS:
                 due[sensor] = seen
                 self._sightings_recorded[sensor] = seen.last_seen_ns
             else:
@@ -131,6 +137,14 @@ class Decoder:
     def decode(
         self, topic: str, payload: bytes, received_at_ns: int
     ) -> tuple[list[Reading], list[Rejection]]:
+        if len(payload) > self.config.max_payload_bytes:
+            return [], [
+                Rejection(
+                    TOO_LARGE,
+                    f"payload is {len(payload)} bytes; the limit is"
+                    f" {self.config.max_payload_bytes} bytes",
+                )
+            ]
         levels = self._topic_levels(topic)
         if levels is None:
             expected = f"{self.config.prefix}/{{facility}}/{{unit}}/{{sensor}}/{READING_SUFFIX}"

@@ -103,8 +103,12 @@ class DeadLetterRow(Base):
     """A message (or list item) that could not be stored, kept for inspection and replay."""
 
     __tablename__ = "dead_letters"
+    __table_args__ = (Index("uq_dead_letters_letter_key", "letter_key", unique=True),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # SHA-256 of topic, reason, part and payload (ingest/dead_letters.py): a redelivery of
+    # the same bad message adds no row. NULL only on letters stored before migration 0013.
+    letter_key: Mapped[str | None] = mapped_column(String(64))
     topic: Mapped[str] = mapped_column(Text)
     payload: Mapped[bytes] = mapped_column(LargeBinary)  # first 4 KiB
     payload_size: Mapped[int] = mapped_column(Integer)  # size before truncation

@@ -29,6 +29,7 @@ from typing import Protocol
 from ingest.batcher import Batch, Batcher
 from ingest.dead_letters import DeadLetter, DeadLetterStore
 from ingest.decode import SINK_REJECTED, Decoder
+from ingest.errors import StoreUnavailable
 from ingest.metrics import IngestMetrics
 from ingest.readings import Reading
 from ingest.sinks.base import Sink, SinkMisconfigured, SinkUnavailable, WriteResult
@@ -139,8 +140,24 @@ class Pipeline:
             self.accept(message)
             if self.batcher.full() and not self._commit_on_stop():
                 return
-        if self.batcher.pending:
-            self._commit_on_stop()
+        if self.batcher.pending and not self._commit_on_stop():
+            return
+        self._flush_sightings()
+
+    def _flush_sightings(self) -> None:
+        """Record the unregistered sightings held back by the once-a-minute rewrite, so that
+        a clean stop loses none of them (one try: the stores are being left)."""
+        observed = self.decoder.take_observations(everything=True)
+        if not observed.unregistered:
+            return
+        try:
+            self.dead_letters.record([], observed.unregistered)
+        except StoreUnavailable as exc:
+            log.warning("unregistered sightings not recorded at shutdown: %s", exc)
+            return
+        self.metrics.unregistered_stored.inc(
+            sum(s.readings for s in observed.unregistered.values())
+        )
 
     def _commit_on_stop(self) -> bool:
         # Stop is set, so each store gets one try: if it is down we leave without acking.
@@ -223,6 +240,7 @@ class Pipeline:
                     SINK_REJECTED,
                     f"{reading.sensor_id} at {reading.device_time_ns} ns: {rejected.reason}",
                     message.received_at_ns,
+                    part=f"{reading.sensor_id}@{reading.device_time_ns}",
                 )
             )
         return letters

@@ -93,3 +93,26 @@ def test_unregistered_sightings_accumulate_across_batches(engine: Engine) -> Non
     store.record([], {"S7": Sighting("F1", "U2", t + 10, t + 10, 2)})
     (seen,) = unregistered_sensors(engine)
     assert (seen.sensor_id, seen.unit, seen.readings) == ("S7", "U2", 5)
+
+
+def test_a_redelivered_bad_message_adds_no_second_dead_letter(engine: Engine) -> None:
+    # The crash window: the letters' transaction committed, the PUBACK never left, and the
+    # broker sends the same messages again (later, and once twice within one batch).
+    store = SqlDeadLetterStore(engine)
+    topic = "coldchain/v1/F1/U1/S1/reading"
+    first = to_ns(T0)
+    bad = DeadLetter(topic, b"{oops", "not_json", "line 1", first)
+    refused = [
+        DeadLetter(topic, b"[...]", "sink_rejected", f"S1 at {t}: type", first, part=f"S1@{t}")
+        for t in (1, 2)
+    ]
+    store.record([bad, *refused], {})
+    again = DeadLetter(topic, b"{oops", "not_json", "line 1", first + 60_000_000_000)
+    store.record([again, again, *refused], {})
+    letters = recent_dead_letters(engine)
+    assert sorted(x.reason for x in letters) == ["not_json", "sink_rejected", "sink_rejected"]
+    (kept,) = [x for x in letters if x.reason == "not_json"]
+    assert kept.received_at == T0  # the first delivery's time
+    other_topic = DeadLetter("coldchain/v1/F1/U1/S2/reading", b"{oops", "not_json", "x", first)
+    store.record([other_topic], {})
+    assert len(recent_dead_letters(engine)) == 4

@@ -114,6 +114,24 @@ def test_a_timestamp_beyond_the_future_limit_is_rejected_and_within_it_kept() ->
     assert reasons(four_min, config=DecodeConfig(max_future_s=60)) == [d.FUTURE_TIMESTAMP]
 
 
+def test_an_oversize_payload_is_refused_unparsed_with_its_size_and_the_limit() -> None:
+    config = DecodeConfig(max_payload_bytes=1024)
+    items = [reading_payload("S1", AN_HOUR_AGO + i, 5.0) for i in range(40)]
+    big = encode_batch(items)  # well-formed readings, only too many bytes
+    assert len(big) > 1024
+    readings, rejections = decoder(config).decode(TOPIC, big, NOW_NS)
+    assert readings == []
+    (rejection,) = rejections
+    assert rejection.reason == d.TOO_LARGE
+    assert f"{len(big)} bytes" in rejection.detail and "1024 bytes" in rejection.detail
+    assert len(decoder().decode(TOPIC, big, NOW_NS)[0]) == 40  # the default limit admits it
+
+
+def test_the_default_payload_limit_refuses_a_300_kb_message() -> None:
+    huge = b'{"sensor":"S1","ts":1714540000,"t":5.0,"pad":"' + b"x" * 300_000 + b'"}'
+    assert reasons(huge) == [d.TOO_LARGE]
+
+
 @pytest.mark.parametrize(
     "topic",
     [

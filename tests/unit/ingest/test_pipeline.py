@@ -178,6 +178,18 @@ def test_unregistered_sensors_are_recorded_with_the_batch_under_the_flag_policy(
     assert list(letters.unregistered) == ["S7"]
 
 
+def test_a_clean_stop_records_the_sightings_held_back_by_the_minute_rewrite() -> None:
+    transport = FakeTransport([message("S7", seconds=i, mid=i) for i in range(6)])
+    letters = FakeDeadLetters()
+    p = pipeline(transport, FakeSink(), letters, batch=3, config=DecodeConfig())
+    run_until_empty(p, transport)  # batch 1 records S7; batch 2's sighting waits a minute
+    assert p.metrics.unregistered_stored._value.get() == 3
+    p.stop.set()
+    p.run()
+    assert p.metrics.unregistered_stored._value.get() == 6
+    assert letters.unregistered["S7"].readings == 3  # type: ignore[attr-defined]
+
+
 def test_redelivered_messages_are_stored_once() -> None:
     msgs = [message(seconds=i, mid=i) for i in range(5)]
     transport = FakeTransport(msgs + msgs)  # the broker sent them again after a crash
