@@ -1,8 +1,11 @@
 """The ingest pipeline: transport → decode → [detect] → sink → dead letters → ack.
 
 One thread runs it. It takes messages from the transport, decodes each at once (a bad one
-becomes a dead letter of the batch, never an exception), and commits a batch when it is
-full or 1 s old:
+becomes a dead letter of the batch, never an exception), and commits a batch as soon as
+nothing more is waiting, when it is full, or (a bound under a steady trickle) when its first
+message waited the batch time. This is natural batching: a lightly loaded ingest writes each
+message at once, a busy one writes whatever arrived while the last batch was written, up to
+the size limit:
 
 1. the detector observes the batch's readings (a hook; a failure is counted, never fatal);
 2. the sink writes the readings, retried with capped exponential back-off for as long as it
@@ -109,11 +112,13 @@ class Pipeline:
         self.finish()
 
     def step(self) -> None:
-        """Take at most one message (waiting up to the open batch's deadline), commit if due."""
-        message = self.transport.get(min(self.batcher.time_left(), IDLE_TICK_S))
+        """Take at most one message (waiting only while the batch is empty); commit when
+        nothing more is waiting or the batch is due."""
+        pending = self.batcher.pending
+        message = self.transport.get(0.0 if pending else IDLE_TICK_S)
         if message is not None:
             self.accept(message)
-        if self.batcher.due():
+        if self.batcher.due() or (message is None and pending):
             self.commit(self.batcher.take())
             self.decoder.directory.maybe_refresh()  # between batches, also under full load
         elif message is None and self.batcher.pending == 0:

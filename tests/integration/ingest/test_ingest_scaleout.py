@@ -83,7 +83,7 @@ def test_mqtt311_against_a_20_message_inflight_window_loses_nothing(
         broker.kill()
 
 
-def test_sigterm_writes_and_acks_the_batch_in_hand_then_leaves_the_session(
+def test_sigterm_stores_and_acks_everything_received_then_leaves_the_session(
     make_ingest: MakeIngest, fleet: Publisher, influxdb: InfluxDB, mosquitto: Mosquitto
 ) -> None:
     metrics_port = free_port()
@@ -98,8 +98,9 @@ def test_sigterm_writes_and_acks_the_batch_in_hand_then_leaves_the_session(
     # The broker has them all; SIGTERM only once ingest holds them all too (on a loaded
     # machine the last ones can still be in flight, and would rightly stay at the broker).
     wait_for_received(metrics_port, len(sent))
+    # With natural batching the last batch is usually written before the signal; the path
+    # that commits a batch still in hand on stop is tests/unit/ingest/test_pipeline.py's.
     assert ingest.terminate() == 0
-    assert "stopping: committing the 0 messages" not in ingest.log()  # a batch was in hand
     points = wait_for_points(influxdb, len(sent), timeout=10)
     assert_exactly_once(points, sent)
     # Everything was acknowledged: the session, taken over now, has nothing to redeliver;

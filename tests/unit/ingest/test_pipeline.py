@@ -190,6 +190,31 @@ def test_a_clean_stop_records_the_sightings_held_back_by_the_minute_rewrite() ->
     assert letters.unregistered["S7"].readings == 3  # type: ignore[attr-defined]
 
 
+def test_a_lone_message_is_written_at_once_without_waiting_for_the_batch_time() -> None:
+    transport = FakeTransport([message(seconds=0, mid=1)])
+    sink = FakeSink()
+    p = pipeline(transport, sink, batch=500)
+    p.batcher = Batcher[Message](500, 1.0, clock=lambda: 0.0)  # the batch time never passes
+    p.step()  # takes the message
+    p.step()  # nothing more is waiting: write and ack now
+    assert len(sink.stored) == 1 and len(transport.acked) == 1
+
+
+def test_a_busy_pipeline_writes_what_is_waiting_as_one_batch_up_to_the_size_limit() -> None:
+    transport = FakeTransport([message(seconds=i, mid=i) for i in range(25)])
+    sizes: list[int] = []
+
+    class Sizes:
+        def observe(self, readings: Sequence[Reading]) -> None:
+            sizes.append(len(readings))
+
+    p = pipeline(transport, FakeSink(), batch=10, detector=Sizes())
+    p.batcher = Batcher[Message](10, 1.0, clock=lambda: 0.0)
+    for _ in range(30):
+        p.step()
+    assert sizes == [10, 10, 5] and len(transport.acked) == 25
+
+
 def test_redelivered_messages_are_stored_once() -> None:
     msgs = [message(seconds=i, mid=i) for i in range(5)]
     transport = FakeTransport(msgs + msgs)  # the broker sent them again after a crash
