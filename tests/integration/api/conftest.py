@@ -63,7 +63,7 @@ def read_stock(facility_id: int, deps: Deps, principal: CurrentPrincipal) -> Pro
 def deps(engine: Engine) -> ApiDeps:
     return ApiDeps(
         session_factory=db.make_session_factory(engine),
-        facility_paths=FakeFacilityPaths(FACILITY_PATHS),
+        facility_paths=FakeFacilityPaths(dict(FACILITY_PATHS)),  # a test may change its copy
         clock=lambda: NOW,
     )
 
