@@ -30,14 +30,24 @@ def _settings() -> Settings:
 
 
 def _ensure_bootstrap_admin(settings: Settings) -> None:
-    """With COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN set, make sure it is an admin token (idempotent)."""
+    """With COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN set, make sure it is an admin token (idempotent);
+    never the demo's published one."""
     if settings.bootstrap_admin_token is None:
         return
     from datetime import UTC, datetime
 
     from api.errors import ApiError
     from api.services import BootstrapOutcome, ensure_bootstrap_admin
+    from coldchain.demo import KNOWN_DEMO_TOKENS
     from coldchain.wiring import access_unit_of_work
+
+    if settings.bootstrap_admin_token in KNOWN_DEMO_TOKENS:
+        typer.echo(
+            "COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN is the demo's published token;"
+            " choose a secret of your own (at least 16 characters)",
+            err=True,
+        )
+        raise typer.Exit(2)
 
     try:
         with access_unit_of_work(settings) as uow:
@@ -75,13 +85,6 @@ def _refuse_demo_tokens(settings: Settings) -> None:
     from coldchain.demo import KNOWN_DEMO_TOKENS
     from coldchain.wiring import access_unit_of_work
 
-    if settings.bootstrap_admin_token in KNOWN_DEMO_TOKENS:
-        typer.echo(
-            "COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN is the demo's published token;"
-            " choose a secret of your own (at least 16 characters)",
-            err=True,
-        )
-        raise typer.Exit(2)
     now = datetime.now(UTC)
     with access_unit_of_work(settings) as uow:
         found = [r for secret in KNOWN_DEMO_TOKENS if (r := active_token(uow, secret, now=now))]

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 import inventory.commands as cmd
-from api.services import ensure_bootstrap_admin
+from api.services import active_token, ensure_bootstrap_admin
 from coldchain import db
 from coldchain.cli import app as cli
 from coldchain.demo import DEMO_ADMIN_TOKEN, prepare_demo
@@ -252,12 +252,19 @@ def test_serve_refuses_to_start_while_the_demo_token_is_active(
     assert me(app, DEMO_ADMIN_TOKEN).status_code == 401
 
 
-def test_serve_refuses_the_demo_token_as_its_bootstrap_token(database_url: str) -> None:
-    refused = run(database_url, "serve", COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN=DEMO_ADMIN_TOKEN)
+@pytest.mark.parametrize("command", [["serve"], ["db", "upgrade"]])
+def test_the_demo_token_is_refused_as_the_bootstrap_token(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_: None)
+
+    refused = run(database_url, *command, COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN=DEMO_ADMIN_TOKEN)
 
     assert refused.exit_code == 2
     assert "COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN is the demo's published token" in refused.stderr
     assert DEMO_ADMIN_TOKEN not in refused.output
+    with access_unit_of_work(Settings(database_url=database_url)) as uow:
+        assert active_token(uow, DEMO_ADMIN_TOKEN, now=datetime.now(UTC)) is None
 
 
 def test_the_demo_seeds_its_own_database_so_a_plain_serve_refuses_its_token(
