@@ -7,7 +7,7 @@
 facility's path (``facility_path(deps, facility_id)``): ``ensure_can_read(principal, path)``
 / ``ensure_can_write_at(principal, path)`` raise ``Forbidden`` (403).
 
-Invariant: every route but health needs a valid token.
+Invariant: every route but health needs a valid token (known, not revoked, not expired).
 """
 
 from __future__ import annotations
@@ -80,6 +80,8 @@ class ApiDeps:
     notifier: Notifier | None = None  # acknowledgements are notified when set
     # The lot trace's excursions (rule 19); None: not known, the trace says null.
     lot_excursions: LotExcursions | None = None
+    # Default lifetimes of new tokens per role (COLDCHAIN_STAFF_TOKEN_DAYS).
+    token_lifetimes: services.TokenLifetimes = services.DEFAULT_LIFETIMES
 
     def access_uow(self) -> AccessUnitOfWork:
         return AccessUnitOfWork(self.session_factory)
@@ -133,7 +135,9 @@ def get_principal(
 ) -> Principal:
     if credentials is None:
         raise NotAuthenticated("send an API token as 'Authorization: Bearer <token>'")
-    return services.authenticate(deps.access_uow(), credentials.credentials, deps.facility_paths)
+    return services.authenticate(
+        deps.access_uow(), credentials.credentials, deps.facility_paths, now=deps.clock()
+    )
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

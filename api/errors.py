@@ -32,7 +32,11 @@ class ApiError(Exception):
 
 
 class NotAuthenticated(ApiError):
-    """No bearer token, or one that is unknown or revoked (401)."""
+    """No bearer token, or one that is unknown, revoked or expired (401)."""
+
+
+class TokenExpired(NotAuthenticated):
+    """A known token past its ``expires_at``: the caller needs a new one (401)."""
 
 
 class Forbidden(ApiError):
@@ -53,6 +57,14 @@ class InvalidAccessInput(ApiError):
 
 class InvalidScope(InvalidAccessInput):
     """A role and facility scope that do not go together."""
+
+
+class UnknownScopeFacility(InvalidScope):
+    """A token's scope names a facility id that the ledger does not know."""
+
+
+class InvalidExpiry(InvalidAccessInput):
+    """A token lifetime out of range."""
 
 
 class InvalidName(InvalidAccessInput):

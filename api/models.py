@@ -2,7 +2,8 @@
 
 Invariants: a token is stored only as the SHA-256 hex digest of its secret (the secret is
 shown once, at creation); a revoked token keeps its row (``revoked_at`` set) so that its
-history stays. A user's scope is a facility id of the inventory ledger, stored without a
+history stays; a token with ``expires_at`` is refused from that instant on (NULL: it never
+expires). A user's scope is a facility id of the inventory ledger, stored without a
 foreign key because the ledger's tables live on another package's metadata; an id that names
 no facility scopes the user to nothing (access is denied, never widened). Admins have no
 scope; staff always have one; viewers may have one.
@@ -67,3 +68,4 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

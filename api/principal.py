@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -52,6 +53,7 @@ class Principal:
     token_id: int
     facility_id: int | None = None  # scope root; None: not scoped
     scope_path: str | None = None  # the scope facility's path, resolved at authentication
+    expires_at: datetime | None = None  # when the caller's token stops working; None: never
 
     def __post_init__(self) -> None:
         if self.scope_path is not None:

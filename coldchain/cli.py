@@ -1,4 +1,8 @@
-"""The ``coldchain`` command: database migrations, the API service, ingest and look-ups."""
+"""The ``coldchain`` command: database migrations, the API service, ingest and look-ups.
+
+Invariant: no command writes a token secret anywhere but the one stdout line of
+``token create``; messages name tokens by id and show database URLs without passwords.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ app.add_typer(db_app, name="db")
 token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns (api.services.MAX_ID)
+
 
 def _settings() -> Settings:
     try:
@@ -24,14 +30,24 @@ def _settings() -> Settings:
 
 
 def _ensure_bootstrap_admin(settings: Settings) -> None:
-    """With COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN set, make sure it is an admin token (idempotent)."""
+    """With COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN set, make sure it is an admin token (idempotent);
+    never the demo's published one."""
     if settings.bootstrap_admin_token is None:
         return
     from datetime import UTC, datetime
 
     from api.errors import ApiError
     from api.services import BootstrapOutcome, ensure_bootstrap_admin
+    from coldchain.demo import KNOWN_DEMO_TOKENS
     from coldchain.wiring import access_unit_of_work
+
+    if settings.bootstrap_admin_token in KNOWN_DEMO_TOKENS:
+        typer.echo(
+            "COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN is the demo's published token;"
+            " choose a secret of your own (at least 16 characters)",
+            err=True,
+        )
+        raise typer.Exit(2)
 
     try:
         with access_unit_of_work(settings) as uow:
@@ -56,12 +72,37 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     db.upgrade(settings.database_url, revision)
     if revision == "head":
         _ensure_bootstrap_admin(settings)
-    typer.echo(f"database at {settings.database_url} is at {revision}")
+    typer.echo(f"database at {db.display_url(settings.database_url)} is at {revision}")
+
+
+def _refuse_demo_tokens(settings: Settings) -> None:
+    """Stop `serve` while a token the demo publishes (README) is active in its database:
+    whoever read the README would be admin."""
+    from datetime import UTC, datetime
+
+    from api.services import active_token
+    from coldchain import db
+    from coldchain.demo import KNOWN_DEMO_TOKENS
+    from coldchain.wiring import access_unit_of_work
+
+    now = datetime.now(UTC)
+    with access_unit_of_work(settings) as uow:
+        found = [r for secret in KNOWN_DEMO_TOKENS if (r := active_token(uow, secret, now=now))]
+    for record in found:
+        typer.echo(
+            f"refusing to serve {db.display_url(settings.database_url)}: it holds the demo's"
+            f" published admin token (token {record.id}, {record.role} {record.name!r}), which"
+            " anyone who read the README can use. Revoke it first:"
+            f" coldchain token revoke {record.id}",
+            err=True,
+        )
+    if found:
+        raise typer.Exit(2)
 
 
 @app.command()
 def serve() -> None:
-    """Migrate the database, then run the HTTP API."""
+    """Migrate the database, then run the HTTP API (never with the demo's token live)."""
     import uvicorn
 
     from coldchain import db
@@ -69,6 +110,7 @@ def serve() -> None:
 
     settings = _settings()
     db.upgrade(settings.database_url)
+    _refuse_demo_tokens(settings)
     _ensure_bootstrap_admin(settings)
     uvicorn.run(build_app(settings), host=settings.api_host, port=settings.api_port)
 
@@ -78,7 +120,18 @@ def token_create(
     name: str = typer.Option(..., "--name", help="User the token belongs to."),
     role: str = typer.Option(..., "--role", help="admin, staff or viewer."),
     facility_id: int | None = typer.Option(
-        None, "--facility-id", help="Scope: this facility and its subtree (staff, viewer)."
+        None,
+        "--facility-id",
+        min=1,
+        max=MAX_ID,
+        help="Scope: this existing facility and its subtree (staff, viewer).",
+    ),
+    expires_in_days: int | None = typer.Option(
+        None,
+        "--expires-in-days",
+        min=1,
+        max=3650,
+        help="Lifetime (default: COLDCHAIN_STAFF_TOKEN_DAYS for staff, never for the others).",
     ),
 ) -> None:
     """Issue an API token: the secret goes to stdout, once; details to stderr."""
@@ -88,7 +141,7 @@ def token_create(
     from api.errors import ApiError
     from api.principal import Role
     from coldchain import db
-    from coldchain.wiring import access_unit_of_work
+    from coldchain.wiring import token_issuing, token_lifetimes
 
     if role not in {r.value for r in Role}:
         typer.echo(f"--role must be admin, staff or viewer, got {role!r}", err=True)
@@ -96,24 +149,39 @@ def token_create(
     settings = _settings()
     db.upgrade(settings.database_url)
     try:
-        with access_unit_of_work(settings) as uow:
+        with token_issuing(settings) as (uow, facilities):
             issued = services.create_token(
-                uow, name=name, role=Role(role), facility_id=facility_id, now=datetime.now(UTC)
+                uow,
+                name=name,
+                role=Role(role),
+                facility_id=facility_id,
+                now=datetime.now(UTC),
+                facilities=facilities,
+                expires_in_days=expires_in_days,
+                lifetimes=token_lifetimes(settings),
             )
     except ApiError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
     record = issued.record
     scope = "" if record.facility_id is None else f" at facility {record.facility_id}"
+    expiry = (
+        "never expires"
+        if record.expires_at is None
+        else f"expires at {record.expires_at.isoformat(timespec='seconds')}"
+    )
     typer.echo(
-        f"token {record.id} for {record.role} {record.name!r}{scope}; shown once, store it now",
+        f"token {record.id} for {record.role} {record.name!r}{scope}, {expiry};"
+        " shown once, store it now",
         err=True,
     )
     typer.echo(issued.secret)
 
 
 @token_app.command("revoke")
-def token_revoke(token_id: int = typer.Argument(..., help="The token's id.")) -> None:
+def token_revoke(
+    token_id: int = typer.Argument(..., min=1, max=MAX_ID, help="The token's id."),
+) -> None:
     """Revoke an API token at once (idempotent)."""
     from datetime import UTC, datetime
 

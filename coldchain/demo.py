@@ -6,6 +6,11 @@ bound to the fridges), then starts, each in its own process: an MQTT broker (the
 amqtt one unless ``COLDCHAIN_MQTT_URL`` names a real broker), ``coldchain ingest`` and
 ``coldchain simulate``; and serves the API in the foreground. Seeding is idempotent: a
 second run reuses what the first one wrote.
+
+Invariant: the demo works on its own database (``COLDCHAIN_DEMO_DATABASE_URL``, default
+``var/demo.db``), never on ``COLDCHAIN_DATABASE_URL``: its admin token is published in the
+README, so it must never be live where ``coldchain serve`` serves (``serve`` also refuses to
+start while one of ``KNOWN_DEMO_TOKENS`` is active in its database).
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from inventory.unit_of_work import UnitOfWork
 from simulators.fleet import demo_fleet
 
 DEMO_ADMIN_TOKEN = "coldchain-demo-admin-token"
+# Every secret the demo publishes; `coldchain serve` refuses to start while one is active.
+KNOWN_DEMO_TOKENS = (DEMO_ADMIN_TOKEN,)
 USER = "demo"
 
 
@@ -228,6 +235,30 @@ def start_child(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]
     return subprocess.Popen([sys.executable, "-m", "coldchain.cli", *args], env=env)
 
 
+def prepare_demo(settings: Settings) -> Settings:
+    """Migrate and seed the demo's own database and make sure its admin token exists there;
+    return the settings the demo's processes run with (``database_url``: the demo's)."""
+    from coldchain import db
+
+    demo = settings.model_copy(
+        update={
+            "database_url": settings.demo_database_url,
+            "bootstrap_admin_token": settings.bootstrap_admin_token or DEMO_ADMIN_TOKEN,
+        }
+    )
+    db.upgrade(demo.database_url)
+    engine = db.make_engine(demo.database_url)
+    now = datetime.now(UTC).replace(microsecond=0)
+    seeded = seed(engine, UnitOfWork(db.make_session_factory(engine)), now)
+    engine.dispose()
+    print(
+        f"demo programme {'seeded' if seeded else 'already seeded'}"
+        f" in {db.display_url(demo.database_url)}"
+    )
+    _ensure_admin(demo)
+    return demo
+
+
 def run_demo(settings: Settings) -> None:
     """Seed, start broker + ingest + simulators, serve the API until Ctrl-C."""
     import uvicorn
@@ -236,16 +267,10 @@ def run_demo(settings: Settings) -> None:
     from coldchain.broker import start_embedded_broker
     from coldchain.wiring import build_app
 
-    db.upgrade(settings.database_url)
-    engine = db.make_engine(settings.database_url)
-    now = datetime.now(UTC).replace(microsecond=0)
-    seeded = seed(engine, UnitOfWork(db.make_session_factory(engine)), now)
-    engine.dispose()
-    print("demo programme seeded" if seeded else "demo programme already seeded")
-
+    demo = prepare_demo(settings)
     children: list[subprocess.Popen[bytes]] = []
     broker = None
-    overrides: dict[str, str] = {"database_url": settings.database_url}
+    overrides: dict[str, str] = {"database_url": demo.database_url}
     if settings.mqtt_url is None:
         port = free_port()
         broker = start_embedded_broker("127.0.0.1", port)
@@ -258,16 +283,18 @@ def run_demo(settings: Settings) -> None:
         children.append(start_child(["ingest"], env))
         wait_for_ingest(settings.ingest_metrics_port, children[-1])
         children.append(start_child(["simulate", "--hours", "24", "--live-interval", "10"], env))
-        token = settings.bootstrap_admin_token or DEMO_ADMIN_TOKEN
-        demo_settings = settings.model_copy(update={"bootstrap_admin_token": token})
-        _ensure_admin(demo_settings)
+        # Only the published token is printed: an operator's own secret is never echoed.
+        token = demo.bootstrap_admin_token
+        shown = token if token in KNOWN_DEMO_TOKENS else "$COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN"
+        base = f"http://{settings.api_host}:{settings.api_port}"
         print(
-            f"\nAPI on http://{settings.api_host}:{settings.api_port}/api/docs\n"
-            f"admin token: {token}\n"
-            f"try: curl -H 'Authorization: Bearer {token}' "
-            f"http://{settings.api_host}:{settings.api_port}/api/v1/me\n"
+            f"\nAPI on {base}/api/docs\n"
+            f"admin token: {shown}\n"
+            f'try: curl -H "Authorization: Bearer {shown}" {base}/api/v1/me\n'
+            f"other commands on the demo's database: "
+            f"COLDCHAIN_DATABASE_URL={db.display_url(demo.database_url)} coldchain trace HB2401\n"
         )
-        uvicorn.run(build_app(demo_settings), host=settings.api_host, port=settings.api_port)
+        uvicorn.run(build_app(demo), host=settings.api_host, port=settings.api_port)
     finally:
         for child in children:
             child.terminate()

@@ -24,12 +24,17 @@ class Settings(BaseSettings):
 
     # SQL: the ledger, alarms, the sensor registry, the dead letters.
     database_url: str = "sqlite:///var/coldchain.db"
+    # `coldchain demo` seeds and serves this one, never database_url: its admin token is
+    # published in the README, so it must not land in the database `serve` serves.
+    demo_database_url: str = "sqlite:///var/demo.db"
 
     # API
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     # A token created with role admin on `coldchain db upgrade` when set (first start).
     bootstrap_admin_token: str | None = None
+    # Days a new staff token lives when its issuer names no lifetime; 0: never expires.
+    staff_token_days: int = Field(default=90, ge=0, le=3650)
 
     # MQTT: empty means an embedded broker for the demo.
     mqtt_url: str | None = None  # mqtt://host:port
@@ -95,7 +100,7 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout_s: float = Field(default=10.0, gt=0, le=120)
 
-    @field_validator("database_url")
+    @field_validator("database_url", "demo_database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite", "postgresql")):
@@ -113,10 +118,7 @@ def load_settings(**overrides: object) -> Settings:
             for err in exc.errors()
         )
         raise ConfigurationError(f"bad configuration: {problems}") from exc
-    if settings.database_url.startswith("sqlite:///") and not settings.database_url.endswith(
-        ":memory:"
-    ):
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
-            parents=True, exist_ok=True
-        )
+    for url in (settings.database_url, settings.demo_database_url):
+        if url.startswith("sqlite:///") and not url.endswith(":memory:"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     return settings

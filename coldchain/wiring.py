@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api.app import ApiDeps, create_app
+from api.principal import Role
+from api.services import TokenLifetimes
 from api.unit_of_work import AccessUnitOfWork
 from coldchain import db
 from coldchain.facility_paths import LedgerFacilityPaths
@@ -26,13 +28,14 @@ from inventory.unit_of_work import UnitOfWork
 def build_api_deps(settings: Settings) -> ApiDeps:
     """What the API's routers need: the session factory (the ledger's and the access units
     of work are built on it, ``ApiDeps.inventory_uow()``) and the ledger's facility paths
-    for the scope checks."""
+    for the scope checks and token issuing."""
     engine = db.make_engine(settings.database_url)
     session_factory = db.make_session_factory(engine)
     deps = ApiDeps(
         session_factory=session_factory,
         facility_paths=LedgerFacilityPaths(UnitOfWork(session_factory)),
         lot_excursions=LedgerLotExcursions.over(session_factory),
+        token_lifetimes=token_lifetimes(settings),
     )
     return with_telemetry(deps, settings, engine)
 
@@ -78,6 +81,24 @@ def access_unit_of_work(settings: Settings) -> Iterator[AccessUnitOfWork]:
     engine = db.make_engine(settings.database_url)
     try:
         yield AccessUnitOfWork(db.make_session_factory(engine))
+    finally:
+        engine.dispose()
+
+
+def token_lifetimes(settings: Settings) -> TokenLifetimes:
+    """Default token lifetimes: staff COLDCHAIN_STAFF_TOKEN_DAYS (0: never); others never."""
+    days = settings.staff_token_days
+    return TokenLifetimes(default_days={Role.STAFF: days} if days else {})
+
+
+@contextmanager
+def token_issuing(settings: Settings) -> Iterator[tuple[AccessUnitOfWork, LedgerFacilityPaths]]:
+    """A unit of work on users and tokens and the ledger's facility look-up (a scope must
+    name an existing facility), for `coldchain token create`; the engine closes after."""
+    engine = db.make_engine(settings.database_url)
+    try:
+        session_factory = db.make_session_factory(engine)
+        yield AccessUnitOfWork(session_factory), LedgerFacilityPaths(UnitOfWork(session_factory))
     finally:
         engine.dispose()
 

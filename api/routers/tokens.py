@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
 
 from api import queries, services
 from api.deps import AdminPrincipal, CurrentPrincipal, Deps
 from api.schemas.access import TokenCreate, TokenCreatedPublic, TokenPublic
 from api.schemas.common import ERROR_RESPONSES, ErrorPublic
+from api.services import MAX_ID
 
 router = APIRouter(prefix="/tokens", tags=["access"], responses=ERROR_RESPONSES)
 
@@ -21,13 +24,17 @@ router = APIRouter(prefix="/tokens", tags=["access"], responses=ERROR_RESPONSES)
 def create_token(
     body: TokenCreate, deps: Deps, _admin: AdminPrincipal, response: Response
 ) -> TokenCreatedPublic:
-    """Issue a token (creating its user when new). The secret is in this answer only."""
+    """Issue a token (creating its user when new). The secret is in this answer only.
+    A scope must name an existing facility (422 otherwise)."""
     issued = services.create_token(
         deps.access_uow(),
         name=body.name,
         role=body.role,
         facility_id=body.facility_id,
         now=deps.clock(),
+        facilities=deps.facility_paths,
+        expires_in_days=body.expires_in_days,
+        lifetimes=deps.token_lifetimes,
     )
     response.headers["Cache-Control"] = "no-store"
     return TokenCreatedPublic.issued(issued)
@@ -35,9 +42,15 @@ def create_token(
 
 @router.get("", response_model=list[TokenPublic])
 def list_tokens(
-    deps: Deps, _admin: AdminPrincipal, include_revoked: bool = False
+    deps: Deps, _admin: AdminPrincipal, include_revoked: bool = False, include_expired: bool = False
 ) -> list[TokenPublic]:
-    records = queries.list_tokens(deps.session_factory, include_revoked=include_revoked)
+    """Active tokens, oldest first; revoked and expired ones too when asked."""
+    records = queries.list_tokens(
+        deps.session_factory,
+        now=deps.clock(),
+        include_revoked=include_revoked,
+        include_expired=include_expired,
+    )
     return [TokenPublic.of(record) for record in records]
 
 
@@ -46,7 +59,9 @@ def list_tokens(
     response_model=TokenPublic,
     responses={404: {"model": ErrorPublic, "description": "no token has that id"}},
 )
-def revoke_token(token_id: int, deps: Deps, principal: CurrentPrincipal) -> TokenPublic:
+def revoke_token(
+    token_id: Annotated[int, Path(ge=1, le=MAX_ID)], deps: Deps, principal: CurrentPrincipal
+) -> TokenPublic:
     """Revoke a token at once (idempotent); the answer shows when it was revoked."""
     record = services.revoke_token(deps.access_uow(), token_id, now=deps.clock(), by=principal)
     return TokenPublic.of(record)

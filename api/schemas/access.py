@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.principal import Principal, Role
 from api.queries import TokenRecord
-from api.services import IssuedToken
+from api.services import MAX_ID, MAX_TOKEN_DAYS, IssuedToken
 
 
 class TokenCreate(BaseModel):
@@ -18,7 +18,17 @@ class TokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="user the token belongs to")
     role: Role
     facility_id: int | None = Field(
-        default=None, ge=1, description="scope: this facility and its subtree (staff, viewer)"
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="scope: this existing facility and its subtree (staff, viewer)",
+    )
+    expires_in_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_TOKEN_DAYS,
+        description="lifetime; null: the role's default (staff: COLDCHAIN_STAFF_TOKEN_DAYS,"
+        " others: never expires)",
     )
 
 
@@ -30,6 +40,7 @@ class TokenPublic(BaseModel):
     facility_id: int | None
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None = Field(description="null: never expires")
 
     @classmethod
     def of(cls, record: TokenRecord) -> TokenPublic:
@@ -41,6 +52,7 @@ class TokenPublic(BaseModel):
             facility_id=record.facility_id,
             created_at=record.created_at,
             revoked_at=record.revoked_at,
+            expires_at=record.expires_at,
         )
 
 
@@ -60,6 +72,7 @@ class MePublic(BaseModel):
     facility_id: int | None = Field(description="scope root; null: not scoped")
     scope_path: str | None = Field(description="materialized path of the scope facility")
     read_only: bool
+    expires_at: datetime | None = Field(description="when this token stops working; null: never")
 
     @classmethod
     def of(cls, principal: Principal) -> MePublic:
@@ -71,4 +84,5 @@ class MePublic(BaseModel):
             facility_id=principal.facility_id,
             scope_path=principal.scope_path,
             read_only=principal.role is Role.VIEWER,
+            expires_at=principal.expires_at,
         )

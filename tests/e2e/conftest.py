@@ -91,7 +91,12 @@ def make_token(deps: ApiDeps) -> TokenMaker:
 
     def make(name: str, role: Role, facility_id: int | None = None) -> str:
         issued = services.create_token(
-            deps.access_uow(), name=name, role=role, facility_id=facility_id, now=deps.clock()
+            deps.access_uow(),
+            name=name,
+            role=role,
+            facility_id=facility_id,
+            now=deps.clock(),
+            facilities=deps.facility_paths,
         )
         return issued.secret
 

@@ -1,6 +1,7 @@
 """The README's first command, as a newcomer runs it: `coldchain demo` on the embedded
 defaults (SQLite file, embedded amqtt broker, embedded telemetry store) brings up the
-whole chain, simulated fridges → MQTT → ingest → store → alarms → API, and stops cleanly."""
+whole chain, simulated fridges → MQTT → ingest → store → alarms → API, and stops cleanly;
+`coldchain serve` then refuses the demo's database while its published token is live."""
 
 from __future__ import annotations
 
@@ -53,6 +54,9 @@ def test_the_demo_raises_the_heat_and_freeze_alarms_and_stops_cleanly(tmp_path: 
     api_port, metrics_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("COLDCHAIN_")}
     env.update(
+        # the demo runs on COLDCHAIN_DEMO_DATABASE_URL; the other commands read the same file
+        # the way the README tells: COLDCHAIN_DATABASE_URL=sqlite:///var/demo.db coldchain ...
+        COLDCHAIN_DEMO_DATABASE_URL=f"sqlite:///{tmp_path}/demo.db",
         COLDCHAIN_DATABASE_URL=f"sqlite:///{tmp_path}/demo.db",
         COLDCHAIN_API_PORT=str(api_port),
         COLDCHAIN_INGEST_METRICS_PORT=str(metrics_port),
@@ -96,6 +100,11 @@ def test_the_demo_raises_the_heat_and_freeze_alarms_and_stops_cleanly(tmp_path: 
         assert demo.wait(timeout=60) == 0
         assert not port_open(api_port)
         assert not port_open(metrics_port), "coldchain ingest outlived the demo"
+
+        served = coldchain(env, "serve")  # the demo's published token is still live there
+        assert served.returncode == 2, served.stderr
+        assert "coldchain token revoke 1" in served.stderr
+        assert not port_open(api_port)
     finally:
         if demo.poll() is None:
             demo.kill()

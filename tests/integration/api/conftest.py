@@ -63,7 +63,7 @@ def read_stock(facility_id: int, deps: Deps, principal: CurrentPrincipal) -> Pro
 def deps(engine: Engine) -> ApiDeps:
     return ApiDeps(
         session_factory=db.make_session_factory(engine),
-        facility_paths=FakeFacilityPaths(FACILITY_PATHS),
+        facility_paths=FakeFacilityPaths(dict(FACILITY_PATHS)),  # a test may change its copy
         clock=lambda: NOW,
     )
 
@@ -90,7 +90,12 @@ def make_token(deps: ApiDeps) -> TokenMaker:
 
     def make(name: str, role: Role, facility_id: int | None = None) -> str:
         issued = services.create_token(
-            deps.access_uow(), name=name, role=role, facility_id=facility_id, now=NOW
+            deps.access_uow(),
+            name=name,
+            role=role,
+            facility_id=facility_id,
+            now=NOW,
+            facilities=deps.facility_paths,
         )
         return issued.secret
 

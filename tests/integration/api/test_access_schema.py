@@ -1,15 +1,23 @@
-"""The database itself refuses users whose role and scope do not go together."""
+"""The database itself refuses users whose role and scope do not go together, and the
+migration to token expiry leaves existing tokens without one."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.models import User
+from api import services
+from api.auth import hash_token
+from api.models import User, UtcDateTime
+from api.principal import NoFacilityPaths
+from api.unit_of_work import AccessUnitOfWork
+from coldchain import db
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 
@@ -34,3 +42,34 @@ def test_times_come_back_as_aware_utc(engine: Engine) -> None:
         user = session.scalars(select(User)).one()
         assert user.created_at == NOW
         assert user.created_at.utcoffset() is not None
+
+
+def test_a_token_issued_before_expiry_existed_keeps_working_without_one(
+    database_url: str, engine: Engine
+) -> None:
+    command.downgrade(db.alembic_config(database_url), "0008_shipment_idempotency")
+    users = sa.table(
+        "users",
+        sa.column("id", sa.Integer()),
+        sa.column("name", sa.String()),
+        sa.column("role", sa.String()),
+        sa.column("created_at", UtcDateTime()),
+    )
+    tokens = sa.table(
+        "api_tokens",
+        sa.column("user_id", sa.Integer()),
+        sa.column("token_hash", sa.String()),
+        sa.column("created_at", UtcDateTime()),
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.insert(users).values(id=1, name="old", role="viewer", created_at=NOW))
+        conn.execute(
+            sa.insert(tokens).values(user_id=1, token_hash=hash_token("old-secret"), created_at=NOW)
+        )
+
+    db.upgrade(database_url)
+
+    uow = AccessUnitOfWork(db.make_session_factory(engine))
+    far_later = NOW + timedelta(days=36_500)
+    principal = services.authenticate(uow, "old-secret", NoFacilityPaths(), now=far_later)
+    assert (principal.name, principal.expires_at) == ("old", None)

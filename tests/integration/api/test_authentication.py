@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from api.deps import ApiDeps
 from api.principal import Role
-from tests.integration.api.conftest import TokenMaker, bearer
+from tests.integration.api.conftest import FakeFacilityPaths, TokenMaker, bearer
 
 
 def test_health_answers_without_a_token(client: TestClient) -> None:
@@ -59,14 +60,21 @@ def test_me_tells_a_staff_member_its_role_and_scope(
     assert body["read_only"] is False
 
 
-def test_me_shows_an_unresolvable_scope_as_a_null_path(
-    client: TestClient, make_token: TokenMaker
+def test_a_scope_that_no_longer_resolves_fails_closed(
+    client: TestClient, make_token: TokenMaker, deps: ApiDeps
 ) -> None:
+    paths = deps.facility_paths
+    assert isinstance(paths, FakeFacilityPaths)
+    paths.paths[999] = "/1/999/"
     secret = make_token("ghost", Role.VIEWER, facility_id=999)
+    del paths.paths[999]  # the ledger no longer resolves the scope
 
     body = client.get("/api/v1/me", headers=bearer(secret)).json()
+    stock = client.get("/api/v1/probe/facilities/5/stock", headers=bearer(secret))
 
     assert (body["facility_id"], body["scope_path"], body["read_only"]) == (999, None, True)
+    assert stock.status_code == 403
+    assert "which is unknown, so it may read nowhere" in stock.json()["detail"]
 
 
 def test_staff_records_movements_inside_its_subtree(

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime, timedelta
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from api.app import create_app
 from api.auth import hash_token
+from api.deps import ApiDeps
 from api.models import ApiToken
 from api.principal import Role
-from tests.integration.api.conftest import TokenMaker, bearer
+from api.services import TokenLifetimes
+from tests.integration.api.conftest import NOW, TokenMaker, bearer
+
+
+def client_at(deps: ApiDeps, now: datetime, **changes: object) -> TestClient:
+    """The same API and database, on a clock that reads ``now``."""
+    return TestClient(create_app(dataclasses.replace(deps, clock=lambda: now, **changes)))
 
 
 def create(client: TestClient, admin: str, **body: object) -> dict[str, object]:
@@ -185,3 +197,140 @@ def test_a_user_may_revoke_its_own_token_but_not_anothers(
     assert refused.status_code == 403
     assert own.status_code == 200
     assert client.get("/api/v1/me", headers=bearer(str(zhao["token"]))).status_code == 200
+
+
+def test_a_token_for_a_facility_that_does_not_exist_is_422_naming_the_id(
+    client: TestClient, make_token: TokenMaker
+) -> None:
+    admin = make_token("root", Role.ADMIN)
+
+    response = client.post(
+        "/api/v1/tokens",
+        headers=bearer(admin),
+        json={"name": "early", "role": "staff", "facility_id": 999},
+    )
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "error": "UnknownScopeFacility",
+        "detail": "no facility has id 999; a token's scope must be an existing facility",
+    }
+    listed = client.get("/api/v1/tokens", headers=bearer(admin)).json()
+    assert [t["name"] for t in listed] == ["root"]  # no user, no token written
+
+
+@pytest.mark.parametrize("facility_id", [0, 2**31])
+def test_a_facility_id_out_of_range_is_422_naming_the_field(
+    client: TestClient, make_token: TokenMaker, facility_id: int
+) -> None:
+    admin = make_token("root", Role.ADMIN)
+
+    response = client.post(
+        "/api/v1/tokens",
+        headers=bearer(admin),
+        json={"name": "x", "role": "viewer", "facility_id": facility_id},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("body.facility_id: ")
+
+
+@pytest.mark.parametrize("token_id", ["9223372036854775808", "2147483648", "0"])
+def test_revoking_a_token_id_out_of_range_is_422_not_500(
+    client: TestClient, make_token: TokenMaker, token_id: str
+) -> None:
+    admin = make_token("root", Role.ADMIN)
+
+    response = client.delete(f"/api/v1/tokens/{token_id}", headers=bearer(admin))
+
+    assert response.status_code == 422
+    assert response.json()["error"] == "RequestValidationError"
+    assert response.json()["detail"].startswith("path.token_id: ")
+
+
+def test_a_staff_token_expires_after_the_default_90_days_and_is_refused_saying_so(
+    client: TestClient, make_token: TokenMaker, deps: ApiDeps
+) -> None:
+    admin = make_token("root", Role.ADMIN)
+    created = create(client, admin, name="wang", role="staff", facility_id=4)
+    staff = bearer(str(created["token"]))
+    expires = NOW + timedelta(days=90)
+
+    assert created["expires_at"] == "2025-08-30T08:30:00Z"
+    last_second = client_at(deps, expires - timedelta(seconds=1)).get("/api/v1/me", headers=staff)
+    refused = client_at(deps, expires).get("/api/v1/me", headers=staff)
+
+    assert last_second.status_code == 200
+    assert last_second.json()["expires_at"] == "2025-08-30T08:30:00Z"
+    assert refused.status_code == 401
+    assert refused.headers["WWW-Authenticate"] == "Bearer"
+    assert refused.json() == {
+        "error": "TokenExpired",
+        "detail": f"API token {created['id']} expired at 2025-08-30T08:30:00+00:00;"
+        " ask an admin for a new one",
+    }
+
+
+def test_admin_and_viewer_tokens_never_expire_unless_asked(
+    client: TestClient, make_token: TokenMaker
+) -> None:
+    admin = make_token("root", Role.ADMIN)
+
+    viewer = create(client, admin, name="zhao", role="viewer")
+    short = create(client, admin, name="li", role="admin", expires_in_days=7)
+    long_staff = create(
+        client, admin, name="wang", role="staff", facility_id=4, expires_in_days=365
+    )
+
+    assert viewer["expires_at"] is None
+    assert (
+        client.get("/api/v1/me", headers=bearer(str(viewer["token"]))).json()["expires_at"] is None
+    )
+    assert short["expires_at"] == "2025-06-08T08:30:00Z"
+    assert long_staff["expires_at"] == "2026-06-01T08:30:00Z"
+
+
+def test_the_staff_default_lifetime_is_the_configured_one(
+    make_token: TokenMaker, deps: ApiDeps
+) -> None:
+    admin = make_token("root", Role.ADMIN)
+    configured = client_at(deps, NOW, token_lifetimes=TokenLifetimes({Role.STAFF: 30}))
+
+    created = create(configured, admin, name="wang", role="staff", facility_id=4)
+
+    assert created["expires_at"] == "2025-07-01T08:30:00Z"
+
+
+@pytest.mark.parametrize("days", [0, -1, 3651])
+def test_a_lifetime_out_of_range_is_422_naming_the_field(
+    client: TestClient, make_token: TokenMaker, days: int
+) -> None:
+    admin = make_token("root", Role.ADMIN)
+
+    response = client.post(
+        "/api/v1/tokens",
+        headers=bearer(admin),
+        json={"name": "x", "role": "viewer", "expires_in_days": days},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("body.expires_in_days: ")
+
+
+def test_expired_tokens_are_listed_only_when_asked_with_their_expiry(
+    client: TestClient, make_token: TokenMaker, deps: ApiDeps
+) -> None:
+    admin = make_token("root", Role.ADMIN)
+    create(client, admin, name="li", role="viewer", expires_in_days=1)
+    later = client_at(deps, NOW + timedelta(days=2))
+
+    active = later.get("/api/v1/tokens", headers=bearer(admin)).json()
+    everything = later.get(
+        "/api/v1/tokens", headers=bearer(admin), params={"include_expired": True}
+    ).json()
+
+    assert [t["name"] for t in active] == ["root"]
+    assert [(t["name"], t["expires_at"]) for t in everything] == [
+        ("root", None),
+        ("li", "2025-06-02T08:30:00Z"),
+    ]
