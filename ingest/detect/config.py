@@ -1,9 +1,11 @@
 """The detection configuration of one storage unit: profile, rules, reporting interval.
 
 Invariants (checked when built, so a bad unit fails at start-up): rule ids are unique within
-a unit; the reporting interval and the gap factor are positive. ``gap_ns`` is the silence
-after which a sensor's last reading stops counting and unknown (gap) time begins:
-``gap_factor × reporting_interval_s`` (domain rule 4: 3 × the interval, *(decision)*).
+a unit; the reporting interval and the gap factor are positive. ``cover_ns`` is how long a
+reading vouches for its temperature: its own reporting interval, no more; the rest of a
+silence is unknown time. ``gap_ns`` (``gap_factor × reporting_interval_s``, domain rule 4:
+3 × the interval, *(decision)*) is the silence after which the sensor counts as offline; the
+replays reach back by it so that the reading before a window is found.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ class UnitConfig:
             raise InvalidDetectionConfig("reporting interval and gap factor must be positive")
         if self.delta_h_over_r_k <= 0:
             raise InvalidDetectionConfig("ΔH/R must be positive")
+
+    @property
+    def cover_ns(self) -> int:
+        return round(self.reporting_interval_s * 1_000_000_000)
 
     @property
     def gap_ns(self) -> int:

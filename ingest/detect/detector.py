@@ -70,7 +70,7 @@ class DetectorCounters:
 class UnitDetector:
     __slots__ = (
         "_episode",
-        "_gap_ns",
+        "_cover_ns",
         "_high",
         "_low",
         "_newest_ns",
@@ -89,9 +89,9 @@ class UnitDetector:
         self.counters = DetectorCounters()
         self._low = config.profile.low_c
         self._high = config.profile.high_c
-        self._gap_ns = config.gap_ns
+        self._cover_ns = config.cover_ns
         self._trackers = tuple(
-            make_tracker(rule, facility, unit, self._gap_ns) for rule in config.rules
+            make_tracker(rule, facility, unit, self._cover_ns) for rule in config.rules
         )
         self._newest_ns = _NEVER
         self._newest_sensors: list[str] = []
@@ -112,7 +112,7 @@ class UnitDetector:
             unknown = 0
         else:
             delta = t - newest  # weighting.unknown_ns, inlined on the hot path
-            unknown = delta - self._gap_ns if delta > self._gap_ns and newest != _NEVER else 0
+            unknown = delta - self._cover_ns if delta > self._cover_ns and newest != _NEVER else 0
             self._newest_sensors.clear()
             self._newest_ns = t
         self._newest_sensors.append(sensor)
@@ -194,7 +194,7 @@ class UnitDetector:
             end_ns,
             closed=closed,
             profile=self.config.profile,
-            gap_ns=self._gap_ns,
+            cover_ns=self._cover_ns,
             rules=self.config.rules,
             delta_h_over_r_k=self.config.delta_h_over_r_k,
         )

@@ -101,13 +101,13 @@ class OpenEpisode:
         *,
         closed: bool,
         profile: Profile,
-        gap_ns: int,
+        cover_ns: int,
         rules: tuple[Rule, ...],
         delta_h_over_r_k: float,
     ) -> Episode:
         limits = Thresholds(profile.low_c, profile.high_c, -math.inf, delta_h_over_r_k)
         stats = tally(
-            self.times, self.temps, self.start_ns, end_ns, gap_ns, limits, include_end=True
+            self.times, self.temps, self.start_ns, end_ns, cover_ns, limits, include_end=True
         )
         assert stats.min_c is not None and stats.max_c is not None
         assert stats.mean_c is not None and stats.mkt_c is not None

@@ -90,7 +90,7 @@ def summarise_day(
     )
     times = [r.device_time_ns for r in series]
     temps = [r.temperature_c for r in series]
-    stats = tally(times, temps, start, end, config.gap_ns, limits)
+    stats = tally(times, temps, start, end, config.cover_ns, limits)
     fired = sorted({a.rule.id for a in alarms if start <= a.fired_at_ns < end})
     return DailySummary(
         day=day,

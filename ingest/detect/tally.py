@@ -1,7 +1,7 @@
 """Time-weighted statistics of one stretch of a storage unit's temperature series.
 
 Shared by excursion episodes and daily summaries so both weigh readings the same way
-(``weighting``): each reading holds until the next, for at most the gap threshold. The
+(``weighting``): each reading holds until the next, for at most its reporting interval. The
 stretch is the half-open window [start_ns, end_ns) of device time; a reading from before the
 window that still holds inside it counts from ``start_ns`` (so a day's first minutes are
 covered by the reading before midnight), and its temperature then counts at ``start_ns``
@@ -45,7 +45,7 @@ def tally(
     temps: Sequence[float],
     start_ns: int,
     end_ns: int,
-    gap_ns: int,
+    cover_ns: int,
     limits: Thresholds,
     *,
     include_end: bool = False,
@@ -55,7 +55,7 @@ def tally(
     Readings after ``end_ns`` are ignored, and so are readings at ``end_ns`` unless
     ``include_end`` (they then count for min, max and the count, covering no time: an open
     episode's newest reading). The last reading before ``end_ns`` holds
-    until ``end_ns`` (capped by ``gap_ns``). With no covered time, mean and MKT fall back to
+    until ``end_ns`` (capped by ``cover_ns``). With no covered time, mean and MKT fall back to
     the plain average of the readings counted for min and max (None when there are none).
     """
     covered = above = below = freezing = count = 0
@@ -70,7 +70,7 @@ def tally(
         if t > end_ns or (t == end_ns and not include_end):
             break
         nxt = times[i + 1] if i + 1 < n and times[i + 1] < end_ns else end_ns
-        held_to = min(nxt, t + gap_ns)
+        held_to = min(nxt, t + cover_ns)
         lo = max(t, start_ns)
         if t < start_ns and held_to <= start_ns:
             continue  # an earlier reading that no longer holds inside the window

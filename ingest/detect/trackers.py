@@ -111,7 +111,7 @@ class CumulativeTracker:
     __slots__ = (
         "_above",
         "_ends",
-        "_gap_ns",
+        "_cover_ns",
         "_gaps",
         "_limit_ns",
         "_peaks",
@@ -129,7 +129,7 @@ class CumulativeTracker:
         "unit",
     )
 
-    def __init__(self, rule: CumulativeRule, facility: str, unit: str, gap_ns: int) -> None:
+    def __init__(self, rule: CumulativeRule, facility: str, unit: str, cover_ns: int) -> None:
         self.rule = rule
         self.facility = facility
         self.unit = unit
@@ -137,7 +137,7 @@ class CumulativeTracker:
         self._threshold = rule.threshold_c
         self._limit_ns = minutes_to_ns(rule.minutes)
         self._window_ns = minutes_to_ns(rule.window_minutes)
-        self._gap_ns = gap_ns
+        self._cover_ns = cover_ns
         # One entry per reading that met the condition: [start, end), its temperature and
         # the gap time inside it. Sorted, non-overlapping; sum of lengths in _total.
         self._starts: deque[int] = deque()
@@ -178,9 +178,9 @@ class CumulativeTracker:
         prev_t = self._prev_t
         assert prev_t is not None
         delta = t - prev_t
-        gap = unknown_ns(delta, self._gap_ns)
+        gap = unknown_ns(delta, self._cover_ns)
         # across a gap, elapsed time counts when the condition holds on both sides
-        held = delta if meets_now else held_ns(delta, self._gap_ns)
+        held = delta if meets_now else held_ns(delta, self._cover_ns)
         if held <= 0:
             return
         self._starts.append(prev_t)
@@ -229,7 +229,7 @@ def _cleared(tracker: Tracker, t: int, temp: float) -> AlarmCleared:
     )
 
 
-def make_tracker(rule: Rule, facility: str, unit: str, gap_ns: int) -> Tracker:
+def make_tracker(rule: Rule, facility: str, unit: str, cover_ns: int) -> Tracker:
     if isinstance(rule, ContinuousRule):
         return ContinuousTracker(rule, facility, unit)
-    return CumulativeTracker(rule, facility, unit, gap_ns)
+    return CumulativeTracker(rule, facility, unit, cover_ns)

@@ -76,14 +76,14 @@ def test_the_rule_fires_again_with_a_new_key_when_new_heat_exceeds_the_window() 
 
 
 def test_gap_time_between_two_hot_readings_counts_toward_the_window() -> None:
-    config = fridge(RULE)  # gap threshold 30 minutes
+    config = fridge(RULE)  # a reading vouches for its 10-minute interval
     _, events = feed([reading(0, 9.0), reading(100, 9.0)], config)
     [warning] = raised(events)
     assert warning.fired_at_ns == at(100)
-    assert warning.unknown_minutes == 70
+    assert warning.unknown_minutes == 90
 
 
 def test_a_hot_reading_followed_by_a_gap_and_a_normal_one_counts_only_until_the_gap() -> None:
     config = fridge(RULE)
     _, events = feed([reading(0, 9.0), reading(100, 5.0)], config)
-    assert raised(events) == []  # 30 covered minutes, not 100
+    assert raised(events) == []  # 10 covered minutes, not 100

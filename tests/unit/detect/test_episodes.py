@@ -31,6 +31,7 @@ HAND_EXAMPLE = [
     reading(0, 5.0),
     reading(10, 9.0),
     reading(20, 12.0),
+    reading(30, 12.0),
     reading(40, 1.0),
     reading(50, 6.0),
 ]
@@ -54,7 +55,7 @@ def test_episode_statistics_on_a_hand_computed_example() -> None:
     terms = 10 * math.exp(-k / 282.15) + 20 * math.exp(-k / 285.15) + 10 * math.exp(-k / 274.15)
     assert episode.mkt_c == pytest.approx(k / -math.log(terms / 40) - 273.15)
     assert episode.mkt_c == pytest.approx(9.50, abs=0.01)
-    assert episode.reading_count == 3
+    assert episode.reading_count == 4
     assert episode.key == f"clinic-1/fridge-1/excursion/{at(10)}"
     assert episode.rules == UnitConfig.for_profile("2-8").rules
     assert not episode.freeze_exposed
@@ -112,7 +113,7 @@ def test_freezers_have_no_freeze_exposure_signal() -> None:
 
 
 def test_an_open_episode_can_be_looked_at_before_it_closes() -> None:
-    det, _ = feed(HAND_EXAMPLE[:4])
+    det, _ = feed(HAND_EXAMPLE[:5])
     unit = det.unit("clinic-1", "fridge-1")
     assert unit is not None
     snapshot = unit.open_episode()
@@ -120,7 +121,7 @@ def test_an_open_episode_can_be_looked_at_before_it_closes() -> None:
     assert (snapshot.end_ns, snapshot.duration_minutes) == (None, 30)
     assert (snapshot.min_c, snapshot.max_c) == (1.0, 12.0)  # the newest reading counts
     assert snapshot.mean_c == pytest.approx((10 * 9.0 + 20 * 12.0) / 30)
-    feed_into(det, HAND_EXAMPLE[4:])
+    feed_into(det, HAND_EXAMPLE[5:])
     assert unit.open_episode() is None
 
 

@@ -54,13 +54,13 @@ def test_minutes_above_below_and_freezing_with_min_and_max_and_their_times() -> 
 
 
 def test_the_reading_before_midnight_covers_the_first_minutes() -> None:
-    readings = [day_minute(-5, 9.0), *steady(5.0, 1450, 2870)]
+    readings = [day_minute(-5, 9.0), *steady(5.0, 1445, 2875)]
     summary = summarise_day(readings, DAY, "UTC")
-    assert summary.minutes_above == 10  # 9.0 held from 23:55 until 00:10
+    assert summary.minutes_above == 5  # 9.0 held from 23:55 for its 10 minutes, to 00:05
     assert summary.max_c == 9.0 and summary.max_at_ns is not None
     assert to_utc(summary.max_at_ns) == datetime(2024, 1, 2, tzinfo=UTC)  # held from 00:00
     assert summary.unknown_minutes == 0
-    assert summary.reading_count == 143
+    assert summary.reading_count == 144
     separately = summarise_day(readings[1:], DAY, "UTC", before=readings[0])
     assert separately == summary
 
@@ -78,7 +78,7 @@ def test_a_reading_before_midnight_that_no_longer_holds_counts_for_nothing() -> 
 def test_gaps_inside_the_day_are_unknown_minutes() -> None:
     readings = [*steady(5.0, 1430, 2000), *steady(5.0, 2100, 2870)]
     summary = summarise_day(readings, DAY, "UTC")
-    assert summary.unknown_minutes == 70  # 100 silent minutes − 30 held by the last reading
+    assert summary.unknown_minutes == 90  # 100 silent minutes − 10 held by the last reading
 
 
 def test_order_and_replays_do_not_change_the_summary() -> None:
@@ -127,7 +127,10 @@ def test_the_local_day_runs_from_local_midnight_to_local_midnight() -> None:
     start, end = day_bounds(date(2024, 3, 31), "Europe/Paris")
     assert to_utc(start) == datetime(2024, 3, 30, 23, tzinfo=UTC)  # UTC+1 before the change
     assert to_utc(end) == datetime(2024, 3, 31, 22, tzinfo=UTC)  # UTC+2 after it
-    hot_evening = [reading_at(end - 60 * MIN, 9.0), reading_at(end - 30 * MIN, 5.0)]
+    hot_evening = [
+        *(reading_at(end - minutes * MIN, 9.0) for minutes in (60, 50, 40)),
+        reading_at(end - 30 * MIN, 5.0),
+    ]
     summary = summarise_day(
         local_day_readings(date(2024, 3, 31), "Europe/Paris")[:-9] + hot_evening,
         date(2024, 3, 31),
