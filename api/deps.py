@@ -7,7 +7,7 @@
 facility's path (``facility_path(deps, facility_id)``): ``ensure_can_read(principal, path)``
 / ``ensure_can_write_at(principal, path)`` raise ``Forbidden`` (403).
 
-Invariant: every route but health needs a valid token.
+Invariant: every route but the health routes needs a valid token.
 """
 
 from __future__ import annotations
@@ -80,6 +80,9 @@ class ApiDeps:
     notifier: Notifier | None = None  # acknowledgements are notified when set
     # The lot trace's excursions (rule 19); None: not known, the trace says null.
     lot_excursions: LotExcursions | None = None
+    # /health/ready: check name -> None (passed) or why not. The composition root gives
+    # the database and telemetry store checks; the default checks nothing.
+    readiness: Callable[[], Mapping[str, str | None]] = dict
 
     def access_uow(self) -> AccessUnitOfWork:
         return AccessUnitOfWork(self.session_factory)

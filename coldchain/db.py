@@ -12,7 +12,9 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -58,3 +60,15 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (creating a SQLite file if needed)."""
     command.upgrade(alembic_config(url), revision)
+
+
+def head_revisions() -> frozenset[str]:
+    """The head revision(s) of ``coldchain/migrations``: what a migrated database is at."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+def current_revisions(connection: Connection) -> frozenset[str]:
+    """The revision(s) in the database's ``alembic_version`` (empty: never migrated)."""
+    return frozenset(MigrationContext.configure(connection).get_current_heads())
