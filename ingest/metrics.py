@@ -104,7 +104,7 @@ class _TransportCollector(Collector):
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+    def log_message(self, format: str, *args: Any) -> None:
         """No line per scrape or probe on stderr."""
 
 

@@ -36,7 +36,7 @@ def live() -> HealthPublic:
         status.HTTP_503_SERVICE_UNAVAILABLE: {
             "model": ReadinessPublic,
             "description": "A check failed: its detail says why",
-        }
+        },
     },
 )
 def ready(deps: Deps, response: Response) -> ReadinessPublic:
