@@ -34,6 +34,7 @@ from api.principal import (
     ensure_can_write_at,
     ensure_role,
 )
+from api.request_context import note_user
 from api.unit_of_work import AccessUnitOfWork
 from api.unit_scopes import NoUnitScopes, SensorBindings, UnitScopes
 from ingest.alarms.ports import Notifier, UnitDirectory
@@ -136,7 +137,11 @@ def get_principal(
 ) -> Principal:
     if credentials is None:
         raise NotAuthenticated("send an API token as 'Authorization: Bearer <token>'")
-    return services.authenticate(deps.access_uow(), credentials.credentials, deps.facility_paths)
+    principal = services.authenticate(
+        deps.access_uow(), credentials.credentials, deps.facility_paths
+    )
+    note_user(principal.name)  # for the access line
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

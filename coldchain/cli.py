@@ -23,6 +23,15 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
+def _settings_with_logs() -> Settings:
+    """The settings, and logging configured from them: for the long-running commands."""
+    from coldchain.logs import configure_logging
+
+    settings = _settings()
+    configure_logging(settings)
+    return settings
+
+
 def _ensure_bootstrap_admin(settings: Settings) -> None:
     """With COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN set, make sure it is an admin token (idempotent)."""
     if settings.bootstrap_admin_token is None:
@@ -67,10 +76,18 @@ def serve() -> None:
     from coldchain import db
     from coldchain.wiring import build_app
 
-    settings = _settings()
+    settings = _settings_with_logs()
     db.upgrade(settings.database_url)
     _ensure_bootstrap_admin(settings)
-    uvicorn.run(build_app(settings), host=settings.api_host, port=settings.api_port)
+    # Our logging (coldchain/logs.py) and our access line (api/request_context.py): uvicorn's
+    # own would log query strings, where a client may have put a token.
+    uvicorn.run(
+        build_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        access_log=False,
+    )
 
 
 @token_app.command("create")
@@ -137,13 +154,10 @@ def token_revoke(token_id: int = typer.Argument(..., help="The token's id.")) ->
 @app.command()
 def ingest() -> None:
     """Consume MQTT telemetry into the configured store until SIGTERM (ingest/README.md)."""
-    import logging
-
     from coldchain.ingest_service import run_ingest_service
     from ingest.errors import IngestConfigurationError
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = _settings()
+    settings = _settings_with_logs()
     try:
         run_ingest_service(settings)
     except (ConfigurationError, IngestConfigurationError) as exc:
@@ -193,7 +207,7 @@ def demo() -> None:
     """Seed a demo programme and run broker, ingest, simulators and the API together."""
     from coldchain.demo import run_demo
 
-    run_demo(_settings())
+    run_demo(_settings_with_logs())
 
 
 @app.command()

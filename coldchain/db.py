@@ -21,7 +21,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url`` with coldchain's connection rules applied."""
+    """An engine for ``url`` with coldchain's connection rules applied.
+
+    SQL errors never show their parameters (``hide_parameters``): a parameter may be a
+    token digest, a webhook secret or a password, and error messages end up in logs."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _make_sqlite_transactional(engine)

@@ -267,7 +267,13 @@ def run_demo(settings: Settings) -> None:
             f"try: curl -H 'Authorization: Bearer {token}' "
             f"http://{settings.api_host}:{settings.api_port}/api/v1/me\n"
         )
-        uvicorn.run(build_app(demo_settings), host=settings.api_host, port=settings.api_port)
+        uvicorn.run(
+            build_app(demo_settings),
+            host=settings.api_host,
+            port=settings.api_port,
+            log_config=None,  # logging is configured once, by `coldchain demo`
+            access_log=False,  # the API logs its own access lines, without query strings
+        )
     finally:
         for child in children:
             child.terminate()
