@@ -32,15 +32,27 @@ def _settings_with_logs() -> Settings:
     return settings
 
 
-def _ensure_bootstrap_admin(settings: Settings) -> None:
-    """With COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN set, make sure it is an admin token (idempotent)."""
+def _ensure_bootstrap_admin(settings: Settings, *, to_log: bool = False) -> None:
+    """With COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN set, make sure it is an admin token (idempotent).
+
+    What happened goes to stderr, or to the log (``to_log``: ``serve``, whose output is
+    log lines)."""
     if settings.bootstrap_admin_token is None:
         return
+    import logging
     from datetime import UTC, datetime
 
     from api.errors import ApiError
     from api.services import BootstrapOutcome, ensure_bootstrap_admin
     from coldchain.wiring import access_unit_of_work
+
+    log = logging.getLogger("coldchain.cli")
+
+    def say(message: str, level: int = logging.INFO) -> None:
+        if to_log:
+            log.log(level, message)
+        else:
+            typer.echo(message, err=True)
 
     try:
         with access_unit_of_work(settings) as uow:
@@ -48,12 +60,12 @@ def _ensure_bootstrap_admin(settings: Settings) -> None:
                 uow, settings.bootstrap_admin_token, now=datetime.now(UTC)
             )
     except ApiError as exc:
-        typer.echo(f"COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN: {exc}", err=True)
+        say(f"COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN: {exc}", logging.ERROR)
         raise typer.Exit(2) from exc
     if outcome is BootstrapOutcome.REVOKED:
-        typer.echo("COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN was revoked; it stays revoked", err=True)
+        say("COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN was revoked; it stays revoked", logging.WARNING)
     elif outcome is BootstrapOutcome.CREATED:
-        typer.echo("bootstrap admin token from COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN created", err=True)
+        say("bootstrap admin token from COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN created")
 
 
 @db_app.command("upgrade")
@@ -78,7 +90,7 @@ def serve() -> None:
 
     settings = _settings_with_logs()
     db.upgrade(settings.database_url)
-    _ensure_bootstrap_admin(settings)
+    _ensure_bootstrap_admin(settings, to_log=True)
     # Our logging (coldchain/logs.py) and our access line (api/request_context.py): uvicorn's
     # own would log query strings, where a client may have put a token.
     uvicorn.run(

@@ -10,8 +10,10 @@ Invariant: no token or secret is written. ``RedactSecrets`` runs on the handler,
 every record of every library, before any formatter: it replaces bearer and other
 ``Authorization`` values, ``token=``/``password=``/``secret=``-like parameters, quoted
 ``"password": "..."``-like pairs and the password of a URL with ``[REDACTED]``, in the
-message, its extra fields and the exception text. SQL parameters never reach an error
-message in the first place (``db.make_engine`` hides them).
+message, its extra fields (an extra named like a secret is redacted whole) and the
+exception text, and the row PostgreSQL quotes in a constraint error ("Failing row
+contains (...)"). SQL parameters never reach an error message in the first place
+(``db.make_engine`` hides them).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 from api.request_context import RequestIdFilter
 from coldchain.settings import Settings
@@ -40,11 +42,22 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(rf"(?i)([\"']?{_SECRET_WORD}[\"']?\s*[:=]\s*)([\"'])(?:(?!\2).)*\2"),
         rf"\g<1>\g<2>{REDACTED}\g<2>",
     ),
-    # token=x, ?access_token=x&, password=x, secret: x
-    (re.compile(rf"(?i)\b({_SECRET_WORD}\s*[=:]\s*)(?![\"'\[])[^\s&\"',;)}}]+"), rf"\1{REDACTED}"),
+    # token=x, ?access_token=x&, password=x (any length)
+    (re.compile(rf"(?i)\b({_SECRET_WORD}\s*=\s*)(?![\"'\[])[^\s&\"',;)}}]+"), rf"\1{REDACTED}"),
+    # X-Api-Key: x, token: x; only a word of 8 or more, so that prose ("…_TOKEN: the …")
+    # stays readable: every secret coldchain issues or accepts is longer.
+    (
+        re.compile(rf"(?i)\b({_SECRET_WORD}\s*:\s*)(?![\"'\[])[^\s&\"',;)}}]{{8,}}"),
+        rf"\1{REDACTED}",
+    ),
+    # PostgreSQL's own error detail quotes the refused row, secrets and all.
+    (re.compile(r"(Failing row contains )\(.*\)"), rf"\1({REDACTED})"),
     # scheme://user:password@host
     (re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@"), rf"\1{REDACTED}@"),
 )
+
+# An extra field of one of these names is redacted whole, whatever its value looks like.
+_SECRET_KEY = re.compile(rf"(?i)^(?:{_SECRET_WORD}|authorization|credentials?)$")
 
 # Attributes every LogRecord has; anything else on a record came in through ``extra``.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -52,6 +65,7 @@ _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "asctime",
     "request_id",
     "request_tag",
+    "color_message",  # uvicorn's copy of the message with terminal colours
 }
 
 
@@ -77,7 +91,11 @@ class RedactSecrets(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         for key, value in list(vars(record).items()):
-            if key not in _STANDARD and isinstance(value, str):
+            if key in _STANDARD or value is None:
+                continue
+            if _SECRET_KEY.match(key):
+                setattr(record, key, REDACTED)
+            elif isinstance(value, str):
                 setattr(record, key, redact(value))
         return True
 
@@ -121,9 +139,27 @@ class TextFormatter(logging.Formatter):
         return super().format(record)
 
 
+class _DropMigrationPreamble(logging.Filter):
+    """Alembic says which dialect it uses every time a migration context is made, i.e. on
+    every readiness probe (``db.current_revisions``): two lines of noise each time."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(("Context impl ", "Will assume "))
+
+
+class _CurrentStderr:
+    """``sys.stderr`` as it is at each write (it may be swapped after start, as tests do)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> logging.Handler:
     """Replace the root logger's handlers with ours (so calling it twice is harmless)."""
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler: logging.StreamHandler[Any] = logging.StreamHandler(stream or _CurrentStderr())
     handler.addFilter(RequestIdFilter())
     handler.addFilter(RedactSecrets())
     handler.setFormatter(JsonFormatter() if settings.log_format == "json" else TextFormatter())
@@ -136,5 +172,8 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> loggi
     quiet = logging.DEBUG if settings.log_level == "DEBUG" else logging.WARNING
     for chatty in ("httpx", "httpcore"):
         logging.getLogger(chatty).setLevel(quiet)
+    migration_log = logging.getLogger("alembic.runtime.migration")
+    if not any(isinstance(f, _DropMigrationPreamble) for f in migration_log.filters):
+        migration_log.addFilter(_DropMigrationPreamble())
     logging.captureWarnings(True)
     return handler
