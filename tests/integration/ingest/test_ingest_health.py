@@ -39,7 +39,9 @@ def test_ingest_is_ready_only_while_its_broker_is_up(
     make_ingest: MakeIngest, mosquitto: Mosquitto, influxdb: InfluxDB
 ) -> None:
     port = free_port()
-    ingest = make_ingest(COLDCHAIN_INGEST_METRICS_PORT=str(port)).start()
+    ingest = make_ingest(
+        COLDCHAIN_INGEST_METRICS_PORT=str(port), COLDCHAIN_LOG_FORMAT="json"
+    ).start()
     assert probe(port, "/health/live") == (200, {"status": "ok"})
     assert wait_for_status(port, 200) == {}
     _, body = probe(port, "/health/ready")
@@ -65,6 +67,8 @@ def test_ingest_is_ready_only_while_its_broker_is_up(
         in urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     )
     assert ingest.terminate() == 0
+    logged = [json.loads(line) for line in ingest.log().splitlines()]  # JSON lines only
+    assert any("MQTT connection lost" in entry["message"] for entry in logged)
 
 
 def test_ingest_on_a_database_behind_the_migrations_is_not_ready(
