@@ -33,6 +33,32 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+PROBE_TIMEOUT_S = 2
+
+
+def make_probe_engine(url: str) -> Engine:
+    """An engine for readiness checks only: reads, short timeouts, its own small pool.
+
+    Unlike ``make_engine`` it does not take SQLite's write lock at BEGIN (WAL lets a reader
+    in beside a writer), so a long write never holds a probe up; on PostgreSQL connecting
+    and each statement give up after ``PROBE_TIMEOUT_S``."""
+    if url.startswith("sqlite"):
+        return create_engine(
+            url, connect_args={"timeout": PROBE_TIMEOUT_S}, pool_size=1, hide_parameters=True
+        )
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=1,
+        max_overflow=1,
+        hide_parameters=True,
+        connect_args={
+            "connect_timeout": PROBE_TIMEOUT_S,
+            "options": f"-c statement_timeout={PROBE_TIMEOUT_S * 1000}",
+        },
+    )
+
+
 def _make_sqlite_transactional(engine: Engine) -> None:
     # pysqlite's own BEGIN handling defers locks to the first write; we want the write
     # lock at BEGIN so that read-check-write sequences cannot interleave.

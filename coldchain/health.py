@@ -8,7 +8,9 @@
 
 The API gets them as ``ApiDeps.readiness`` (api/ never imports coldchain); ingest adds its
 broker check to them (``ingest.process.run_ingest``). The heads are read from the migration
-scripts once, when the checks are built.
+scripts once, when the checks are built. The checks have their own engine
+(``db.make_probe_engine``): short timeouts, and no SQLite write lock, so a probe never
+waits behind a long write.
 """
 
 from __future__ import annotations
@@ -51,8 +53,9 @@ def telemetry_store_check(settings: Settings, engine: Engine) -> Check:
     return influx_check(settings.influx_url)
 
 
-def readiness_checks(settings: Settings, engine: Engine) -> tuple[Check, ...]:
-    """The database, then the telemetry store (``engine`` is the process's SQL engine)."""
+def readiness_checks(settings: Settings) -> tuple[Check, ...]:
+    """The database, then the telemetry store, on an engine of their own."""
+    engine = db.make_probe_engine(settings.database_url)
     return (database_check(engine), telemetry_store_check(settings, engine))
 
 

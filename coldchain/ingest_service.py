@@ -74,7 +74,7 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
             engine,
             detector=recorder,
             stop=stop,
-            checks=readiness_checks(settings, engine),
+            checks=readiness_checks(settings),
         )
     finally:
         scheduler.shutdown(wait=True)

@@ -34,7 +34,7 @@ def build_api_deps(settings: Settings) -> ApiDeps:
         session_factory=session_factory,
         facility_paths=LedgerFacilityPaths(UnitOfWork(session_factory)),
         lot_excursions=LedgerLotExcursions.over(session_factory),
-        readiness=readiness_probe(readiness_checks(settings, engine)),
+        readiness=readiness_probe(readiness_checks(settings)),
     )
     return with_telemetry(deps, settings, engine)
 

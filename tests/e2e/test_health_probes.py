@@ -4,6 +4,7 @@ telemetry store when a real InfluxDB is stopped."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -110,3 +111,14 @@ def test_the_probes_are_in_the_openapi_with_their_answers(sqlite_url: str) -> No
         assert "security" not in ready
         live = paths["/api/v1/health/live"]["get"]["responses"]["200"]
         assert live["content"]["application/json"]["schema"]["$ref"].endswith("HealthPublic")
+
+
+def test_a_long_write_on_sqlite_does_not_hold_the_probe_up(sqlite_url: str) -> None:
+    writer = db.make_engine(sqlite_url)
+    with client_for(database_url=sqlite_url) as client, writer.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
+        started = time.monotonic()  # the writer now holds SQLite's write lock
+        answer = client.get("/api/v1/health/ready")
+        assert answer.status_code == 200, answer.json()
+        assert time.monotonic() - started < 1.0
+    writer.dispose()
