@@ -7,7 +7,8 @@
 facility's path (``facility_path(deps, facility_id)``): ``ensure_can_read(principal, path)``
 / ``ensure_can_write_at(principal, path)`` raise ``Forbidden`` (403).
 
-Invariant: every route but health needs a valid token (known, not revoked, not expired).
+Invariant: every route but the health routes needs a valid token (known, not revoked, not
+expired).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from api.principal import (
     ensure_can_write_at,
     ensure_role,
 )
+from api.request_context import note_user
 from api.unit_of_work import AccessUnitOfWork
 from api.unit_scopes import NoUnitScopes, SensorBindings, UnitScopes
 from ingest.alarms.ports import Notifier, UnitDirectory
@@ -82,6 +84,9 @@ class ApiDeps:
     lot_excursions: LotExcursions | None = None
     # Default lifetimes of new tokens per role (COLDCHAIN_STAFF_TOKEN_DAYS).
     token_lifetimes: services.TokenLifetimes = services.DEFAULT_LIFETIMES
+    # /health/ready: check name -> None (passed) or why not. The composition root gives
+    # the database and telemetry store checks; the default checks nothing.
+    readiness: Callable[[], Mapping[str, str | None]] = dict
 
     def access_uow(self) -> AccessUnitOfWork:
         return AccessUnitOfWork(self.session_factory)
@@ -135,9 +140,11 @@ def get_principal(
 ) -> Principal:
     if credentials is None:
         raise NotAuthenticated("send an API token as 'Authorization: Bearer <token>'")
-    return services.authenticate(
+    principal = services.authenticate(
         deps.access_uow(), credentials.credentials, deps.facility_paths, now=deps.clock()
     )
+    note_user(principal.name)  # for the access line
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]

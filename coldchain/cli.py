@@ -29,11 +29,24 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
-def _ensure_bootstrap_admin(settings: Settings) -> None:
+def _settings_with_logs() -> Settings:
+    """The settings, and logging configured from them: for the long-running commands."""
+    from coldchain.logs import configure_logging
+
+    settings = _settings()
+    configure_logging(settings)
+    return settings
+
+
+def _ensure_bootstrap_admin(settings: Settings, *, to_log: bool = False) -> None:
     """With COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN set, make sure it is an admin token (idempotent);
-    never the demo's published one."""
+    never the demo's published one.
+
+    What happened goes to stderr, or to the log (``to_log``: ``serve``, whose output is
+    log lines)."""
     if settings.bootstrap_admin_token is None:
         return
+    import logging
     from datetime import UTC, datetime
 
     from api.errors import ApiError
@@ -48,6 +61,13 @@ def _ensure_bootstrap_admin(settings: Settings) -> None:
             err=True,
         )
         raise typer.Exit(2)
+    log = logging.getLogger("coldchain.cli")
+
+    def say(message: str, level: int = logging.INFO) -> None:
+        if to_log:
+            log.log(level, message)
+        else:
+            typer.echo(message, err=True)
 
     try:
         with access_unit_of_work(settings) as uow:
@@ -55,12 +75,12 @@ def _ensure_bootstrap_admin(settings: Settings) -> None:
                 uow, settings.bootstrap_admin_token, now=datetime.now(UTC)
             )
     except ApiError as exc:
-        typer.echo(f"COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN: {exc}", err=True)
+        say(f"COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN: {exc}", logging.ERROR)
         raise typer.Exit(2) from exc
     if outcome is BootstrapOutcome.REVOKED:
-        typer.echo("COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN was revoked; it stays revoked", err=True)
+        say("COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN was revoked; it stays revoked", logging.WARNING)
     elif outcome is BootstrapOutcome.CREATED:
-        typer.echo("bootstrap admin token from COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN created", err=True)
+        say("bootstrap admin token from COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN created")
 
 
 @db_app.command("upgrade")
@@ -108,11 +128,19 @@ def serve() -> None:
     from coldchain import db
     from coldchain.wiring import build_app
 
-    settings = _settings()
+    settings = _settings_with_logs()
     db.upgrade(settings.database_url)
     _refuse_demo_tokens(settings)
-    _ensure_bootstrap_admin(settings)
-    uvicorn.run(build_app(settings), host=settings.api_host, port=settings.api_port)
+    _ensure_bootstrap_admin(settings, to_log=True)
+    # Our logging (coldchain/logs.py) and our access line (api/request_context.py): uvicorn's
+    # own would log query strings, where a client may have put a token.
+    uvicorn.run(
+        build_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        access_log=False,
+    )
 
 
 @token_app.command("create")
@@ -205,13 +233,10 @@ def token_revoke(
 @app.command()
 def ingest() -> None:
     """Consume MQTT telemetry into the configured store until SIGTERM (ingest/README.md)."""
-    import logging
-
     from coldchain.ingest_service import run_ingest_service
     from ingest.errors import IngestConfigurationError
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = _settings()
+    settings = _settings_with_logs()
     try:
         run_ingest_service(settings)
     except (ConfigurationError, IngestConfigurationError) as exc:
@@ -261,7 +286,7 @@ def demo() -> None:
     """Seed a demo programme and run broker, ingest, simulators and the API together."""
     from coldchain.demo import run_demo
 
-    run_demo(_settings())
+    run_demo(_settings_with_logs())
 
 
 @app.command()

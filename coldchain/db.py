@@ -12,19 +12,51 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, make_url
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url`` with coldchain's connection rules applied."""
+    """An engine for ``url`` with coldchain's connection rules applied.
+
+    SQL errors never show their parameters (``hide_parameters``): a parameter may be a
+    token digest, a webhook secret or a password, and error messages end up in logs."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
         _make_sqlite_transactional(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+PROBE_TIMEOUT_S = 2
+
+
+def make_probe_engine(url: str) -> Engine:
+    """An engine for readiness checks only: reads, short timeouts, its own small pool.
+
+    Unlike ``make_engine`` it does not take SQLite's write lock at BEGIN (WAL lets a reader
+    in beside a writer), so a long write never holds a probe up; on PostgreSQL connecting
+    and each statement give up after ``PROBE_TIMEOUT_S``."""
+    if url.startswith("sqlite"):
+        return create_engine(
+            url, connect_args={"timeout": PROBE_TIMEOUT_S}, pool_size=1, hide_parameters=True
+        )
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=1,
+        max_overflow=1,
+        hide_parameters=True,
+        connect_args={
+            "connect_timeout": PROBE_TIMEOUT_S,
+            "options": f"-c statement_timeout={PROBE_TIMEOUT_S * 1000}",
+        },
+    )
 
 
 def _make_sqlite_transactional(engine: Engine) -> None:
@@ -63,3 +95,15 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` to ``revision`` (creating a SQLite file if needed)."""
     command.upgrade(alembic_config(url), revision)
+
+
+def head_revisions() -> frozenset[str]:
+    """The head revision(s) of ``coldchain/migrations``: what a migrated database is at."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())
+
+
+def current_revisions(connection: Connection) -> frozenset[str]:
+    """The revision(s) in the database's ``alembic_version`` (empty: never migrated)."""
+    return frozenset(MigrationContext.configure(connection).get_current_heads())

@@ -294,7 +294,13 @@ def run_demo(settings: Settings) -> None:
             f"other commands on the demo's database: "
             f"COLDCHAIN_DATABASE_URL={db.display_url(demo.database_url)} coldchain trace HB2401\n"
         )
-        uvicorn.run(build_app(demo), host=settings.api_host, port=settings.api_port)
+        uvicorn.run(
+            build_app(demo),
+            host=settings.api_host,
+            port=settings.api_port,
+            log_config=None,  # logging is configured once, by `coldchain demo`
+            access_log=False,  # the API logs its own access lines, without query strings
+        )
     finally:
         for child in children:
             child.terminate()

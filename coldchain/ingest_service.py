@@ -4,7 +4,8 @@ The one place that builds the whole telemetry side from settings: the sink and r
 the configured store, the alarm recorder on the pipeline's detection hook (with the ledger
 and unit directory from ``coldchain.ports``), the outbox notifier, and the APScheduler jobs
 (sensor offline, re-notification and escalation, settling exposures). Everything started
-here is stopped here, in reverse order, when ingest stops.
+here is stopped here, in reverse order, when ingest stops. ``/health/ready`` next to
+``/metrics`` checks the broker, the database (at the migrations' head) and the store.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import threading
 
 from coldchain import db
+from coldchain.health import readiness_checks
 from coldchain.jobs import build_alarm_jobs, start_alarm_jobs
 from coldchain.ports import InventoryLedger, InventoryUnitDirectory
 from coldchain.settings import Settings
@@ -66,7 +68,14 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
     jobs = build_alarm_jobs(settings, engine, units=units, ledger=ledger, notifier=notifier)
     scheduler = start_alarm_jobs(settings, jobs)
     try:
-        run_ingest(config, sink, engine, detector=recorder, stop=stop)
+        run_ingest(
+            config,
+            sink,
+            engine,
+            detector=recorder,
+            stop=stop,
+            checks=readiness_checks(settings),
+        )
     finally:
         scheduler.shutdown(wait=True)
         notifier.stop()

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     # published in the README, so it must not land in the database `serve` serves.
     demo_database_url: str = "sqlite:///var/demo.db"
 
+    # Logs (coldchain/logs.py): one line per record on stderr, secrets redacted.
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
     # API
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
@@ -99,6 +103,11 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     smtp_timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("database_url", "demo_database_url")
     @classmethod

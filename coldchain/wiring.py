@@ -14,6 +14,7 @@ from api.services import TokenLifetimes
 from api.unit_of_work import AccessUnitOfWork
 from coldchain import db
 from coldchain.facility_paths import LedgerFacilityPaths
+from coldchain.health import readiness_checks, readiness_probe
 from coldchain.lot_excursions import LedgerLotExcursions
 from coldchain.settings import ConfigurationError, Settings
 from ingest.config import IngestConfig, MqttConfig, mqtt_endpoint, receive_maximum_for
@@ -27,8 +28,8 @@ from inventory.unit_of_work import UnitOfWork
 
 def build_api_deps(settings: Settings) -> ApiDeps:
     """What the API's routers need: the session factory (the ledger's and the access units
-    of work are built on it, ``ApiDeps.inventory_uow()``) and the ledger's facility paths
-    for the scope checks and token issuing."""
+    of work are built on it, ``ApiDeps.inventory_uow()``), the ledger's facility paths
+    for the scope checks and token issuing, and the readiness checks of ``/health/ready``."""
     engine = db.make_engine(settings.database_url)
     session_factory = db.make_session_factory(engine)
     deps = ApiDeps(
@@ -36,6 +37,7 @@ def build_api_deps(settings: Settings) -> ApiDeps:
         facility_paths=LedgerFacilityPaths(UnitOfWork(session_factory)),
         lot_excursions=LedgerLotExcursions.over(session_factory),
         token_lifetimes=token_lifetimes(settings),
+        readiness=readiness_probe(readiness_checks(settings)),
     )
     return with_telemetry(deps, settings, engine)
 

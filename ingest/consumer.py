@@ -101,6 +101,10 @@ class MqttConsumer:
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
 
+    def is_connected(self) -> bool:
+        """Connected, with the subscriptions sent on this connection (readiness)."""
+        return self._connected.is_set()
+
     def stop_receiving(self) -> None:
         self._accepting = False
 

@@ -3,20 +3,25 @@
 Every count a reading can end in is here: received, written, dead-lettered (by reason),
 plus retries, batch sizes, write latency and the backlog (messages received but not yet
 acknowledged). Each process has its own registry, so two pipelines in one test never mix.
-Counters are bumped per batch on the hot path, never per reading.
+Counters are bumped per batch on the hot path, never per reading. The same port answers
+``/health/live`` and ``/health/ready`` (``ingest.health``).
 """
 
 from __future__ import annotations
 
+import socket
 import threading
-from collections.abc import Callable, Iterable
-from wsgiref.simple_server import WSGIServer
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Histogram, make_wsgi_app
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import ThreadingWSGIServer
 from prometheus_client.registry import Collector
 
 from ingest.decode import REASONS
+from ingest.health import Check, with_health_routes
 
 _BATCH_BUCKETS = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000, 5000, 10000, 20000)
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -98,14 +103,27 @@ class _TransportCollector(Collector):
         )
 
 
-class MetricsServer:
-    """The /metrics HTTP endpoint on its own daemon thread."""
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """No line per scrape or probe on stderr."""
 
-    def __init__(self, metrics: IngestMetrics, host: str, port: int) -> None:
-        server, thread = start_http_server(port, addr=host, registry=metrics.registry)
-        self._server: WSGIServer = server
-        self._thread: threading.Thread = thread
-        self.port: int = server.server_port
+
+class MetricsServer:
+    """/metrics, /health/live and /health/ready over HTTP on a daemon thread."""
+
+    def __init__(
+        self, metrics: IngestMetrics, host: str, port: int, checks: Sequence[Check] = ()
+    ) -> None:
+        class Server(ThreadingWSGIServer):
+            address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+        app = with_health_routes(make_wsgi_app(metrics.registry), checks)
+        self._server = make_server(host, port, app, Server, handler_class=_QuietHandler)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="ingest-metrics", daemon=True
+        )
+        self._thread.start()
+        self.port: int = self._server.server_port
 
     def close(self) -> None:
         self._server.shutdown()

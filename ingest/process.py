@@ -1,4 +1,4 @@
-"""The ingest process: builds the stages, serves /metrics, runs until SIGTERM or SIGINT.
+"""The ingest process: builds the stages, serves /metrics and /health/*, runs until SIGTERM.
 
 Runs as its own OS process (``coldchain ingest``), never beside a publisher in one Python
 process (the GIL starves paho's network thread and QoS 1 messages pile up at the broker).
@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Sequence
 from types import FrameType
 
 from sqlalchemy import Engine
@@ -23,6 +24,7 @@ from ingest.consumer import MqttConsumer
 from ingest.dead_letters import SqlDeadLetterStore
 from ingest.decode import Decoder
 from ingest.errors import IngestConfigurationError
+from ingest.health import Check
 from ingest.metrics import IngestMetrics, MetricsServer
 from ingest.pipeline import Backoff, Detector, Pipeline
 from ingest.registry import SensorDirectory, load_snapshot
@@ -69,8 +71,12 @@ def run_ingest(
     *,
     detector: Detector | None = None,
     stop: threading.Event | None = None,
+    checks: Sequence[Check] = (),
 ) -> None:
-    """Consume until ``stop`` is set (SIGTERM and SIGINT set it when run in the main thread)."""
+    """Consume until ``stop`` is set (SIGTERM and SIGINT set it when run in the main thread).
+
+    ``/health/ready`` checks the broker connection, then ``checks`` (the composition root
+    gives the store and the database)."""
     stop = stop or threading.Event()
     metrics = IngestMetrics()
     pipeline, consumer = build_pipeline(
@@ -79,7 +85,12 @@ def run_ingest(
     if threading.current_thread() is threading.main_thread():
         _stop_on_signals(stop)
     server = (
-        MetricsServer(metrics, config.metrics_host, config.metrics_port)
+        MetricsServer(
+            metrics,
+            config.metrics_host,
+            config.metrics_port,
+            checks=(broker_check(consumer), *checks),
+        )
         if config.metrics_port
         else None
     )
@@ -101,6 +112,18 @@ def run_ingest(
         if server is not None:
             server.close()
         log.info("ingest stopped")
+
+
+def broker_check(consumer: MqttConsumer) -> Check:
+    """Ready only while connected (and subscribed on that connection) to the broker."""
+    where = f"{consumer.config.host}:{consumer.config.port}"
+
+    def problem() -> str | None:
+        if consumer.is_connected():
+            return None
+        return f"not connected to the MQTT broker at {where} (reconnecting)"
+
+    return Check("broker", problem)
 
 
 def _stop_on_signals(stop: threading.Event) -> None:

@@ -1,8 +1,10 @@
-"""Bodies shared by every resource: the error answer and the health answer."""
+"""Bodies shared by every resource: the error answer and the health answers."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Literal
+
+from pydantic import BaseModel, Field
 
 
 class ErrorPublic(BaseModel):
@@ -14,6 +16,21 @@ class ErrorPublic(BaseModel):
 
 class HealthPublic(BaseModel):
     status: str
+
+
+class CheckPublic(BaseModel):
+    """One readiness check: its name, whether it passed, and why not."""
+
+    name: str = Field(examples=["database"])
+    ok: bool
+    detail: str = Field(examples=["ok"], description="'ok', or what is wrong")
+
+
+class ReadinessPublic(BaseModel):
+    """Ready (200) when every check passed; otherwise 503 with the same body."""
+
+    status: Literal["ready", "not ready"]
+    checks: list[CheckPublic]
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {

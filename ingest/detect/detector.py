@@ -69,8 +69,8 @@ class DetectorCounters:
 
 class UnitDetector:
     __slots__ = (
-        "_episode",
         "_cover_ns",
+        "_episode",
         "_high",
         "_low",
         "_newest_ns",

@@ -110,8 +110,8 @@ class ContinuousTracker:
 class CumulativeTracker:
     __slots__ = (
         "_above",
-        "_ends",
         "_cover_ns",
+        "_ends",
         "_gaps",
         "_limit_ns",
         "_peaks",
