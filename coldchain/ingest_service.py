@@ -2,7 +2,8 @@
 
 The one place that builds the whole telemetry side from settings: the sink and reader of
 the configured store, the alarm recorder on the pipeline's detection hook (with the ledger
-and unit directory from ``coldchain.ports``), the outbox notifier, and the APScheduler jobs
+and unit directory from ``coldchain.ports``), the alarm follow-up worker (exposure, notices
+and quarantine after the batch is acknowledged), the outbox notifier, and the APScheduler jobs
 (sensor offline, re-notification and escalation, settling exposures). Everything started
 here is stopped here, in reverse order, when ingest stops. ``/health/ready`` next to
 ``/metrics`` checks the broker, the database (at the migrations' head) and the store.
@@ -20,6 +21,7 @@ from coldchain.ports import InventoryLedger, InventoryUnitDirectory
 from coldchain.settings import Settings
 from coldchain.unit_scopes import reporting_interval_of
 from coldchain.wiring import build_sink, build_telemetry_reader, ingest_config, notify_config
+from ingest.alarms.follow_ups import FollowUpRunner, FollowUpWorker
 from ingest.alarms.recorder import AlarmRecorder
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
 from ingest.notify.dispatcher import build_notifier
@@ -58,12 +60,17 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
     ledger = InventoryLedger(UnitOfWork(session_factory))
     notifier = build_notifier(engine, notify_config(settings))
     notifier.start()
+    alarms_uow = AlarmsUnitOfWork(session_factory)
+    # Exposure, notices and quarantine after the batch is acknowledged, on their own thread.
+    follow_ups = FollowUpWorker(FollowUpRunner(alarms_uow, units, ledger, notifier))
+    follow_ups.start()
     recorder = AlarmRecorder(
-        AlarmsUnitOfWork(session_factory),
+        alarms_uow,
         units,
         ledger,
         notifier,
         history=build_telemetry_reader(settings, engine),
+        wake=follow_ups.wake,
     )
     jobs = build_alarm_jobs(settings, engine, units=units, ledger=ledger, notifier=notifier)
     scheduler = start_alarm_jobs(settings, jobs)
@@ -78,5 +85,6 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
         )
     finally:
         scheduler.shutdown(wait=True)
+        follow_ups.stop()  # what is pending now is done first (or left for the next start)
         notifier.stop()
         engine.dispose()

@@ -335,6 +335,27 @@ class AlarmAcknowledgementRow(Base):
     alarm_state: Mapped[str] = mapped_column(String(16))  # raised | cleared when acknowledged
 
 
+class AlarmFollowUpRow(Base):
+    """Work the alarm follow-up worker still owes a change the recorder committed: the
+    exposure, notice and quarantine of a raised alarm, the notice of a cleared one, the
+    exposure and quarantine of a closed or freeze-exposed episode. Written in the same
+    transaction as the change, so a crash between the two loses nothing; ``done_at`` is set
+    once the work is done (every step of it is idempotent, so doing it twice is harmless)."""
+
+    __tablename__ = "alarm_follow_ups"
+    __table_args__ = (
+        CheckConstraint("kind IN ('raised', 'cleared', 'freeze', 'ended')", name="kind"),
+        Index("ix_alarm_follow_ups_pending", "done_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    row_id: Mapped[int] = mapped_column(Integer)  # alarms.id (raised, cleared) or episodes.id
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
 class SensorLastSeenRow(Base):
     """The newest device time heard from each sensor (the SENSOR_OFFLINE job's input)."""
 

@@ -12,15 +12,19 @@ write, in the pipeline thread):
 2. the pure ``Detector`` turns the readings into events;
 3. ONE transaction stores them (episodes opened/closed, freeze exposure flagged, alarms
    raised/cleared) with the newest device time per sensor (``sensor_last_seen``, written at
-   most every ``last_seen_every_s``);
-4. after the commit, for what actually changed in it (not for replays): exposure from the
-   ``LedgerPort`` → the RAISED notice (with the exposed lots) → quarantine; CLEARED notices;
-   exposure and quarantine of closed and freeze-exposed episodes.
+   most every ``last_seen_every_s``) and, for what actually changed in it (not for
+   replays), one ``alarm_follow_ups`` row each;
+4. after the commit, the follow-up worker is woken (``ingest.alarms.follow_ups``): exposure
+   from the ``LedgerPort`` → the RAISED notice (with the exposed lots) → quarantine; CLEARED
+   notices; exposure and quarantine of closed and freeze-exposed episodes. It runs on its
+   own thread, after the batch is acknowledged: a slow or locked ledger never holds up an
+   MQTT acknowledgement. Without a worker (``wake=None``: tests, tools) the recorder drains
+   the follow-ups itself, at once.
 
-Why before the sink write: the alarm latency budget (publish → webhook p99 < 1 s) is spent
-in the batcher; detection adds microseconds per reading and the write after it does not
-delay the notice. A reading that is detected but whose write then fails is redelivered and
-observed again: the unique keys make that harmless, as they make the replay harmless.
+Why before the sink write: detection adds microseconds per reading and the write after it
+does not delay the notice. A reading that is detected but whose write then fails is
+redelivered and observed again: the unique keys make that harmless, as they make the replay
+harmless.
 
 Invariants: the same event never changes a row twice (repository); a notice or a quarantine
 follows only a change this recorder committed; if storing a batch fails, the detectors of its
@@ -36,14 +40,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ingest.alarms import exposure
-from ingest.alarms.notices import build_notice
-from ingest.alarms.policy import facilities_at
+from ingest.alarms.follow_ups import FollowUpRunner
 from ingest.alarms.ports import (
-    AlarmNotice,
-    ExposedLot,
     LedgerPort,
-    NoticeKind,
     Notifier,
     ReadingSource,
     UnitDirectory,
@@ -58,7 +57,6 @@ from ingest.alarms.records import (
     started_episode_values,
 )
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
-from ingest.alarms.views import AlarmView, alarm_view
 from ingest.detect import (
     FRIDGE_DEFAULTS,
     AlarmCleared,
@@ -105,11 +103,12 @@ class AlarmRecorder:
         max_replay: timedelta = timedelta(days=14),
         last_seen_every_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
+        wake: Callable[[], None] | None = None,
     ) -> None:
         self._uow = uow
         self._units = units
-        self._ledger = ledger
-        self._notifier = notifier
+        # The follow-up worker's wake-up; None: drain the follow-ups here, after each commit.
+        self._wake = wake or FollowUpRunner(uow, units, ledger, notifier).drain
         self._history = history
         self._max_replay_ns = max_replay // timedelta(microseconds=1) * 1000
         self._last_seen_every_s = last_seen_every_s
@@ -150,7 +149,11 @@ class AlarmRecorder:
             for key in groups:  # rebuilt from the store (which will hold this batch) next time
                 self._detectors.pop(key, None)
             raise
-        self._follow_up(changes)
+        if changes:
+            try:
+                self._wake()
+            except Exception:  # the rows are pending: the worker's next turn does them
+                log.exception("alarm follow-ups of this batch not done now; pending")
 
     def forget(self, facility: str, unit: str) -> None:
         """Drop a unit's detector (its configuration changed): rebuilt at its next reading."""
@@ -258,6 +261,7 @@ class AlarmRecorder:
                 change = self._apply(event, now)
                 if change is not None:
                     changes.append(change)
+            uow.repo.add_follow_ups([(c.kind, c.row_id) for c in changes], now)
             if flush_seen:
                 uow.repo.record_last_seen(
                     [
@@ -308,63 +312,6 @@ class AlarmRecorder:
         scope = episode_scope(repo.severities_of(episode.alarm_keys), episode.freeze_exposed)
         repo.set_episode_scope(episode_id, scope)
         return _Change("ended", episode_id)
-
-    # --- after the commit: ledger and notices ---
-
-    def _follow_up(self, changes: list[_Change]) -> None:
-        for change in changes:
-            try:
-                if change.kind == "raised":
-                    exposure.settle_alarm(
-                        self._uow, self._ledger, change.row_id, on_exposure=self._raised
-                    )
-                elif change.kind == "cleared":
-                    self._cleared(change.row_id)
-                else:
-                    exposure.settle_episode(self._uow, self._ledger, change.row_id)
-            except Exception:
-                # The row is stored; the jobs retry exposure and quarantine, and re-notify.
-                log.exception("follow-up of %s %d failed", change.kind, change.row_id)
-
-    def _raised(self, alarm: AlarmView, lots: tuple[ExposedLot, ...] | None) -> None:
-        notice = build_notice(
-            alarm,
-            NoticeKind.RAISED,
-            occurred_at=alarm.raised_at,
-            level=0,
-            facilities=(alarm.facility,),
-            lots=lots,
-        )
-        self._tell(notice)
-
-    def _cleared(self, alarm_id: int) -> None:
-        with self._uow as uow:
-            row = uow.repo.alarm(alarm_id)
-            if row is None:
-                return
-            alarm = alarm_view(row)
-        chain = self._chain(alarm.facility) if alarm.escalation_level else []
-        notice = build_notice(
-            alarm,
-            NoticeKind.CLEARED,
-            occurred_at=alarm.cleared_at or alarm.raised_at,
-            level=alarm.escalation_level,
-            facilities=facilities_at(chain, alarm.escalation_level, alarm.facility),
-        )
-        self._tell(notice)
-
-    def _chain(self, facility: str) -> list[str]:
-        try:
-            return list(self._units.escalation_chain(facility))
-        except Exception:
-            log.exception("escalation chain of %s unavailable; telling the facility only", facility)
-            return []
-
-    def _tell(self, notice: AlarmNotice) -> None:
-        try:
-            self._notifier.notify(notice)
-        except Exception:
-            log.exception("notifier refused notice %s", notice.notice_id)
 
 
 def _unit_config(unit: str, info: UnitInfo | None) -> UnitConfig:

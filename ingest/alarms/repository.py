@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from ingest.alarms.ports import SENSOR_OFFLINE
 from ingest.alarms.records import CLEARED, FREEZE_SENSITIVE, NO_QUARANTINE, RAISED
 from ingest.models import (
     AlarmAcknowledgementRow,
+    AlarmFollowUpRow,
     AlarmRow,
     ExcursionEpisodeRow,
     SensorBindingRow,
@@ -332,3 +333,36 @@ class AlarmRepository:
             .order_by(s.sensor_id)
         )
         return [CurrentBinding(*row) for row in rows]
+
+    # --- the follow-up work queue (ingest/alarms/follow_ups.py) ---
+
+    def add_follow_ups(self, work: Sequence[tuple[str, int]], now: datetime) -> None:
+        """Queue (kind, row id) pairs in the caller's transaction."""
+        if work:
+            self.session.execute(
+                insert(AlarmFollowUpRow),
+                [
+                    {"kind": kind, "row_id": row_id, "created_at": now, "attempts": 0}
+                    for kind, row_id in work
+                ],
+            )
+
+    def pending_follow_ups(self, limit: int) -> list[tuple[int, str, int]]:
+        """The oldest undone work first: (follow-up id, kind, row id)."""
+        f = AlarmFollowUpRow
+        rows = self.session.execute(
+            select(f.id, f.kind, f.row_id).where(f.done_at.is_(None)).order_by(f.id).limit(limit)
+        )
+        return [(r.id, r.kind, r.row_id) for r in rows]
+
+    def finish_follow_up(self, follow_up_id: int, now: datetime) -> None:
+        f = AlarmFollowUpRow
+        self.session.execute(update(f).where(f.id == follow_up_id).values(done_at=now))
+
+    def retry_follow_up(self, follow_up_id: int) -> None:
+        f = AlarmFollowUpRow
+        self.session.execute(update(f).where(f.id == follow_up_id).values(attempts=f.attempts + 1))
+
+    def follow_up_attempts(self, follow_up_id: int) -> int:
+        found = self.session.get(AlarmFollowUpRow, follow_up_id)
+        return 0 if found is None else found.attempts
