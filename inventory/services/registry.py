@@ -136,6 +136,7 @@ def register_lot(uow: UnitOfWork, command: RegisterLot) -> LotView:
     """Get or create the lot; an existing lot keeps its VVM stage (see record_vvm_stage)."""
     number = normalise_lot_number(command.lot_number)
     stage = validate_vvm_stage(command.vvm_stage)
+    uow.window.check_day("expiry", command.expiry)
 
     def work() -> LotView:
         uow.repo.get(m.Product, command.product_id, "product")
