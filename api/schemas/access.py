@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.principal import Principal, Role
 from api.queries import TokenRecord
+from api.schemas.bounds import BodyId
 from api.services import IssuedToken
 
 
@@ -17,8 +18,8 @@ class TokenCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=100, description="user the token belongs to")
     role: Role
-    facility_id: int | None = Field(
-        default=None, ge=1, description="scope: this facility and its subtree (staff, viewer)"
+    facility_id: BodyId | None = Field(
+        default=None, description="scope: this facility and its subtree (staff, viewer)"
     )
 
 

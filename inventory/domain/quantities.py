@@ -22,6 +22,9 @@ MAX_LINE_DOSES = 2**31 - 1
 """Most doses one posted line may move (its column is 32-bit on PostgreSQL). Lines that
 move a whole balance (a recall, a full quarantine, a count) can exceed ``MAX_DOSES``."""
 
+MAX_DOSES_PER_VIAL = 1_000
+"""Most doses one vial of a product holds."""
+
 MAX_DOSE_NUMBER = 99
 """Highest dose number of a schedule (1st, 2nd, booster, ...)."""
 

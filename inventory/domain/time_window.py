@@ -18,6 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from inventory.errors import InvalidInput
 
 CLOCK_SKEW = timedelta(minutes=5)
+LIMITS = (date(1900, 1, 1), date(2199, 12, 31))
+"""What the window itself may be: telemetry counts nanoseconds since 1970 in 64 bits."""
 """How far ahead of the server's clock a device's ``occurred_at`` may be."""
 
 
@@ -29,10 +31,10 @@ class TimeWindow:
     latest: date = date(2099, 12, 31)
 
     def __post_init__(self) -> None:
-        if not date(1900, 1, 1) <= self.earliest < self.latest <= date(9000, 12, 31):
+        if not LIMITS[0] <= self.earliest < self.latest <= LIMITS[1]:
             raise ValueError(
                 f"the programme window {self.earliest} to {self.latest} must start before it"
-                " ends, within the years 1900 to 9000"
+                f" ends, within {LIMITS[0]} to {LIMITS[1]}"
             )
 
     @property
