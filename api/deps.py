@@ -42,6 +42,7 @@ from ingest.alarms.ports import Notifier, UnitDirectory
 from ingest.alarms.queries import AlarmQueries
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
 from ingest.queries import TelemetryReader
+from inventory.domain.time_window import DEFAULT_WINDOW, TimeWindow
 from inventory.errors import NotFound
 from inventory.unit_of_work import UnitOfWork
 
@@ -87,13 +88,15 @@ class ApiDeps:
     # /health/ready: check name -> None (passed) or why not. The composition root gives
     # the database and telemetry store checks; the default checks nothing.
     readiness: Callable[[], Mapping[str, str | None]] = dict
+    # The programme window every time, day and period a request names is checked against.
+    window: TimeWindow = DEFAULT_WINDOW
 
     def access_uow(self) -> AccessUnitOfWork:
         return AccessUnitOfWork(self.session_factory)
 
     def inventory_uow(self) -> UnitOfWork:
         """A unit of work on the ledger, on the same database and clock as the API."""
-        return UnitOfWork(self.session_factory, clock=self.clock)
+        return UnitOfWork(self.session_factory, clock=self.clock, window=self.window)
 
     def today(self) -> date:
         return self.clock().astimezone(UTC).date()

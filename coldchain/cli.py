@@ -349,13 +349,14 @@ def doses(
 
     from coldchain import db
     from coldchain.doses_view import render_daily_doses
+    from coldchain.wiring import time_window
     from inventory.errors import InventoryError
     from inventory.queries import daily_doses_report, facility_by_code
     from inventory.unit_of_work import UnitOfWork
 
     settings = _settings()
     engine = db.make_engine(settings.database_url)
-    uow = UnitOfWork(db.make_session_factory(engine))
+    uow = UnitOfWork(db.make_session_factory(engine), window=time_window(settings))
     try:
         site = facility_by_code(uow, facility)
         if day is None:

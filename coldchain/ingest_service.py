@@ -20,7 +20,13 @@ from coldchain.jobs import build_alarm_jobs, start_alarm_jobs
 from coldchain.ports import InventoryLedger, InventoryUnitDirectory
 from coldchain.settings import Settings
 from coldchain.unit_scopes import reporting_interval_of
-from coldchain.wiring import build_sink, build_telemetry_reader, ingest_config, notify_config
+from coldchain.wiring import (
+    build_sink,
+    build_telemetry_reader,
+    ingest_config,
+    notify_config,
+    time_window,
+)
 from ingest.alarms.follow_ups import FollowUpRunner, FollowUpWorker
 from ingest.alarms.recorder import AlarmRecorder
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
@@ -57,7 +63,7 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
     units = InventoryUnitDirectory(
         UnitOfWork(session_factory), reporting_interval_s=reporting_interval_of(lambda: snapshot)
     )
-    ledger = InventoryLedger(UnitOfWork(session_factory))
+    ledger = InventoryLedger(UnitOfWork(session_factory, window=time_window(settings)))
     notifier = build_notifier(engine, notify_config(settings))
     notifier.start()
     alarms_uow = AlarmsUnitOfWork(session_factory)

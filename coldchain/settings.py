@@ -6,11 +6,14 @@ message that names the variable.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from inventory.domain.time_window import TimeWindow
 
 
 class ConfigurationError(Exception):
@@ -104,6 +107,19 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout_s: float = Field(default=10.0, gt=0, le=120)
 
+    # The programme window (inventory/domain/time_window.py): every time, day or period a
+    # client names lies in it, and a movement's occurred_at is not before it.
+    earliest_date: date = date(2000, 1, 1)
+    latest_date: date = date(2099, 12, 31)
+
+    @model_validator(mode="after")
+    def _window(self) -> Self:
+        try:
+            TimeWindow(self.earliest_date, self.latest_date)
+        except ValueError as exc:
+            raise ValueError(f"COLDCHAIN_EARLIEST_DATE / COLDCHAIN_LATEST_DATE: {exc}") from exc
+        return self
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _level_in_any_case(cls, value: object) -> object:
@@ -117,15 +133,19 @@ class Settings(BaseSettings):
         return value
 
 
+def _problem(loc: tuple[int | str, ...], message: str) -> str:
+    """One bad value, named by its variable (a rule over several names them itself)."""
+    if not loc:
+        return message.removeprefix("Value error, ")
+    return f"COLDCHAIN_{'_'.join(str(p) for p in loc).upper()}: {message}"
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read the settings once; raise ConfigurationError naming every bad variable."""
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = "; ".join(
-            f"COLDCHAIN_{'_'.join(str(p) for p in err['loc']).upper()}: {err['msg']}"
-            for err in exc.errors()
-        )
+        problems = "; ".join(_problem(err["loc"], err["msg"]) for err in exc.errors())
         raise ConfigurationError(f"bad configuration: {problems}") from exc
     for url in (settings.database_url, settings.demo_database_url):
         if url.startswith("sqlite:///") and not url.endswith(":memory:"):

@@ -23,7 +23,13 @@ from ingest.notify.config import NotifyConfig
 from ingest.queries import TelemetryReader
 from ingest.sinks.base import Sink
 from ingest.wire import subscription_for
+from inventory.domain.time_window import TimeWindow
 from inventory.unit_of_work import UnitOfWork
+
+
+def time_window(settings: Settings) -> TimeWindow:
+    """The programme window (COLDCHAIN_EARLIEST_DATE / _LATEST_DATE)."""
+    return TimeWindow(settings.earliest_date, settings.latest_date)
 
 
 def build_api_deps(settings: Settings) -> ApiDeps:
@@ -38,6 +44,7 @@ def build_api_deps(settings: Settings) -> ApiDeps:
         lot_excursions=LedgerLotExcursions.over(session_factory),
         token_lifetimes=token_lifetimes(settings),
         readiness=readiness_probe(readiness_checks(settings)),
+        window=time_window(settings),
     )
     return with_telemetry(deps, settings, engine)
 
@@ -110,7 +117,7 @@ def inventory_unit_of_work(settings: Settings) -> Iterator[UnitOfWork]:
     """A unit of work on the ledger for one CLI command; the engine closes after."""
     engine = db.make_engine(settings.database_url)
     try:
-        yield UnitOfWork(db.make_session_factory(engine))
+        yield UnitOfWork(db.make_session_factory(engine), window=time_window(settings))
     finally:
         engine.dispose()
 
@@ -122,7 +129,8 @@ def lot_trace_sources(settings: Settings) -> Iterator[tuple[UnitOfWork, LedgerLo
     engine = db.make_engine(settings.database_url)
     try:
         session_factory = db.make_session_factory(engine)
-        yield UnitOfWork(session_factory), LedgerLotExcursions.over(session_factory)
+        uow = UnitOfWork(session_factory, window=time_window(settings))
+        yield uow, LedgerLotExcursions.over(session_factory)
     finally:
         engine.dispose()
 

@@ -36,6 +36,8 @@ from ingest.sinks.base import Bucket
 T = TypeVar("T")
 
 MAX_BUCKETS = 10_000
+MIN_EVERY_S = 60  # a bucket of a minute: sensors report every minute or slower
+MAX_EVERY_S = 90 * 86_400  # a bucket of 90 days
 MAX_UNITS_PER_QUERY = 200  # raw_readings_of: keeps one query a few kB long
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -125,6 +127,10 @@ def check_window(
         )
     if type(every_s) is not int or every_s <= 0:
         raise TelemetryQueryError(f"every_s must be a positive whole number, not {every_s!r}")
+    if not MIN_EVERY_S <= every_s <= MAX_EVERY_S:
+        raise TelemetryQueryError(
+            f"every_s must be from {MIN_EVERY_S} to {MAX_EVERY_S} (90 days), not {every_s}"
+        )
     start_ns, end_ns, every_ns = to_ns(start), to_ns(end), every_s * 1_000_000_000
     windows = -(-(end_ns - start_ns // every_ns * every_ns) // every_ns)
     if windows > MAX_BUCKETS:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -268,7 +269,8 @@ class Balance(Base):
 
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), primary_key=True, index=True)
-    doses: Mapped[int] = mapped_column(Integer)
+    # 64-bit: a balance sums many lines (each at most MAX_LINE_DOSES), so it stays exact.
+    doses: Mapped[int] = mapped_column(BigInteger)
     # Copied from the account so that a row-level CHECK can refuse a negative balance.
     nonnegative: Mapped[bool] = mapped_column(Boolean)
 

@@ -15,6 +15,7 @@ from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from inventory.domain.time_window import DEFAULT_WINDOW, TimeWindow
 from inventory.repository import Repository
 
 
@@ -26,10 +27,15 @@ class UnitOfWork:
     """Built from a ``sessionmaker`` (e.g. ``coldchain.db.make_session_factory(engine)``)."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], clock: Callable[[], datetime] = utc_now
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Callable[[], datetime] = utc_now,
+        window: TimeWindow = DEFAULT_WINDOW,
     ) -> None:
         self._session_factory = session_factory
         self.clock = clock
+        # The programme window every time a caller names is checked against.
+        self.window = window
         self._local = threading.local()
 
     def __enter__(self) -> UnitOfWork:

@@ -13,13 +13,13 @@ from fastapi import APIRouter, Query
 
 from api.deps import CurrentPrincipal, Deps, WriterPrincipal
 from api.schemas.alarms import AcknowledgementCreate, AlarmDetailPublic, AlarmPublic
+from api.schemas.bounds import Id, Limit, Offset
 from api.schemas.common import ERROR_RESPONSES, ErrorPublic
 from api.telemetry_places import (
     ensure_read_at_code,
     ensure_write_at_code,
     facility_codes_in_scope,
 )
-from ingest.alarms.queries import MAX_LIMIT
 from ingest.alarms.services import acknowledge_alarm
 
 router = APIRouter(prefix="/alarms", tags=["alarms"], responses=ERROR_RESPONSES)
@@ -38,8 +38,8 @@ def list_alarms(
     type: Annotated[str | None, Query(description="rule id or SENSOR_OFFLINE")] = None,
     unit: Annotated[str | None, Query(description="a storage unit code")] = None,
     severity: Literal["warning", "alarm"] | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[AlarmPublic]:
     """Alarms newest first (by the device time they fired), in the caller's scope."""
     codes = facility_codes_in_scope(deps, who, facility)
@@ -56,7 +56,7 @@ def list_alarms(
 
 
 @router.get("/{alarm_id}", response_model=AlarmDetailPublic, responses=_NOT_FOUND)
-def get_alarm(alarm_id: int, deps: Deps, who: CurrentPrincipal) -> AlarmDetailPublic:
+def get_alarm(alarm_id: Id, deps: Deps, who: CurrentPrincipal) -> AlarmDetailPublic:
     detail = deps.alarm_queries().alarm(alarm_id)
     ensure_read_at_code(deps, who, detail.alarm.facility)
     return AlarmDetailPublic.of_detail(detail)
@@ -64,7 +64,7 @@ def get_alarm(alarm_id: int, deps: Deps, who: CurrentPrincipal) -> AlarmDetailPu
 
 @router.post("/{alarm_id}/acknowledge", response_model=AlarmDetailPublic, responses=_NOT_FOUND)
 def acknowledge(
-    alarm_id: int, body: AcknowledgementCreate, deps: Deps, who: WriterPrincipal
+    alarm_id: Id, body: AcknowledgementCreate, deps: Deps, who: WriterPrincipal
 ) -> AlarmDetailPublic:
     """Record who answers for the alarm and what was done; the alarm stays raised."""
     queries = deps.alarm_queries()

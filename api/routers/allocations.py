@@ -4,12 +4,14 @@ status of a subtree shows allocated vs dispatched vs received vs administered, r
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentPrincipal, Deps, WriterPrincipal
 from api.places import ensure_read_at, ensure_write_at
 from api.schemas.allocations import AllocationCreate, AllocationPublic, AllocationStatusPublic
+from api.schemas.bounds import Id
 from api.schemas.common import ERROR_RESPONSES
 from inventory import queries, services
 from inventory.commands import SetAllocation
@@ -41,8 +43,8 @@ def set_allocation(body: AllocationCreate, deps: Deps, who: WriterPrincipal) -> 
 def allocation_status(
     deps: Deps,
     who: CurrentPrincipal,
-    facility_id: int = Query(ge=1, description="the facility and everything below it"),
-    product_id: int = Query(ge=1),
+    facility_id: Annotated[Id, Query(description="the facility and everything below it")],
+    product_id: Annotated[Id, Query()],
     period_start: date = Query(),
     period_end: date = Query(),
 ) -> list[AllocationStatusPublic]:

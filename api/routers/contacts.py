@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from api.deps import Deps, WriterPrincipal
+from api.schemas.bounds import Id
 from api.schemas.common import ERROR_RESPONSES, ErrorPublic
 from api.schemas.contacts import ContactCreate, ContactPublic
 from api.telemetry_places import ensure_write_at_code, facility_path_of
@@ -58,7 +59,7 @@ def add_contact(
     response_model=ContactPublic,
     responses={404: {"model": ErrorPublic, "description": "no contact has that id"}},
 )
-def remove_contact(contact_id: int, deps: Deps, who: WriterPrincipal) -> ContactPublic:
+def remove_contact(contact_id: Id, deps: Deps, who: WriterPrincipal) -> ContactPublic:
     """Deactivate the contact (idempotent); the answer shows it inactive."""
     book = deps.contacts()
     ensure_write_at_code(deps, who, book.get(contact_id).facility_code)

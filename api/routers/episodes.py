@@ -10,9 +10,9 @@ from pydantic import AwareDatetime
 
 from api.deps import CurrentPrincipal, Deps
 from api.schemas.alarms import EpisodeDetailPublic, EpisodePublic
+from api.schemas.bounds import Id, Limit, Offset
 from api.schemas.common import ERROR_RESPONSES, ErrorPublic
 from api.telemetry_places import ensure_read_at_code, facility_codes_in_scope
-from ingest.alarms.queries import MAX_LIMIT
 
 router = APIRouter(prefix="/episodes", tags=["alarms"], responses=ERROR_RESPONSES)
 
@@ -26,10 +26,12 @@ def list_episodes(
     start: Annotated[AwareDatetime | None, Query(description="overlapping [start, end)")] = None,
     end: AwareDatetime | None = None,
     open: Annotated[bool, Query(description="only episodes still open")] = False,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+    offset: Offset = 0,
 ) -> list[EpisodePublic]:
-    """Episodes newest first, in the caller's scope."""
+    """Episodes newest first, in the caller's scope; start before end, both in the
+    programme window."""
+    deps.window.check_range(start, end)
     episodes = deps.alarm_queries().episodes(
         facility_codes=facility_codes_in_scope(deps, who, facility),
         unit=unit,
@@ -47,7 +49,7 @@ def list_episodes(
     response_model=EpisodeDetailPublic,
     responses={404: {"model": ErrorPublic, "description": "no episode has that id"}},
 )
-def get_episode(episode_id: int, deps: Deps, who: CurrentPrincipal) -> EpisodeDetailPublic:
+def get_episode(episode_id: Id, deps: Deps, who: CurrentPrincipal) -> EpisodeDetailPublic:
     detail = deps.alarm_queries().episode(episode_id)
     ensure_read_at_code(deps, who, detail.episode.facility)
     return EpisodeDetailPublic.of_detail(detail)

@@ -9,6 +9,7 @@ from api.deps import CurrentPrincipal, Deps, WriterPrincipal
 from api.errors import Forbidden
 from api.places import ensure_read_at, ensure_write_at
 from api.principal import Role
+from api.schemas.bounds import Id
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.registry import FacilityCreate, FacilityPublic, StorageUnitPublic
 from inventory import queries, services
@@ -29,13 +30,13 @@ def create_facility(body: FacilityCreate, deps: Deps, who: WriterPrincipal) -> F
 
 
 @router.get("/{facility_id}", response_model=FacilityPublic)
-def get_facility(facility_id: int, deps: Deps, who: CurrentPrincipal) -> FacilityPublic:
+def get_facility(facility_id: Id, deps: Deps, who: CurrentPrincipal) -> FacilityPublic:
     ensure_read_at(deps, who, facility_id)
     return FacilityPublic.of(queries.get_facility(deps.inventory_uow(), facility_id))
 
 
 @router.get("/{facility_id}/subtree", response_model=list[FacilityPublic])
-def list_subtree(facility_id: int, deps: Deps, who: CurrentPrincipal) -> list[FacilityPublic]:
+def list_subtree(facility_id: Id, deps: Deps, who: CurrentPrincipal) -> list[FacilityPublic]:
     """The facility and every facility below it, ordered by path."""
     ensure_read_at(deps, who, facility_id)
     return [FacilityPublic.of(f) for f in queries.subtree(deps.inventory_uow(), facility_id)]
@@ -43,7 +44,7 @@ def list_subtree(facility_id: int, deps: Deps, who: CurrentPrincipal) -> list[Fa
 
 @router.get("/{facility_id}/storage-units", response_model=list[StorageUnitPublic])
 def list_storage_units(
-    facility_id: int, deps: Deps, who: CurrentPrincipal
+    facility_id: Id, deps: Deps, who: CurrentPrincipal
 ) -> list[StorageUnitPublic]:
     ensure_read_at(deps, who, facility_id)
     units = queries.storage_units_of(deps.inventory_uow(), facility_id)

@@ -4,11 +4,13 @@ look lots up by number, where several products may share a number (all are retur
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
 from api.deps import ApiDeps, CurrentPrincipal, Deps, WriterPrincipal
 from api.lot_refs import LotRef, require_lot, scanned_lot
+from api.schemas.bounds import Id
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.lots import LotCreate, LotPublic
 from inventory import queries, services
@@ -41,13 +43,15 @@ def find_lots(
     deps: Deps,
     _who: CurrentPrincipal,
     lot_number: str = Query(min_length=1, max_length=40),
-    product_id: int | None = Query(default=None, ge=1),
+    product_id: Annotated[Id | None, Query()] = None,
     gtin: str | None = Query(default=None, min_length=14, max_length=14),
     expiry: date | None = None,
 ) -> list[LotPublic]:
     """Every lot with this number (lot numbers repeat across manufacturers), narrowed by
     product (id or GTIN) and expiry when given."""
     uow = deps.inventory_uow()
+    if expiry is not None:
+        deps.window.check_day("expiry", expiry)
     if gtin is not None:
         product_id = _product_of_gtin(deps, gtin, product_id)
     lots = queries.find_lots(uow, lot_number, product_id, expiry)
@@ -63,7 +67,7 @@ def lot_by_scan(
 
 
 @router.get("/{lot_id}", response_model=LotPublic)
-def get_lot(lot_id: int, deps: Deps, _who: CurrentPrincipal) -> LotPublic:
+def get_lot(lot_id: Id, deps: Deps, _who: CurrentPrincipal) -> LotPublic:
     return _public(deps, queries.get_lot(deps.inventory_uow(), lot_id))
 
 

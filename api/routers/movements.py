@@ -18,6 +18,7 @@ from api.places import (
     ensure_write_at_movement,
     ensure_write_at_unit,
 )
+from api.schemas.bounds import Id
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.movements import (
     AdministrationCreate,
@@ -145,7 +146,7 @@ def record_count(
 
 @router.post("/{movement_id}/reversal", response_model=MovementPublic, status_code=CREATED)
 def reverse(
-    movement_id: int, body: ReversalCreate, deps: Deps, who: WriterPrincipal, key: IdempotencyKey
+    movement_id: Id, body: ReversalCreate, deps: Deps, who: WriterPrincipal, key: IdempotencyKey
 ) -> MovementPublic:
     """Post the exact opposite of a movement, at its time, with a reason (once)."""
     ensure_write_at_movement(deps, who, movement_id)
@@ -154,7 +155,7 @@ def reverse(
 
 
 @router.get("/{movement_id}", response_model=MovementDetailPublic)
-def get_movement(movement_id: int, deps: Deps, who: CurrentPrincipal) -> MovementDetailPublic:
+def get_movement(movement_id: Id, deps: Deps, who: CurrentPrincipal) -> MovementDetailPublic:
     detail = queries.get_movement(deps.inventory_uow(), movement_id)
     if detail.movement.facility_id is not None:
         ensure_read_at(deps, who, detail.movement.facility_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.deps import AdminPrincipal, CurrentPrincipal, Deps
+from api.schemas.bounds import Id
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.registry import ProductCreate, ProductPublic
 from inventory import queries, services
@@ -33,5 +34,5 @@ def product_by_gtin(gtin: str, deps: Deps, _who: CurrentPrincipal) -> ProductPub
 
 
 @router.get("/{product_id}", response_model=ProductPublic)
-def get_product(product_id: int, deps: Deps, _who: CurrentPrincipal) -> ProductPublic:
+def get_product(product_id: Id, deps: Deps, _who: CurrentPrincipal) -> ProductPublic:
     return ProductPublic.of(queries.get_product(deps.inventory_uow(), product_id))

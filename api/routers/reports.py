@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentPrincipal, Deps, WriterPrincipal
 from api.places import ensure_read_at, ensure_write_at
+from api.schemas.bounds import Id
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.reports import (
     DailyDosesReportPublic,
@@ -45,8 +47,8 @@ def set_dose_target(body: DoseTargetCreate, deps: Deps, who: WriterPrincipal) ->
 def daily_doses(
     deps: Deps,
     who: CurrentPrincipal,
-    facility_id: int = Query(ge=1, description="the facility and everything below it"),
-    day: date = Query(description="the local day of each facility"),
+    facility_id: Annotated[Id, Query(description="the facility and everything below it")],
+    day: date = Query(description="the local day of each facility (in the programme window)"),
 ) -> DailyDosesReportPublic:
     """Doses given per site, product and dose number against the daily target, cumulative
     coverage, the stock reconciliation (a difference flagged), and roll-ups up the tree."""
@@ -63,8 +65,8 @@ def daily_doses(
 def daily_doses_as_csv(
     deps: Deps,
     who: CurrentPrincipal,
-    facility_id: int = Query(ge=1, description="the facility and everything below it"),
-    day: date = Query(description="the local day of each facility"),
+    facility_id: Annotated[Id, Query(description="the facility and everything below it")],
+    day: date = Query(description="the local day of each facility (in the programme window)"),
 ) -> Response:
     """The same report as CSV, for a spreadsheet: one row per facility, scope (own |
     subtree), product and dose number, with the product's reconciliation on each row."""

@@ -6,6 +6,7 @@ either end; listed per facility, and the overdue ones (a diversion signal).
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
@@ -13,6 +14,7 @@ from api.deps import ApiDeps, CurrentPrincipal, Deps, WriterPrincipal, facility_
 from api.idempotency import IdempotencyKey, OptionalIdempotencyKey, ledger_key
 from api.lot_refs import require_lot, resolve_lot
 from api.places import ensure_read_at, ensure_read_shipment, ensure_write_at, shipment
+from api.schemas.bounds import Id
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.shipments import (
     DispatchCreate,
@@ -59,7 +61,7 @@ def create_shipment(
 
 @router.post("/{shipment_id}/dispatch", response_model=ShipmentPostedPublic, status_code=CREATED)
 def dispatch(
-    shipment_id: int, body: DispatchCreate, deps: Deps, who: WriterPrincipal, key: IdempotencyKey
+    shipment_id: Id, body: DispatchCreate, deps: Deps, who: WriterPrincipal, key: IdempotencyKey
 ) -> ShipmentPostedPublic:
     """Take the items from one unit of the origin into transit (FEFO picks unnamed lots)."""
     ensure_write_at(deps, who, shipment(deps, shipment_id).origin_facility_id)
@@ -77,7 +79,7 @@ def dispatch(
 
 @router.post("/{shipment_id}/receipt", response_model=ShipmentPostedPublic, status_code=CREATED)
 def receive(
-    shipment_id: int,
+    shipment_id: Id,
     body: ShipmentReceiptCreate,
     deps: Deps,
     who: WriterPrincipal,
@@ -97,7 +99,7 @@ def receive(
 
 @router.post("/{shipment_id}/lost", response_model=ShipmentPostedPublic, status_code=CREATED)
 def mark_lost(
-    shipment_id: int,
+    shipment_id: Id,
     body: ShipmentLostCreate,
     deps: Deps,
     who: WriterPrincipal,
@@ -115,9 +117,9 @@ def mark_lost(
 def overdue(
     deps: Deps,
     who: CurrentPrincipal,
-    facility_id: int | None = Query(
-        default=None, ge=1, description="from or to this subtree; default: the caller's scope"
-    ),
+    facility_id: Annotated[
+        Id | None, Query(description="from or to this subtree; default: the caller's scope")
+    ] = None,
 ) -> list[OverdueShipmentPublic]:
     """Dispatched, not received within the expected lead time + 24 h."""
     root = facility_id if facility_id is not None else who.facility_id
@@ -133,7 +135,7 @@ def overdue(
 def list_shipments(
     deps: Deps,
     who: CurrentPrincipal,
-    facility_id: int = Query(ge=1, description="shipments from or to this facility"),
+    facility_id: Annotated[Id, Query(description="shipments from or to this facility")],
     status: str | None = Query(default=None, description="created, dispatched, received, ..."),
 ) -> list[ShipmentPublic]:
     ensure_read_at(deps, who, facility_id)
@@ -142,7 +144,7 @@ def list_shipments(
 
 
 @router.get("/{shipment_id}", response_model=ShipmentPublic)
-def get_shipment(shipment_id: int, deps: Deps, who: CurrentPrincipal) -> ShipmentPublic:
+def get_shipment(shipment_id: Id, deps: Deps, who: CurrentPrincipal) -> ShipmentPublic:
     found = shipment(deps, shipment_id)
     ensure_read_shipment(deps, who, found)
     return ShipmentPublic.of(found)

@@ -13,6 +13,7 @@ from api.deps import ApiDeps, CurrentPrincipal, Deps
 from api.lot_refs import LotRef, require_lot, resolve_lot
 from api.places import ensure_read_at, ensure_read_at_unit, ensure_read_everywhere
 from api.principal import Principal
+from api.schemas.bounds import Id
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.lots import SCAN_DESCRIPTION
 from api.schemas.stock import (
@@ -26,7 +27,7 @@ from inventory.errors import InvalidInput
 
 router = APIRouter(tags=["stock"], responses=ERROR_RESPONSES)
 
-LotIdQuery = Annotated[int | None, Query(ge=1, description="the lot (or give scan)")]
+LotIdQuery = Annotated[Id | None, Query(description="the lot (or give scan)")]
 ScanQuery = Annotated[str | None, Query(min_length=1, max_length=512, description=SCAN_DESCRIPTION)]
 
 
@@ -34,10 +35,10 @@ ScanQuery = Annotated[str | None, Query(min_length=1, max_length=512, descriptio
 def stock_on_hand(
     deps: Deps,
     who: CurrentPrincipal,
-    facility_id: int | None = Query(default=None, ge=1),
-    storage_unit_id: int | None = Query(default=None, ge=1),
+    facility_id: Annotated[Id | None, Query()] = None,
+    storage_unit_id: Annotated[Id | None, Query()] = None,
     subtree: bool = Query(default=False, description="the facility and everything below it"),
-    product_id: int | None = Query(default=None, ge=1),
+    product_id: Annotated[Id | None, Query()] = None,
     lot_id: LotIdQuery = None,
     scan: ScanQuery = None,
     by_unit: bool = Query(default=False, description="one line per storage unit and lot"),
@@ -65,15 +66,17 @@ def stock_on_hand(
 def stock_card(
     deps: Deps,
     who: CurrentPrincipal,
-    facility_id: int | None = Query(default=None, ge=1),
-    storage_unit_id: int | None = Query(default=None, ge=1),
-    product_id: int | None = Query(default=None, ge=1),
+    facility_id: Annotated[Id | None, Query()] = None,
+    storage_unit_id: Annotated[Id | None, Query()] = None,
+    product_id: Annotated[Id | None, Query()] = None,
     lot_id: LotIdQuery = None,
     scan: ScanQuery = None,
     start: AwareDatetime | None = Query(default=None, description="entries after this"),
     end: AwareDatetime | None = Query(default=None, description="entries up to this"),
 ) -> StockCardPublic:
-    """The ledger history of a facility or unit for a product or a lot, with balances."""
+    """The ledger history of a facility or unit for a product or a lot, with balances:
+    exactly one of facility_id and storage_unit_id; start before end, both in the
+    programme window."""
     _ensure_read_at_scope(deps, who, facility_id, storage_unit_id)
     lot = resolve_lot(deps, LotRef(lot_id, scan))
     card = queries.stock_card(

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime
 
 from api.deps import CurrentPrincipal, Deps, WriterPrincipal
 from api.places import ensure_read_at_unit, ensure_write_at
+from api.schemas.bounds import Id
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.registry import StorageUnitCreate, StorageUnitPublic
 from api.schemas.stock import StorageIntervalPublic
@@ -29,13 +30,13 @@ def create_storage_unit(
 
 
 @router.get("/{unit_id}", response_model=StorageUnitPublic)
-def get_storage_unit(unit_id: int, deps: Deps, who: CurrentPrincipal) -> StorageUnitPublic:
+def get_storage_unit(unit_id: Id, deps: Deps, who: CurrentPrincipal) -> StorageUnitPublic:
     return StorageUnitPublic.of(ensure_read_at_unit(deps, who, unit_id))
 
 
 @router.get("/{unit_id}/history", response_model=list[StorageIntervalPublic])
 def storage_history(
-    unit_id: int,
+    unit_id: Id,
     deps: Deps,
     who: CurrentPrincipal,
     start: AwareDatetime = Query(description="window start (aware)"),

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 
 from api.deps import CurrentPrincipal, Deps
+from api.schemas.bounds import Limit, Offset
 from api.schemas.common import ERROR_RESPONSES, ErrorPublic
 from api.schemas.telemetry import DailySummaryPublic, ReadingsPublic, UnitStatusPublic
 from api.telemetry_places import (
@@ -23,7 +24,7 @@ from api.telemetry_places import (
     telemetry,
     unit_codes_in_scope,
 )
-from ingest.alarms.queries import MAX_LIMIT
+from ingest.queries import MAX_BUCKETS, MAX_EVERY_S, MIN_EVERY_S
 
 router = APIRouter(tags=["telemetry"], responses=ERROR_RESPONSES)
 
@@ -44,8 +45,19 @@ def reading_window(
     deps: Deps,
     start: Annotated[AwareDatetime | None, Query(description="default: end - 24 h")] = None,
     end: Annotated[AwareDatetime | None, Query(description="default: now")] = None,
-    every: Annotated[int, Query(ge=1, description="seconds per bucket")] = 3600,
+    every: Annotated[
+        int,
+        Query(
+            ge=MIN_EVERY_S,
+            le=MAX_EVERY_S,
+            description=f"seconds per bucket; at most {MAX_BUCKETS} buckets in [start, end)",
+        ),
+    ] = 3600,
 ) -> ReadingWindow:
+    """Start before end (the store checks), both in the programme window."""
+    for name, moment in (("start", start), ("end", end)):
+        if moment is not None:
+            deps.window.check_instant(name, moment)
     until = end if end is not None else deps.clock()
     return ReadingWindow(start or until - timedelta(days=1), until, every)
 
@@ -58,8 +70,8 @@ def status_board(
     deps: Deps,
     who: CurrentPrincipal,
     facility: Annotated[str | None, Query(description="a facility code: its subtree")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 200,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 200,
+    offset: Offset = 0,
 ) -> list[UnitStatusPublic]:
     """Per unit (by code): state (alarm > offline > excursion > ok), the newest reading and
     when it was seen, open alarms and the open episode."""
@@ -119,9 +131,13 @@ def daily_summaries(
     last: Annotated[date | None, Query(description="last local day; default today")] = None,
 ) -> list[DailySummaryPublic]:
     """Per local day (the facility's time zone): min and max with times, mean, MKT, minutes
-    above +8, below +2 and at or below −0.5 °C, and the alarms raised that day."""
+    above +8, below +2 and at or below −0.5 °C, and the alarms raised that day. first is
+    not after last, at most 92 days apart; both in the programme window."""
     ensure_read_unit(deps, who, unit_code)
     telemetry(deps)
+    for name, day in (("first", first), ("last", last)):
+        if day is not None:  # the alarms' queries check first <= last and the span
+            deps.window.check_day(name, day)
     until = last if last is not None else deps.today()
     since = first if first is not None else until - timedelta(days=6)
     summaries = deps.alarm_queries().daily_summaries(unit_code, since, until)

@@ -16,6 +16,7 @@ from api.deps import ApiDeps, CurrentPrincipal, Deps
 from api.lot_refs import LotRef, resolve_lot
 from api.places import ensure_read_everywhere
 from api.principal import Principal
+from api.schemas.bounds import Id
 from api.schemas.common import ERROR_RESPONSES
 from api.schemas.lots import SCAN_DESCRIPTION
 from api.schemas.trace import CandidatesPublic, TracePublic
@@ -27,7 +28,7 @@ router = APIRouter(tags=["trace"], responses=ERROR_RESPONSES)
 
 
 @router.get("/lots/{lot_id}/trace", response_model=TracePublic)
-def trace_lot(lot_id: int, deps: Deps, who: CurrentPrincipal) -> TracePublic:
+def trace_lot(lot_id: Id, deps: Deps, who: CurrentPrincipal) -> TracePublic:
     return _shown(deps, who, queries.trace_lot(deps.inventory_uow(), lot_id))
 
 
@@ -35,12 +36,12 @@ def trace_lot(lot_id: int, deps: Deps, who: CurrentPrincipal) -> TracePublic:
 def trace(
     deps: Deps,
     who: CurrentPrincipal,
-    lot_id: Annotated[int | None, Query(ge=1)] = None,
+    lot_id: Annotated[Id | None, Query()] = None,
     scan: Annotated[
         str | None, Query(min_length=1, max_length=512, description=SCAN_DESCRIPTION)
     ] = None,
     lot_number: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
-    product_id: Annotated[int | None, Query(ge=1, description="with lot_number")] = None,
+    product_id: Annotated[Id | None, Query(description="with lot_number")] = None,
     gtin: Annotated[
         str | None, Query(min_length=14, max_length=14, description="with lot_number")
     ] = None,

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.principal import Principal, Role
 from api.queries import TokenRecord
-from api.services import MAX_ID, MAX_TOKEN_DAYS, IssuedToken
+from api.schemas.bounds import BodyId
+from api.services import MAX_TOKEN_DAYS, IssuedToken
 
 
 class TokenCreate(BaseModel):
@@ -17,11 +18,8 @@ class TokenCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=100, description="user the token belongs to")
     role: Role
-    facility_id: int | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_ID,
-        description="scope: this existing facility and its subtree (staff, viewer)",
+    facility_id: BodyId | None = Field(
+        default=None, description="scope: this existing facility and its subtree (staff, viewer)"
     )
     expires_in_days: int | None = Field(
         default=None,

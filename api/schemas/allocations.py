@@ -8,20 +8,22 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.schemas.bounds import BodyId, DosesOrZero
 from inventory.queries import AllocationStatus
 from inventory.results import AllocationView
 
 
 class AllocationCreate(BaseModel):
-    """Set (or replace) the quota; it is set by the facility's parent."""
+    """Set (or replace) the quota; it is set by the facility's parent. The period's days lie
+    in the programme window and period_end is not before period_start."""
 
     model_config = ConfigDict(extra="forbid")
 
-    facility_id: int = Field(ge=1)
-    product_id: int = Field(ge=1)
+    facility_id: BodyId
+    product_id: BodyId
     period_start: date
     period_end: date
-    doses: int = Field(ge=0)
+    doses: DosesOrZero
 
     @model_validator(mode="after")
     def _period(self) -> Self:

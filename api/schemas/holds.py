@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from api.schemas.bounds import BodyId, Doses
 from api.schemas.lots import LotNamed, MaybeLotNamed
 from api.schemas.movements import MovementPublic, RecordedCreate
 from inventory.domain.accounts import WastageReason
@@ -15,24 +16,24 @@ class QuarantineCreate(MaybeLotNamed, RecordedCreate):
     """Hold usable stock in a unit: one lot (or every lot when none is named), all of it
     unless ``doses`` is given."""
 
-    storage_unit_id: int = Field(ge=1)
+    storage_unit_id: BodyId
     reason: str = Field(min_length=1, max_length=500, examples=["fridge excursion, heat alarm"])
-    doses: int | None = Field(default=None, ge=1)
+    doses: Doses | None = None
     reference: str | None = Field(default=None, max_length=200)
 
 
 class ReleaseCreate(LotNamed, RecordedCreate):
-    storage_unit_id: int = Field(ge=1)
+    storage_unit_id: BodyId
     reference: str = Field(
         min_length=1, max_length=200, description="manufacturer's or programme's reference"
     )
-    doses: int | None = Field(default=None, ge=1, description="default: every held dose")
+    doses: Doses | None = Field(default=None, description="default: every held dose")
     reason: str | None = Field(default=None, max_length=500)
 
 
 class DestructionCreate(LotNamed, RecordedCreate):
-    storage_unit_id: int = Field(ge=1)
-    doses: int | None = Field(default=None, ge=1, description="default: every held dose")
+    storage_unit_id: BodyId
+    doses: Doses | None = Field(default=None, description="default: every held dose")
     reason: WastageReason = WastageReason.TEMPERATURE_DAMAGE
     reference: str | None = Field(default=None, max_length=200)
 

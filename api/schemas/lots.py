@@ -13,6 +13,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.lot_refs import LotRef
+from api.schemas.bounds import BodyId, VvmStage
 from inventory.results import LotView
 
 SCAN_DESCRIPTION = (
@@ -24,7 +25,7 @@ SCAN_DESCRIPTION = (
 class MaybeLotNamed(BaseModel):
     """An optional lot: by ``lot_id`` or by ``scan``, never both."""
 
-    lot_id: int | None = Field(default=None, ge=1)
+    lot_id: BodyId | None = None
     scan: str | None = Field(
         default=None,
         min_length=1,
@@ -59,16 +60,16 @@ class LotCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    product_id: int | None = Field(default=None, ge=1)
+    product_id: BodyId | None = None
     lot_number: str | None = Field(default=None, min_length=1, max_length=40)
-    expiry: date | None = None
+    expiry: date | None = Field(default=None, description="inside the programme window")
     scan: str | None = Field(
         default=None,
         min_length=1,
         max_length=512,
         description="register from the pack: (01) GTIN names the product, (10) and (17) the lot",
     )
-    vvm_stage: int | None = Field(default=None, ge=1, le=4)
+    vvm_stage: VvmStage | None = None
 
     @model_validator(mode="after")
     def _one_way(self) -> Self:

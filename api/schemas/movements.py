@@ -12,6 +12,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from api.schemas.bounds import BodyId, DoseNumber, Doses, DosesOrZero, Flag
 from api.schemas.lots import LotNamed
 from inventory.domain.accounts import WastageReason
 from inventory.results import MovementView, PostedLine
@@ -23,26 +24,30 @@ class RecordedCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     occurred_at: AwareDatetime | None = Field(
-        default=None, description="when it happened (aware); default: now"
+        default=None,
+        description=(
+            "when it happened (aware); default: now. Not in the future (5 min of clock skew"
+            " allowed) and inside the programme window (default 2000-01-01 to 2099-12-31)"
+        ),
     )
 
 
 class ReceiptCreate(LotNamed, RecordedCreate):
     """Doses delivered by the supplier into a storage unit."""
 
-    storage_unit_id: int = Field(ge=1)
-    doses: int = Field(ge=1)
+    storage_unit_id: BodyId
+    doses: Doses
     reference: str | None = Field(default=None, max_length=200, description="delivery note")
 
 
 class TransferCreate(LotNamed, RecordedCreate):
     """Doses moved between two units of the same facility."""
 
-    from_unit_id: int = Field(ge=1)
-    to_unit_id: int = Field(ge=1)
-    doses: int = Field(ge=1)
+    from_unit_id: BodyId
+    to_unit_id: BodyId
+    doses: Doses
     reason: str | None = Field(default=None, max_length=500)
-    held: bool = Field(
+    held: Flag = Field(
         default=False,
         description="move quarantined (DO NOT USE) doses; they arrive quarantined",
     )
@@ -51,14 +56,14 @@ class TransferCreate(LotNamed, RecordedCreate):
 class AdministrationCreate(LotNamed, RecordedCreate):
     """Doses given (a session or a daily total) from a storage unit."""
 
-    storage_unit_id: int = Field(ge=1)
-    doses: int = Field(ge=1)
-    dose_number: int | None = Field(default=None, ge=1)
+    storage_unit_id: BodyId
+    doses: Doses
+    dose_number: DoseNumber | None = None
 
 
 class WastageCreate(LotNamed, RecordedCreate):
-    storage_unit_id: int = Field(ge=1)
-    doses: int = Field(ge=1)
+    storage_unit_id: BodyId
+    doses: Doses
     reason: WastageReason
     note: str | None = Field(default=None, max_length=500)
 
@@ -66,15 +71,15 @@ class WastageCreate(LotNamed, RecordedCreate):
 class CountedLotCreate(LotNamed):
     model_config = ConfigDict(extra="forbid")
 
-    doses: int = Field(ge=0)
+    doses: DosesOrZero
 
 
 class CountCreate(RecordedCreate):
     """A physical count of usable stock; ``full``: lots not listed are counted as zero."""
 
-    storage_unit_id: int = Field(ge=1)
-    counts: list[CountedLotCreate] = Field(default_factory=list)
-    full: bool = False
+    storage_unit_id: BodyId
+    counts: list[CountedLotCreate] = Field(default_factory=list, max_length=1000)
+    full: Flag = False
     note: str | None = Field(default=None, max_length=500)
 
 

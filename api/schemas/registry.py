@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.bounds import BodyId, DosesPerVial, Flag
 from inventory.results import FacilityView, ProductView, StorageUnitView
 
 
@@ -17,7 +18,7 @@ class FacilityCreate(BaseModel):
         description="province, city, county, township, clinic or mobile_team", examples=["county"]
     )
     timezone: str = Field(description="IANA time zone of the local day", examples=["Asia/Shanghai"])
-    parent_id: int | None = Field(default=None, ge=1, description="null: a root (admin only)")
+    parent_id: BodyId | None = Field(default=None, description="null: a root (admin only)")
 
 
 class FacilityPublic(BaseModel):
@@ -46,7 +47,7 @@ class StorageUnitCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=1, max_length=64, examples=["GD-C1-K1-F1"])
-    facility_id: int = Field(ge=1)
+    facility_id: BodyId
     kind: str = Field(description="fridge, freezer, cold_room or cold_box", examples=["fridge"])
     profile: str = Field(default="2-8", description="2-8, freezer or ultracold")
     name: str = ""
@@ -78,9 +79,9 @@ class ProductCreate(BaseModel):
     code: str = Field(min_length=1, max_length=64, examples=["MMR"])
     name: str = Field(min_length=1, max_length=200)
     manufacturer: str = Field(min_length=1, max_length=200)
-    doses_per_vial: int = Field(ge=1)
+    doses_per_vial: DosesPerVial
     profile: str = "2-8"
-    freeze_sensitive: bool = False
+    freeze_sensitive: Flag = False
     gtin: str | None = Field(default=None, description="GTIN-14 with its check digit")
 
 

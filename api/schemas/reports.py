@@ -9,23 +9,25 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.schemas.bounds import BodyId, DoseNumber, DosesOrZero, Population
 from inventory.queries import DailyDosesReport, DoseLine, FacilityDay, ProductDay
 from inventory.results import DoseTargetView
 
 
 class DoseTargetCreate(BaseModel):
-    """Set (or replace, same period start) a site's daily target for one dose number."""
+    """Set (or replace, same period start) a site's daily target for one dose number. The
+    period's days lie in the programme window and period_end is not before period_start."""
 
     model_config = ConfigDict(extra="forbid")
 
-    facility_id: int = Field(ge=1)
-    product_id: int = Field(ge=1)
-    dose_number: int = Field(ge=1)
+    facility_id: BodyId
+    product_id: BodyId
+    dose_number: DoseNumber
     period_start: date = Field(description="first local day (inclusive)")
     period_end: date = Field(description="last local day (inclusive)")
-    daily_target: int = Field(ge=0, description="doses to give per day")
-    target_population: int | None = Field(
-        default=None, ge=0, description="people this dose is meant to cover (for coverage)"
+    daily_target: DosesOrZero = Field(description="doses to give per day")
+    target_population: Population | None = Field(
+        default=None, description="people this dose is meant to cover (for coverage)"
     )
 
     @model_validator(mode="after")

@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
+from api.schemas.bounds import BodyId, Doses, DosesOrZero
 from api.schemas.lots import LotNamed, MaybeLotNamed
 from api.schemas.movements import MovementPublic, RecordedCreate
 from inventory.queries import OverdueShipment
@@ -18,9 +19,9 @@ from inventory.results import DiscrepancyView, ShipmentLineView, ShipmentPosted,
 class ShipmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    origin_facility_id: int = Field(ge=1)
-    destination_facility_id: int = Field(ge=1)
-    expected_lead_time_hours: float = Field(
+    origin_facility_id: BodyId
+    destination_facility_id: BodyId
+    expected_lead_time_hours: Annotated[float, Strict()] = Field(
         ge=0, le=24 * 90, description="overdue after this + 24 h without a receipt"
     )
     reference: str | None = Field(default=None, max_length=200)
@@ -31,8 +32,8 @@ class DispatchItemCreate(MaybeLotNamed):
 
     model_config = ConfigDict(extra="forbid")
 
-    product_id: int | None = Field(default=None, ge=1, description="implied by a named lot")
-    doses: int = Field(ge=1)
+    product_id: BodyId | None = Field(default=None, description="implied by a named lot")
+    doses: Doses
 
     @model_validator(mode="after")
     def _product_or_lot(self) -> Self:
@@ -42,8 +43,8 @@ class DispatchItemCreate(MaybeLotNamed):
 
 
 class DispatchCreate(RecordedCreate):
-    storage_unit_id: int = Field(ge=1, description="the origin's unit the doses leave from")
-    items: list[DispatchItemCreate] = Field(min_length=1)
+    storage_unit_id: BodyId = Field(description="the origin's unit the doses leave from")
+    items: list[DispatchItemCreate] = Field(min_length=1, max_length=1000)
     fefo_override_reason: str | None = Field(
         default=None,
         max_length=500,
@@ -54,15 +55,17 @@ class DispatchCreate(RecordedCreate):
 class ReceivedLotCreate(LotNamed):
     model_config = ConfigDict(extra="forbid")
 
-    doses: int = Field(ge=0, description="doses that arrived (0 if none)")
+    doses: DosesOrZero = Field(description="doses that arrived (0 if none)")
     discrepancy_reason: str | None = Field(
         default=None, max_length=500, description="required for a shortfall, excess or unknown lot"
     )
 
 
 class ShipmentReceiptCreate(RecordedCreate):
-    storage_unit_id: int = Field(ge=1, description="the destination's unit the doses go into")
-    lots: list[ReceivedLotCreate] = Field(min_length=1, description="every dispatched lot")
+    storage_unit_id: BodyId = Field(description="the destination's unit the doses go into")
+    lots: list[ReceivedLotCreate] = Field(
+        min_length=1, max_length=1000, description="every dispatched lot"
+    )
 
 
 class ShipmentLostCreate(RecordedCreate):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from inventory.domain.accounts import AccountRef
+from inventory.domain.quantities import MAX_LINE_DOSES, require_doses
 from inventory.errors import InvalidInput, UnbalancedMovement
 
 
@@ -56,6 +57,11 @@ def check_balanced(kind: MovementKind, lines: Iterable[Line]) -> tuple[Line, ...
             raise InvalidInput(f"doses must be an integer, got {line.doses!r}")
         if line.doses == 0:
             raise UnbalancedMovement(f"a line of lot {line.lot_id} moves zero doses")
+        if abs(line.doses) > MAX_LINE_DOSES:
+            raise InvalidInput(
+                f"a line of lot {line.lot_id} moves {abs(line.doses)} doses;"
+                f" one line moves at most {MAX_LINE_DOSES}"
+            )
         totals[line.lot_id] += line.doses
     off = {lot: total for lot, total in sorted(totals.items()) if total != 0}
     if off:
@@ -78,6 +84,5 @@ def net_by_account_and_lot(lines: Iterable[Line]) -> dict[tuple[AccountRef, int]
 
 
 def require_positive(doses: int, what: str = "doses") -> int:
-    if not isinstance(doses, int) or isinstance(doses, bool) or doses <= 0:
-        raise InvalidInput(f"{what} must be a positive integer, got {doses!r}")
-    return doses
+    """A positive whole quantity, at most ``MAX_DOSES`` (the domain bound)."""
+    return require_doses(doses, what)

@@ -18,6 +18,7 @@ from inventory.domain import accounts as acc
 from inventory.domain.accounts import WastageReason
 from inventory.domain.movements import Line
 from inventory.domain.postings import move
+from inventory.domain.quantities import require_doses
 from inventory.errors import InvalidInput, InvalidState
 
 DEFAULT_OVERDUE_GRACE = timedelta(hours=24)
@@ -119,8 +120,7 @@ def plan_receipt(
 def _index_received(received: Sequence[ReceivedLot]) -> dict[int, ReceivedLot]:
     by_lot: dict[int, ReceivedLot] = {}
     for item in received:
-        if not isinstance(item.doses, int) or isinstance(item.doses, bool) or item.doses < 0:
-            raise InvalidInput(f"lot {item.lot_id}: received doses must be an integer ≥ 0")
+        require_doses(item.doses, f"lot {item.lot_id}: received doses", least=0)
         if item.lot_id in by_lot:
             raise InvalidInput(f"lot {item.lot_id} appears twice in the receipt")
         by_lot[item.lot_id] = item

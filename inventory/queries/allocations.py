@@ -39,6 +39,7 @@ def allocation_status(
     uow: UnitOfWork, facility_id: int, product_id: int, period_start: date, period_end: date
 ) -> list[AllocationStatus]:
     """The facility and every facility below it (ordered by path)."""
+    uow.window.check_days(period_start, period_end, ("period_start", "period_end"))
     with uow:
         root = uow.repo.get(m.Facility, facility_id, "facility")
         tz = ZoneInfo(root.timezone)

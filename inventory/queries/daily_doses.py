@@ -135,6 +135,7 @@ class _Tally:
 
 def daily_doses_report(uow: UnitOfWork, facility_id: int, day: date) -> DailyDosesReport:
     """The report for ``day`` over the facility and everything below it."""
+    uow.window.check_day("day", day)
     with uow:
         root = uow.repo.get(m.Facility, facility_id, "facility")
         f = m.Facility

@@ -38,7 +38,7 @@ def storage_history(
     uow: UnitOfWork, storage_unit_id: int, start: datetime, end: datetime
 ) -> list[StorageInterval]:
     """Every (lot, doses, start, end) the unit held within ``[start, end)``, in time order."""
-    _check_window(start, end)
+    uow.window.check_range(start, end)
     with uow:
         if uow.session.get(m.StorageUnit, storage_unit_id) is None:
             raise NotFound(f"storage unit {storage_unit_id} does not exist")
@@ -50,6 +50,7 @@ def lot_storage_history(
     uow: UnitOfWork, lot_id: int, start: datetime | None = None, end: datetime | None = None
 ) -> list[StorageInterval]:
     """Every unit the lot was in, and when, within the window (default: all time until now)."""
+    uow.window.check_range(start, end)
     end = end or uow.clock()
     with uow:
         if uow.session.get(m.Lot, lot_id) is None:
@@ -61,15 +62,9 @@ def lot_storage_history(
             if first is None:
                 return []
             start = first
-        _check_window(start, end)
+        if end <= start:
+            raise InvalidInput("the window must end after it starts")
         return _history(uow.session, m.MovementLine.lot_id == lot_id, start, end)
-
-
-def _check_window(start: datetime, end: datetime) -> None:
-    if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInput("start and end must be timezone-aware")
-    if end <= start:
-        raise InvalidInput("the window must end after it starts")
 
 
 def _history(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import BigInteger, ColumnElement, cast, func, select
 from sqlalchemy.orm import Session
 
 from inventory import models as m
@@ -153,7 +153,7 @@ def _physical(
     b, a = m.Balance, m.Account
     unit_cols = (a.storage_unit_id, a.facility_id) if by_unit else ()
     stmt = (
-        select(a.kind, *unit_cols, b.lot_id, func.sum(b.doses))
+        select(a.kind, *unit_cols, b.lot_id, cast(func.sum(b.doses), BigInteger))
         .join(a, a.id == b.account_id)
         .join(m.Facility, m.Facility.id == a.facility_id)
         .where(a.kind.in_(["stock", "quarantine"]), b.doses != 0, where)

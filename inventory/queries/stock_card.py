@@ -81,6 +81,7 @@ def stock_card(
         raise InvalidInput("give exactly one of facility_id or storage_unit_id")
     if product_id is None and lot_id is None:
         raise InvalidInput("a stock card is for a product or a lot")
+    uow.window.check_range(start, end)
     with uow:
         session = uow.session
         scope, in_scope = _scope(session, facility_id, storage_unit_id)

@@ -39,7 +39,6 @@ from inventory.unit_of_work import UnitOfWork
 
 R = TypeVar("R")
 MAX_ATTEMPTS = 5
-CLOCK_SKEW = timedelta(minutes=5)
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
 
 
@@ -66,14 +65,11 @@ class Context:
     fingerprint: str
 
     def occurred(self, occurred_at: datetime | None) -> datetime:
-        """``occurred_at`` checked (aware, not in the future), defaulting to now."""
+        """``occurred_at`` checked (aware, inside the programme window, not in the
+        future), defaulting to now."""
         if occurred_at is None:
             return self.now
-        if occurred_at.tzinfo is None:
-            raise InvalidInput("occurred_at must be timezone-aware (UTC)")
-        if occurred_at > self.now + CLOCK_SKEW:
-            raise InvalidInput(f"occurred_at {occurred_at.isoformat()} is in the future")
-        return occurred_at
+        return self.uow.window.check_occurred(occurred_at, self.now)
 
     def header(self, kind: str, occurred_at: datetime, **fields: Any) -> MovementHeader:
         return MovementHeader(

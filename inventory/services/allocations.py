@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from inventory import models as m
 from inventory.commands import SetAllocation
+from inventory.domain.quantities import require_doses
 from inventory.errors import InvalidInput
 from inventory.results import AllocationView, allocation_view
 from inventory.services._runner import once_more_if_raced, required_text
 from inventory.unit_of_work import UnitOfWork
 
+PERIOD = ("period_start", "period_end")
+
 
 def set_allocation(uow: UnitOfWork, command: SetAllocation) -> AllocationView:
     user = required_text(command.user, "user")
-    if not isinstance(command.doses, int) or command.doses < 0:
-        raise InvalidInput(f"an allocation must be an integer ≥ 0 doses, got {command.doses!r}")
-    if command.period_end < command.period_start:
-        raise InvalidInput("an allocation period cannot end before it starts")
+    require_doses(command.doses, "an allocation's doses", least=0)
+    uow.window.check_days(command.period_start, command.period_end, PERIOD)
     return once_more_if_raced(lambda: _upsert(uow, command, user))
 
 

@@ -9,29 +9,32 @@ from __future__ import annotations
 
 from inventory import models as m
 from inventory.commands import SetDoseTarget
+from inventory.domain.quantities import (
+    MAX_DOSE_NUMBER,
+    MAX_POPULATION,
+    require_doses,
+    require_whole,
+)
 from inventory.errors import InvalidInput
 from inventory.results import DoseTargetView, dose_target_view
 from inventory.services._runner import once_more_if_raced, required_text
 from inventory.unit_of_work import UnitOfWork
 
+PERIOD = ("period_start", "period_end")
+
 
 def set_dose_target(uow: UnitOfWork, command: SetDoseTarget) -> DoseTargetView:
     user = required_text(command.user, "user")
     _check(command)
+    uow.window.check_days(command.period_start, command.period_end, PERIOD)
     return once_more_if_raced(lambda: _upsert(uow, command, user))
 
 
 def _check(command: SetDoseTarget) -> None:
-    def whole(value: object, name: str, least: int) -> None:
-        if type(value) is not int or value < least:
-            raise InvalidInput(f"{name} must be an integer ≥ {least}, got {value!r}")
-
-    whole(command.dose_number, "dose_number", 1)
-    whole(command.daily_target, "daily_target", 0)
+    require_whole(command.dose_number, "dose_number", least=1, most=MAX_DOSE_NUMBER)
+    require_doses(command.daily_target, "daily_target", least=0)
     if command.target_population is not None:
-        whole(command.target_population, "target_population", 0)
-    if command.period_end < command.period_start:
-        raise InvalidInput("a target period cannot end before it starts")
+        require_whole(command.target_population, "target_population", least=0, most=MAX_POPULATION)
 
 
 def _upsert(uow: UnitOfWork, command: SetDoseTarget, user: str) -> DoseTargetView:

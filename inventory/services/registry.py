@@ -30,7 +30,7 @@ from inventory.domain.facilities import (
     validate_timezone,
 )
 from inventory.domain.lots import normalise_lot_number, validate_gtin, validate_vvm_stage
-from inventory.domain.movements import require_positive
+from inventory.domain.quantities import MAX_DOSES_PER_VIAL, require_whole
 from inventory.errors import InvalidInput
 from inventory.results import (
     FacilityView,
@@ -110,7 +110,7 @@ def create_storage_unit(uow: UnitOfWork, command: CreateStorageUnit) -> StorageU
 def create_product(uow: UnitOfWork, command: CreateProduct) -> ProductView:
     code = required_text(command.code, "a product code")
     gtin = validate_gtin(command.gtin)
-    require_positive(command.doses_per_vial, "doses_per_vial")
+    require_whole(command.doses_per_vial, "doses_per_vial", least=1, most=MAX_DOSES_PER_VIAL)
     profile = parse_enum(Profile, command.profile, "temperature profile")
 
     def work() -> ProductView:
@@ -136,6 +136,7 @@ def register_lot(uow: UnitOfWork, command: RegisterLot) -> LotView:
     """Get or create the lot; an existing lot keeps its VVM stage (see record_vvm_stage)."""
     number = normalise_lot_number(command.lot_number)
     stage = validate_vvm_stage(command.vvm_stage)
+    uow.window.check_day("expiry", command.expiry)
 
     def work() -> LotView:
         uow.repo.get(m.Product, command.product_id, "product")

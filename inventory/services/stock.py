@@ -20,6 +20,7 @@ from inventory.domain.accounts import WastageReason
 from inventory.domain.facilities import parse_enum
 from inventory.domain.holds import require_issuable
 from inventory.domain.movements import MovementKind, check_balanced, require_positive
+from inventory.domain.quantities import MAX_DOSE_NUMBER, require_doses, require_whole
 from inventory.errors import InvalidInput
 from inventory.results import MovementView
 from inventory.services._runner import (
@@ -98,7 +99,7 @@ def administer_doses(uow: UnitOfWork, command: AdministerDoses) -> MovementView:
     def body(ctx: Context) -> int:
         doses = require_positive(command.doses)
         if command.dose_number is not None:
-            require_positive(command.dose_number, "dose_number")
+            require_whole(command.dose_number, "dose_number", least=1, most=MAX_DOSE_NUMBER)
         where = load_unit(uow, command.storage_unit_id)
         lot = uow.repo.lock_lots([command.lot_id])[command.lot_id]
         occurred = ctx.occurred(command.occurred_at)
@@ -167,8 +168,7 @@ def record_count(uow: UnitOfWork, command: RecordCount) -> MovementView:
 def _counted(command: RecordCount) -> dict[int, int]:
     counted: dict[int, int] = {}
     for item in command.counts:
-        if not isinstance(item.doses, int) or isinstance(item.doses, bool) or item.doses < 0:
-            raise InvalidInput(f"lot {item.lot_id}: counted doses must be an integer ≥ 0")
+        require_doses(item.doses, f"lot {item.lot_id}: counted doses", least=0)
         if item.lot_id in counted:
             raise InvalidInput(f"lot {item.lot_id} is counted twice")
         counted[item.lot_id] = item.doses

@@ -1,7 +1,7 @@
 """Dead letters keyed on their content, so that a redelivered bad message adds no row.
 
 Revision ID: 0013_dead_letter_keys
-Revises: 0010_token_expiry
+Revises: 0012_exact_balances
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_dead_letter_keys"
-down_revision: str | None = "0010_token_expiry"
+down_revision: str | None = "0012_exact_balances"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
