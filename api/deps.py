@@ -39,6 +39,7 @@ from api.unit_scopes import NoUnitScopes, SensorBindings, UnitScopes
 from ingest.alarms.ports import Notifier, UnitDirectory
 from ingest.alarms.queries import AlarmQueries
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
+from ingest.notify.config import WebhookConfig
 from ingest.queries import TelemetryReader
 from inventory.errors import NotFound
 from inventory.unit_of_work import UnitOfWork
@@ -80,6 +81,9 @@ class ApiDeps:
     notifier: Notifier | None = None  # acknowledgements are notified when set
     # The lot trace's excursions (rule 19); None: not known, the trace says null.
     lot_excursions: LotExcursions | None = None
+    # Webhook contact rules: allowed targets, the box sealing secrets (default: public
+    # targets only, no key: a webhook secret is refused).
+    webhooks: WebhookConfig = field(default_factory=WebhookConfig)
 
     def access_uow(self) -> AccessUnitOfWork:
         return AccessUnitOfWork(self.session_factory)
@@ -103,7 +107,7 @@ class ApiDeps:
         )
 
     def contacts(self) -> ContactBook:
-        return ContactBook(self.session_factory)
+        return ContactBook(self.session_factory, self.webhooks)
 
 
 def get_deps(request: Request) -> ApiDeps:

@@ -23,6 +23,11 @@ def _settings() -> Settings:
         raise typer.Exit(2) from exc
 
 
+def _secret_key(settings: Settings) -> str | None:
+    """COLDCHAIN_SECRET_KEY for the migrations that seal stored webhook secrets."""
+    return settings.secret_key.get_secret_value() if settings.secret_key is not None else None
+
+
 def _ensure_bootstrap_admin(settings: Settings) -> None:
     """With COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN set, make sure it is an admin token (idempotent)."""
     if settings.bootstrap_admin_token is None:
@@ -53,7 +58,7 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     from coldchain import db
 
     settings = _settings()
-    db.upgrade(settings.database_url, revision)
+    db.upgrade(settings.database_url, revision, secret_key=_secret_key(settings))
     if revision == "head":
         _ensure_bootstrap_admin(settings)
     typer.echo(f"database at {settings.database_url} is at {revision}")
@@ -68,7 +73,7 @@ def serve() -> None:
     from coldchain.wiring import build_app
 
     settings = _settings()
-    db.upgrade(settings.database_url)
+    db.upgrade(settings.database_url, secret_key=_secret_key(settings))
     _ensure_bootstrap_admin(settings)
     uvicorn.run(build_app(settings), host=settings.api_host, port=settings.api_port)
 
@@ -94,7 +99,7 @@ def token_create(
         typer.echo(f"--role must be admin, staff or viewer, got {role!r}", err=True)
         raise typer.Exit(2)
     settings = _settings()
-    db.upgrade(settings.database_url)
+    db.upgrade(settings.database_url, secret_key=_secret_key(settings))
     try:
         with access_unit_of_work(settings) as uow:
             issued = services.create_token(
@@ -123,7 +128,7 @@ def token_revoke(token_id: int = typer.Argument(..., help="The token's id.")) ->
     from coldchain.wiring import access_unit_of_work
 
     settings = _settings()
-    db.upgrade(settings.database_url)
+    db.upgrade(settings.database_url, secret_key=_secret_key(settings))
     try:
         with access_unit_of_work(settings) as uow:
             record = services.revoke_token(uow, token_id, now=datetime.now(UTC))
