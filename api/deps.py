@@ -41,6 +41,7 @@ from api.unit_scopes import NoUnitScopes, SensorBindings, UnitScopes
 from ingest.alarms.ports import Notifier, UnitDirectory
 from ingest.alarms.queries import AlarmQueries
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
+from ingest.notify.config import WebhookConfig
 from ingest.queries import TelemetryReader
 from inventory.domain.time_window import DEFAULT_WINDOW, TimeWindow
 from inventory.errors import NotFound
@@ -90,6 +91,9 @@ class ApiDeps:
     readiness: Callable[[], Mapping[str, str | None]] = dict
     # The programme window every time, day and period a request names is checked against.
     window: TimeWindow = DEFAULT_WINDOW
+    # Webhook contact rules: allowed targets, the box sealing secrets (default: public
+    # targets only, no key: a webhook secret is refused).
+    webhooks: WebhookConfig = field(default_factory=WebhookConfig)
 
     def access_uow(self) -> AccessUnitOfWork:
         return AccessUnitOfWork(self.session_factory)
@@ -113,7 +117,7 @@ class ApiDeps:
         )
 
     def contacts(self) -> ContactBook:
-        return ContactBook(self.session_factory)
+        return ContactBook(self.session_factory, self.webhooks)
 
 
 def get_deps(request: Request) -> ApiDeps:

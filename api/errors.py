@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ingest.alarms import errors as alarm_errors
 from ingest.errors import SensorNotFound
-from ingest.notify.errors import ContactNotFound, InvalidContact
+from ingest.notify.errors import ContactNotFound, InvalidContact, NoSecretKey
 from ingest.queries import TelemetryQueryError, TelemetryUnavailable
 from inventory import errors as inventory_errors
 from inventory.domain.gs1 import Gs1Error
@@ -105,6 +105,7 @@ TELEMETRY_ERRORS: dict[type[Exception], ErrorStatus] = {
     alarm_errors.InvalidQuery: ErrorStatus(422),
     TelemetryQueryError: ErrorStatus(422),
     InvalidContact: ErrorStatus(422),
+    NoSecretKey: ErrorStatus(409),
     TelemetryUnavailable: ErrorStatus(503),
 }
 

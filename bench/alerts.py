@@ -59,7 +59,9 @@ from sqlalchemy import Engine, select, text
 from coldchain import db
 from ingest import registry
 from ingest.models import AlarmRow
+from ingest.notify.config import WebhookConfig
 from ingest.notify.contacts import add_contact
+from ingest.notify.targets import AllowedTargets
 from ingest.wire import encode_batch, encode_reading, reading_payload, topic_for
 from inventory import commands as cmd
 from inventory import services
@@ -73,6 +75,9 @@ HISTORY = 120  # hot readings before the completing one: 0 … 595 min
 STEP = timedelta(minutes=5)
 PER_FACILITY = 25
 WHO_HEAT, WARNINGS = "who-heat", ("early-heat", "cumulative-heat")
+
+# The receiver listens on 127.0.0.1: allowed as an administrator allows an in-house host.
+LOCAL = WebhookConfig(allowed=AllowedTargets.parse(["127.0.0.1"]))
 
 
 @dataclass(frozen=True)
@@ -260,6 +265,7 @@ def ingest_env(args: argparse.Namespace, mqtt_url: str, database_url: str) -> di
         COLDCHAIN_INGEST_BATCH_SECONDS=str(args.batch_seconds),
         COLDCHAIN_INGEST_BATCH_SIZE=str(args.batch_size),
         COLDCHAIN_TELEMETRY_STORE="embedded",
+        COLDCHAIN_NOTIFY_WEBHOOK_ALLOWED_HOSTS="127.0.0.1",  # the bench's receiver
     )
     if args.influx_url:
         env.update(
@@ -479,7 +485,9 @@ def run(args: argparse.Namespace, work: Path, database_url: str) -> dict[str, ob
         started = time.monotonic()
         seed(engine, alarms, background, now)
         for facility in sorted({p.facility for p in alarms}):
-            add_contact(engine, facility, "webhook", hook.url, f"{facility} duty nurse")
+            add_contact(
+                engine, facility, "webhook", hook.url, f"{facility} duty nurse", webhook=LOCAL
+            )
         print(
             f"seeded {len(alarms)} alarm fridges, {len(background)} background sensors "
             f"in {time.monotonic() - started:.0f} s",

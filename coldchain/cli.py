@@ -38,6 +38,11 @@ def _settings_with_logs() -> Settings:
     return settings
 
 
+def _secret_key(settings: Settings) -> str | None:
+    """COLDCHAIN_SECRET_KEY for the migrations that seal stored webhook secrets."""
+    return settings.secret_key.get_secret_value() if settings.secret_key is not None else None
+
+
 def _ensure_bootstrap_admin(settings: Settings, *, to_log: bool = False) -> None:
     """With COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN set, make sure it is an admin token (idempotent);
     never the demo's published one.
@@ -89,7 +94,7 @@ def db_upgrade(revision: str = typer.Argument("head")) -> None:
     from coldchain import db
 
     settings = _settings()
-    db.upgrade(settings.database_url, revision)
+    db.upgrade(settings.database_url, revision, secret_key=_secret_key(settings))
     if revision == "head":
         _ensure_bootstrap_admin(settings)
     typer.echo(f"database at {db.display_url(settings.database_url)} is at {revision}")
@@ -129,7 +134,7 @@ def serve() -> None:
     from coldchain.wiring import build_app
 
     settings = _settings_with_logs()
-    db.upgrade(settings.database_url)
+    db.upgrade(settings.database_url, secret_key=_secret_key(settings))
     _refuse_demo_tokens(settings)
     _ensure_bootstrap_admin(settings, to_log=True)
     # Our logging (coldchain/logs.py) and our access line (api/request_context.py): uvicorn's
@@ -175,7 +180,7 @@ def token_create(
         typer.echo(f"--role must be admin, staff or viewer, got {role!r}", err=True)
         raise typer.Exit(2)
     settings = _settings()
-    db.upgrade(settings.database_url)
+    db.upgrade(settings.database_url, secret_key=_secret_key(settings))
     try:
         with token_issuing(settings) as (uow, facilities):
             issued = services.create_token(
@@ -219,7 +224,7 @@ def token_revoke(
     from coldchain.wiring import access_unit_of_work
 
     settings = _settings()
-    db.upgrade(settings.database_url)
+    db.upgrade(settings.database_url, secret_key=_secret_key(settings))
     try:
         with access_unit_of_work(settings) as uow:
             record = services.revoke_token(uow, token_id, now=datetime.now(UTC))

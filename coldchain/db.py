@@ -85,16 +85,19 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, secret_key: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    # For migrations that seal or open stored secrets (0009); never written to a file.
+    config.attributes["secret_key"] = secret_key
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the database at ``url`` to ``revision`` (creating a SQLite file if needed)."""
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head", *, secret_key: str | None = None) -> None:
+    """Bring the database at ``url`` to ``revision`` (creating a SQLite file if needed).
+    ``secret_key`` (COLDCHAIN_SECRET_KEY) seals webhook secrets stored in plain text."""
+    command.upgrade(alembic_config(url, secret_key), revision)
 
 
 def head_revisions() -> frozenset[str]:

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from inventory.domain.time_window import TimeWindow
@@ -99,6 +99,12 @@ class Settings(BaseSettings):
     notify_retry_max_s: float = Field(default=300.0, gt=0)
     notify_workers_per_channel: int = Field(default=4, ge=1, le=64)
     notify_ack_url: str | None = None  # e-mails: where to acknowledge; {alarm_id} filled in
+    # Webhooks reach public addresses only; these (host names, IPs, CIDRs, comma-separated)
+    # are allowed although loopback, private, link-local … (e.g. an in-house receiver).
+    notify_webhook_allowed_hosts: str = ""
+    # Fernet key sealing webhook secrets at rest (several, comma-separated: the first seals,
+    # any opens). Unset: webhook secrets are refused (409). ingest/notify/README.md.
+    secret_key: SecretStr | None = None
     smtp_host: str | None = None  # unset: no e-mail (e-mail deliveries recorded as failed)
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_from: str = "coldchain@localhost"

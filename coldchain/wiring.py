@@ -19,7 +19,7 @@ from coldchain.lot_excursions import LedgerLotExcursions
 from coldchain.settings import ConfigurationError, Settings
 from ingest.config import IngestConfig, MqttConfig, mqtt_endpoint, receive_maximum_for
 from ingest.decode import DecodeConfig
-from ingest.notify.config import NotifyConfig
+from ingest.notify.config import NotifyConfig, WebhookConfig
 from ingest.queries import TelemetryReader
 from ingest.sinks.base import Sink
 from ingest.wire import subscription_for
@@ -68,6 +68,7 @@ def with_telemetry(deps: ApiDeps, settings: Settings, engine: Engine) -> ApiDeps
         sensors.maybe_refresh()
         return sensors.snapshot
 
+    notify = notify_config(settings)
     return dataclasses.replace(
         deps,
         telemetry=build_telemetry_reader(settings, engine),
@@ -76,7 +77,8 @@ def with_telemetry(deps: ApiDeps, settings: Settings, engine: Engine) -> ApiDeps
             ledger, reporting_interval_s=reporting_interval_of(registry)
         ),
         sensor_bindings=sensors,
-        notifier=build_notifier(engine, notify_config(settings)),
+        notifier=build_notifier(engine, notify),
+        webhooks=notify.webhook or webhook_config(settings),
     )
 
 
@@ -252,7 +254,7 @@ def notify_config(settings: Settings, mqtt_url: str | None = None) -> NotifyConf
     """
     import uuid
 
-    from ingest.notify.config import MqttChannelConfig, RetryPolicy, SmtpConfig, WebhookConfig
+    from ingest.notify.config import MqttChannelConfig, RetryPolicy, SmtpConfig
 
     url = mqtt_url or settings.mqtt_url
     mqtt = None
@@ -283,7 +285,7 @@ def notify_config(settings: Settings, mqtt_url: str | None = None) -> NotifyConf
         settings.notify_webhook_timeout_s, settings.notify_mqtt_timeout_s, settings.smtp_timeout_s
     )
     return NotifyConfig(
-        webhook=WebhookConfig(timeout_s=settings.notify_webhook_timeout_s),
+        webhook=webhook_config(settings),
         mqtt=mqtt,
         smtp=smtp,
         retry=RetryPolicy(
@@ -295,3 +297,23 @@ def notify_config(settings: Settings, mqtt_url: str | None = None) -> NotifyConf
         lease_s=max(60.0, 4 * slowest),  # a send is over (or timed out) long before
         ack_url=settings.notify_ack_url,
     )
+
+
+def webhook_config(settings: Settings) -> WebhookConfig:
+    """Webhook sending and contact rules: timeout, the targets an administrator allows
+    although not public (COLDCHAIN_NOTIFY_WEBHOOK_ALLOWED_HOSTS) and the box sealing webhook
+    secrets (COLDCHAIN_SECRET_KEY; unset: none). A bad value fails here, at start-up."""
+    from ingest.notify.secret_box import SecretBox
+    from ingest.notify.targets import AllowedTargets
+
+    try:
+        allowed = AllowedTargets.parse(settings.notify_webhook_allowed_hosts.split(","))
+    except ValueError as exc:
+        raise ConfigurationError(f"COLDCHAIN_NOTIFY_WEBHOOK_ALLOWED_HOSTS: {exc}") from exc
+    box = None
+    if settings.secret_key is not None and settings.secret_key.get_secret_value().strip():
+        try:
+            box = SecretBox.from_setting(settings.secret_key.get_secret_value())
+        except ValueError as exc:
+            raise ConfigurationError(f"COLDCHAIN_SECRET_KEY: {exc}") from exc
+    return WebhookConfig(timeout_s=settings.notify_webhook_timeout_s, allowed=allowed, secrets=box)

@@ -175,7 +175,8 @@ class AlarmContactRow(Base):
     channel: Mapped[str] = mapped_column(String(16))
     address: Mapped[str] = mapped_column(String(500))
     name: Mapped[str] = mapped_column(String(200))
-    secret: Mapped[str | None] = mapped_column(String(200), nullable=True)  # webhook HMAC key
+    # The webhook's signing secret, sealed (Fernet under COLDCHAIN_SECRET_KEY); never plain.
+    sealed_secret: Mapped[str | None] = mapped_column(Text, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

@@ -2,8 +2,9 @@
 are raised, re-notified, escalated to it from below, acknowledged or cleared.
 
 Admins, or staff whose scope holds the facility, list, add and remove them (addresses and
-webhook URLs are not for viewers). Adding the same (channel, address) again updates it;
-removing deactivates it.
+webhook URLs are not for viewers). A webhook URL must reach a public address (or one an
+administrator allows). Adding the same (channel, address) again updates it and keeps its
+secret unless a new one or ``clear_secret`` is sent; removing deactivates it.
 """
 
 from __future__ import annotations
@@ -50,7 +51,14 @@ def add_contact(
 ) -> ContactPublic:
     facility_path_of(deps, facility_code)
     ensure_write_at_code(deps, who, facility_code)
-    contact = deps.contacts().add(facility_code, body.channel, body.address, body.name, body.secret)
+    contact = deps.contacts().add(
+        facility_code,
+        body.channel,
+        body.address,
+        body.name,
+        body.secret,
+        clear_secret=body.clear_secret,
+    )
     return ContactPublic.of(contact)
 
 

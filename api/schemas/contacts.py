@@ -25,7 +25,14 @@ class ContactCreate(BaseModel):
         default=None,
         min_length=16,
         max_length=200,
-        description="webhooks only: key for the request signature; never shown again",
+        description=(
+            "webhooks only: the signing secret (Standard Webhooks), whsec_<base64> or a"
+            " string of 16 to 200 characters; stored sealed, never shown again. Omitted when"
+            " adding a contact again: the stored secret is kept"
+        ),
+    )
+    clear_secret: bool = Field(
+        default=False, description="webhooks only: erase the stored secret (requests unsigned)"
     )
 
 

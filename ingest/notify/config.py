@@ -6,12 +6,25 @@ failed at once (``channel not configured``) rather than left pending for ever.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from ingest.notify.secret_box import SecretBox
+from ingest.notify.targets import AllowedTargets
 
 
 @dataclass(frozen=True, slots=True)
 class WebhookConfig:
+    """How webhooks are sent, and what a webhook contact may be.
+
+    ``allowed``: the non-public hosts, addresses and networks an administrator lets webhooks
+    reach (COLDCHAIN_NOTIFY_WEBHOOK_ALLOWED_HOSTS; empty: public addresses only).
+    ``secrets``: the box that seals and opens webhook secrets (COLDCHAIN_SECRET_KEY); None:
+    no secret can be stored, and a stored one cannot be opened.
+    """
+
     timeout_s: float = 5.0
+    allowed: AllowedTargets = field(default_factory=AllowedTargets)
+    secrets: SecretBox | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

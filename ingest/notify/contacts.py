@@ -2,9 +2,13 @@
 
 The recipients of a notice are the active contacts of the facility codes it names
 (``AlarmNotice.notify_facilities``: the alarm's facility and, as it escalates, its county,
-city and province). Invariants: an address is checked for its channel before it is stored;
-(facility, channel, address) is unique, so adding a contact again updates it (idempotent);
-removing deactivates, so the outbox's history keeps naming whom it notified.
+city and province). Invariants: an address is checked for its channel before it is stored,
+and a webhook URL must reach an allowed target (``targets.py``: no loopback, link-local,
+private … unless an administrator allows it); (facility, channel, address) is unique, so
+adding a contact again updates it (idempotent); removing deactivates, so the outbox's history
+keeps naming whom it notified. A webhook secret is stored sealed (``secret_box.py``) and is
+never returned; adding a contact again without a secret keeps the one it has: only
+``clear_secret`` erases it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from ingest.models import AlarmContactRow
-from ingest.notify.errors import ContactNotFound, InvalidContact
+from ingest.notify.config import WebhookConfig
+from ingest.notify.errors import ContactNotFound, InvalidContact, NoSecretKey
+from ingest.notify.signing import key_bytes
+from ingest.notify.targets import Resolver, check_webhook_url, system_resolver
 
 Channel = Literal["webhook", "mqtt", "email"]
 CHANNELS: tuple[Channel, ...] = get_args(Channel)
@@ -51,8 +58,10 @@ def check_contact(
         raise InvalidContact("name must have 1 to 200 characters")
     if not address or len(address) > 500:
         raise InvalidContact("address must have 1 to 500 characters")
-    if secret is not None and (channel != "webhook" or not 16 <= len(secret) <= 200):
-        raise InvalidContact("a secret is for webhooks only, 16 to 200 characters")
+    if secret is not None:
+        if channel != "webhook":
+            raise InvalidContact("a secret is for webhooks only")
+        key_bytes(secret)  # whsec_<base64 of 24-64 bytes>, or 16 to 200 characters
     _check_address(channel, address)
     return channel
 
@@ -77,9 +86,29 @@ def add_contact(
     name: str,
     *,
     secret: str | None = None,
+    clear_secret: bool = False,
+    webhook: WebhookConfig | None = None,
+    resolve: Resolver = system_resolver,
 ) -> Contact:
-    """Add (or re-activate and update) the contact for (facility, channel, address)."""
+    """Add (or re-activate and update) the contact for (facility, channel, address).
+
+    ``secret`` replaces the webhook's secret (sealed with ``webhook.secrets``; without a
+    box, ``NoSecretKey``); ``clear_secret`` erases it; neither keeps what is stored.
+    ``webhook`` (default: public targets only, no key) says which targets are allowed.
+    """
+    rules = webhook or WebhookConfig()
     checked = check_contact(facility_code, channel, address, name, secret)
+    if secret is not None and clear_secret:
+        raise InvalidContact("give a new secret or clear_secret, not both")
+    if checked == "webhook":
+        check_webhook_url(address, rules.allowed, resolve)
+    values: dict[str, object] = {"name": name, "active": True}
+    if secret is not None:
+        if rules.secrets is None:
+            raise NoSecretKey()
+        values["sealed_secret"] = rules.secrets.seal(secret)
+    elif clear_secret:
+        values["sealed_secret"] = None
     with engine.begin() as conn:
         existing = conn.execute(
             select(AlarmContactRow.id).where(
@@ -88,7 +117,6 @@ def add_contact(
                 AlarmContactRow.address == address,
             )
         ).scalar_one_or_none()
-        values = {"name": name, "secret": secret, "active": True}
         if existing is None:
             conn.execute(
                 insert(AlarmContactRow),
@@ -170,5 +198,5 @@ def _contact(row: object) -> Contact:
         address=r.address,
         name=r.name,
         active=bool(r.active),
-        has_secret=r.secret is not None,
+        has_secret=r.sealed_secret is not None,
     )

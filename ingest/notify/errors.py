@@ -30,3 +30,22 @@ class DeliveryFailed(NotifyError):
 
 class DeliveryRejected(DeliveryFailed):
     """The delivery can never succeed as addressed (e.g. a topic level with a wildcard)."""
+
+
+class TargetNotAllowed(InvalidContact):
+    """A webhook URL whose host is (or resolves to) an address webhooks may not reach:
+    loopback, link-local, private, shared (CGNAT), multicast, unspecified or reserved."""
+
+
+class NoSecretKey(NotifyError):
+    """A webhook secret was given but the server has no key to seal it with (409)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the server has no secret key (COLDCHAIN_SECRET_KEY), so a webhook secret cannot"
+            " be stored; ask an administrator to set one, or add the contact without a secret"
+        )
+
+
+class SecretUnreadable(NotifyError):
+    """A stored webhook secret cannot be opened (no key now, or another key)."""

@@ -13,7 +13,7 @@ Invariants:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -50,7 +50,8 @@ class Delivery:
     address: str
     payload: bytes  # the notice as JSON
     attempts: int  # attempts made before this one
-    secret: str | None  # the webhook contact's signing key
+    # The webhook contact's signing secret, sealed: only the webhook channel opens it.
+    sealed_secret: str | None = field(default=None, repr=False)
 
     @property
     def idempotency_key(self) -> str:
@@ -166,8 +167,8 @@ class SqlOutbox:
                 .where(row.id.in_(ids))
                 .values(claimed_until=now + timedelta(seconds=lease_s))
             )
-            secrets = _secrets(conn, [r.contact_id for r in due if r.contact_id is not None])
-        return [_delivery(r, secrets.get(r.contact_id)) for r in due]
+            sealed = _sealed_secrets(conn, [r.contact_id for r in due if r.contact_id is not None])
+        return [_delivery(r, sealed.get(r.contact_id)) for r in due]
 
     def delivered(self, delivery: Delivery) -> None:
         row = NotificationOutboxRow
@@ -252,18 +253,19 @@ def _new_row(
     }
 
 
-def _secrets(conn: Connection, contact_ids: list[int]) -> dict[int, str]:
+def _sealed_secrets(conn: Connection, contact_ids: list[int]) -> dict[int, str]:
     if not contact_ids:
         return {}
+    row = AlarmContactRow
     found = conn.execute(
-        select(AlarmContactRow.id, AlarmContactRow.secret).where(
-            AlarmContactRow.id.in_(sorted(set(contact_ids))), AlarmContactRow.secret.is_not(None)
+        select(row.id, row.sealed_secret).where(
+            row.id.in_(sorted(set(contact_ids))), row.sealed_secret.is_not(None)
         )
     ).all()
     return {int(i): str(s) for i, s in found}
 
 
-def _delivery(r: Any, secret: str | None) -> Delivery:
+def _delivery(r: Any, sealed_secret: str | None) -> Delivery:
     return Delivery(
         id=r.id,
         notice_id=r.notice_id,
@@ -273,7 +275,7 @@ def _delivery(r: Any, secret: str | None) -> Delivery:
         address=r.address,
         payload=r.payload.encode(),
         attempts=r.attempts,
-        secret=secret,
+        sealed_secret=sealed_secret,
     )
 
 

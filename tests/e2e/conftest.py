@@ -25,6 +25,7 @@ from api.deps import ApiDeps
 from api.principal import Role
 from coldchain.settings import Settings
 from coldchain.wiring import build_api_deps
+from tests.unit.notify.builders import TEST_SECRET_KEY
 
 PREFIX = "/api/v1"
 MMR_GTIN = "09506000134352"
@@ -71,7 +72,7 @@ class Caller:
 
 @pytest.fixture
 def deps(database_url: str) -> Iterator[ApiDeps]:
-    deps = build_api_deps(Settings(database_url=database_url))
+    deps = build_api_deps(Settings(database_url=database_url, secret_key=TEST_SECRET_KEY))
     yield deps
     deps.session_factory.kw["bind"].dispose()
 

@@ -42,6 +42,7 @@ from tests.e2e.excursion_world import (
 from tests.integration.ingest.harness import IngestProcess, Publisher
 from tests.integration.notify.receivers import HttpReceiver, wait_until
 from tests.servers import Mosquitto
+from tests.unit.notify.builders import LOCAL_WEBHOOKS
 
 EXPOSED = {"HB-A": 400, "MR-B": 300, "MR-D": 150}  # not HB-C (left), not HB-E (came later)
 WAIT_S = 60.0  # generous bounds: these are waits for behaviour, not speed tests
@@ -62,7 +63,11 @@ def make_ingest(mosquitto: Mosquitto, database_url: str, tmp_path: Path) -> Iter
     started: list[IngestProcess] = []
 
     def make() -> IngestProcess:
-        process = IngestProcess(ingest_env(mosquitto, database_url), tmp_path / "ingest.log")
+        # The test's webhook receiver is on 127.0.0.1: allowed as an in-house receiver.
+        env = ingest_env(
+            mosquitto, database_url, COLDCHAIN_NOTIFY_WEBHOOK_ALLOWED_HOSTS="127.0.0.1"
+        )
+        process = IngestProcess(env, tmp_path / "ingest.log")
         started.append(process)
         return process.start()
 
@@ -88,7 +93,9 @@ def test_a_heat_excursion_alarms_the_clinic_and_quarantines_exactly_the_exposed_
 ) -> None:
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     ledger = seed_clinic(engine, now)
-    add_contact(engine, CLINIC, "webhook", webhook.url(), "clinic nurse on duty")
+    add_contact(
+        engine, CLINIC, "webhook", webhook.url(), "clinic nurse on duty", webhook=LOCAL_WEBHOOKS
+    )
     staff = api_as("staff", facility_id=ledger.clinic)
     ingest = make_ingest()
 

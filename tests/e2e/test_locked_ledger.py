@@ -34,6 +34,7 @@ from tests.e2e.excursion_world import (
 from tests.integration.ingest.harness import IngestProcess, Publisher
 from tests.integration.notify.receivers import HttpReceiver, wait_until
 from tests.servers import Mosquitto, free_port
+from tests.unit.notify.builders import LOCAL_WEBHOOKS
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -62,9 +63,16 @@ def test_readings_are_stored_and_acked_while_the_ledger_is_locked_for_30_seconds
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     ledger = seed_clinic(engine, now)
     webhook = HttpReceiver()
-    add_contact(engine, CLINIC, "webhook", webhook.url(), "clinic nurse on duty")
+    add_contact(
+        engine, CLINIC, "webhook", webhook.url(), "clinic nurse on duty", webhook=LOCAL_WEBHOOKS
+    )
     metrics_port = free_port()
-    env = ingest_env(mosquitto, postgres_url, COLDCHAIN_INGEST_METRICS_PORT=str(metrics_port))
+    env = ingest_env(
+        mosquitto,
+        postgres_url,
+        COLDCHAIN_INGEST_METRICS_PORT=str(metrics_port),
+        COLDCHAIN_NOTIFY_WEBHOOK_ALLOWED_HOSTS="127.0.0.1",  # the test's receiver
+    )
     ingest = IngestProcess(env, tmp_path / "ingest.log").start()
     logger = Publisher(mosquitto, client_id="logger-cln1-fr1")
     lock = engine.connect()

@@ -1,7 +1,7 @@
 """API tokens may expire: ``api_tokens.expires_at`` (NULL: never; every existing token).
 
 Revision ID: 0010_token_expiry
-Revises: 0008_shipment_idempotency
+Revises: 0009_contact_secrets
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_token_expiry"
-down_revision: str | None = "0008_shipment_idempotency"
+down_revision: str | None = "0009_contact_secrets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

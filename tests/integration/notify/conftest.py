@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterator
 import pytest
 from sqlalchemy import Engine
 
-from ingest.notify.config import NotifyConfig, RetryPolicy, WebhookConfig
+from ingest.notify.config import NotifyConfig, RetryPolicy
 from ingest.notify.dispatcher import OutboxNotifier, build_notifier
 from tests.integration.notify.receivers import HttpReceiver, SmtpReceiver
+from tests.unit.notify.builders import LOCAL_WEBHOOKS
 
 MakeNotifier = Callable[..., OutboxNotifier]
 FAST_RETRY = RetryPolicy(max_attempts=5, initial_s=0.05, max_s=0.2)
@@ -17,7 +18,7 @@ FAST_RETRY = RetryPolicy(max_attempts=5, initial_s=0.05, max_s=0.2)
 
 def fast_config(**overrides: object) -> NotifyConfig:
     base: dict[str, object] = {
-        "webhook": WebhookConfig(timeout_s=5.0),
+        "webhook": LOCAL_WEBHOOKS,
         "retry": FAST_RETRY,
         "poll_s": 0.2,
     }

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlalchemy import Engine
 
-from ingest.notify.config import MqttChannelConfig, SmtpConfig, WebhookConfig
+from ingest.notify.config import MqttChannelConfig, SmtpConfig
 from ingest.notify.contacts import add_contact
 from ingest.notify.outbox import SqlOutbox
 from tests.integration.notify.conftest import MakeNotifier, fast_config
@@ -17,7 +18,7 @@ from tests.integration.notify.receivers import (
     wait_until,
 )
 from tests.servers import Mosquitto
-from tests.unit.notify.builders import make_notice
+from tests.unit.notify.builders import LOCAL_WEBHOOKS, make_notice
 
 
 def test_a_hanging_webhook_does_not_delay_the_other_channels(
@@ -31,11 +32,11 @@ def test_a_hanging_webhook_does_not_delay_the_other_channels(
     healthy = http_receiver()
     smtp = smtp_receiver()
     subscriber = MqttSubscriber(mosquitto.host, mosquitto.port, ["coldchain/v1/alarms/#"])
-    add_contact(engine, "clinic-1", "webhook", hanging.url(), "Hanging")
-    add_contact(engine, "clinic-1", "webhook", healthy.url(), "Healthy")
+    add_contact(engine, "clinic-1", "webhook", hanging.url(), "Hanging", webhook=LOCAL_WEBHOOKS)
+    add_contact(engine, "clinic-1", "webhook", healthy.url(), "Healthy", webhook=LOCAL_WEBHOOKS)
     add_contact(engine, "clinic-1", "email", "nurse@clinic.example", "Nurse")
     config = fast_config(
-        webhook=WebhookConfig(timeout_s=60.0),
+        webhook=replace(LOCAL_WEBHOOKS, timeout_s=60.0),
         smtp=SmtpConfig(host="127.0.0.1", port=smtp.port),
         mqtt=MqttChannelConfig(host=mosquitto.host, port=mosquitto.port, client_id="t-notify"),
     )

@@ -13,11 +13,11 @@ from ingest.notify.dispatcher import build_notifier
 from ingest.notify.outbox import SqlOutbox
 from tests.integration.notify.conftest import MakeNotifier, fast_config
 from tests.integration.notify.receivers import HttpReceiver, wait_until
-from tests.unit.notify.builders import make_notice
+from tests.unit.notify.builders import LOCAL_WEBHOOKS, make_notice
 
 
 def test_rows_are_committed_before_notify_returns(engine: Engine, database_url: str) -> None:
-    add_contact(engine, "clinic-1", "webhook", "http://127.0.0.1:9/a", "A")
+    add_contact(engine, "clinic-1", "webhook", "http://127.0.0.1:9/a", "A", webhook=LOCAL_WEBHOOKS)
     add_contact(engine, "clinic-1", "email", "nurse@clinic.example", "Nurse")
     notifier = build_notifier(engine, fast_config())  # never started: nothing sends
     notifier.notify(make_notice())
@@ -41,7 +41,7 @@ def test_the_same_notice_twice_is_delivered_once(
     http_receiver: Callable[..., HttpReceiver],
 ) -> None:
     receiver = http_receiver()
-    add_contact(engine, "clinic-1", "webhook", receiver.url(), "Ops")
+    add_contact(engine, "clinic-1", "webhook", receiver.url(), "Ops", webhook=LOCAL_WEBHOOKS)
     notifier = make_notifier()
     notifier.notify(make_notice())
     notifier.notify(make_notice())
@@ -61,7 +61,7 @@ def test_a_restarted_dispatcher_delivers_what_the_last_one_left(
     http_receiver: Callable[..., HttpReceiver],
 ) -> None:
     receiver = http_receiver()
-    add_contact(engine, "clinic-1", "webhook", receiver.url(), "Ops")
+    add_contact(engine, "clinic-1", "webhook", receiver.url(), "Ops", webhook=LOCAL_WEBHOOKS)
     crashed = build_notifier(engine, fast_config())  # accepted, then "crashed" (never sent)
     crashed.notify(make_notice())
     assert receiver.received() == []
@@ -84,7 +84,7 @@ def test_a_lease_left_by_a_crash_mid_send_expires_and_the_row_is_resumed(
     http_receiver: Callable[..., HttpReceiver],
 ) -> None:
     receiver = http_receiver()
-    add_contact(engine, "clinic-1", "webhook", receiver.url(), "Ops")
+    add_contact(engine, "clinic-1", "webhook", receiver.url(), "Ops", webhook=LOCAL_WEBHOOKS)
     build_notifier(engine, fast_config()).notify(make_notice())
     build_notifier(engine, fast_config()).notify(make_notice(notice_id="raised:other"))
     outbox = SqlOutbox(engine)
@@ -101,7 +101,9 @@ def test_a_lease_left_by_a_crash_mid_send_expires_and_the_row_is_resumed(
 def test_deliveries_wait_in_the_outbox_for_a_webhook_that_is_down(
     engine: Engine, make_notifier: MakeNotifier
 ) -> None:
-    add_contact(engine, "clinic-1", "webhook", "http://127.0.0.1:9/hook", "Nowhere")
+    add_contact(
+        engine, "clinic-1", "webhook", "http://127.0.0.1:9/hook", "Nowhere", webhook=LOCAL_WEBHOOKS
+    )
     make_notifier().notify(make_notice())
     outbox = SqlOutbox(engine)
     wait_until(lambda: outbox.entries()[0].attempts >= 2, what="retried")

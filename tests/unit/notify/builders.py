@@ -8,9 +8,23 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from cryptography.fernet import Fernet
+
 from ingest.alarms.ports import AlarmNotice, ExposedLot, NoticeKind
+from ingest.notify.config import WebhookConfig
 from ingest.notify.errors import DeliveryFailed
 from ingest.notify.outbox import Delivery
+from ingest.notify.secret_box import SecretBox
+from ingest.notify.targets import AllowedTargets
+
+TEST_SECRET_KEY = Fernet.generate_key().decode()
+# The test receivers listen on 127.0.0.1: allowed here as an administrator would allow an
+# in-house receiver (COLDCHAIN_NOTIFY_WEBHOOK_ALLOWED_HOSTS=127.0.0.1), with a secret key.
+LOCAL_WEBHOOKS = WebhookConfig(
+    timeout_s=5.0,
+    allowed=AllowedTargets.parse(["127.0.0.1"]),
+    secrets=SecretBox([TEST_SECRET_KEY]),
+)
 
 FIRED = datetime(2024, 5, 1, 18, 0, tzinfo=UTC)
 STARTED = FIRED - timedelta(hours=10)
@@ -65,7 +79,6 @@ def make_delivery(notice_payload: bytes, **overrides: Any) -> Delivery:
         address="http://127.0.0.1:9/hook",
         payload=notice_payload,
         attempts=0,
-        secret=None,
     )
     return replace(delivery, **overrides)
 
