@@ -19,6 +19,7 @@ import pytest
 
 from api.services import BOOTSTRAP_ADMIN_NAME
 from tests.servers import free_port
+from tests.unit.notify.builders import TEST_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "ops-bootstrap-0d5c2e7a9b41f836"
@@ -34,6 +35,7 @@ def serve(tmp_path: Path) -> Iterator[tuple[httpx.Client, Path]]:
         COLDCHAIN_API_PORT=str(port),
         COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN=TOKEN,
         COLDCHAIN_LOG_FORMAT="json",
+        COLDCHAIN_SECRET_KEY=TEST_SECRET_KEY,  # webhook secrets are sealed with it
     )
     output = tmp_path / "serve.log"
     with open(output, "wb") as log:
