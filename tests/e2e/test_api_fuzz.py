@@ -17,8 +17,8 @@ on every run), no example database, no shrinking time spent beyond Hypothesis' d
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -145,10 +145,28 @@ def _sent_by(case: schemathesis.Case, who: str) -> schemathesis.Case:
     return case
 
 
-@dataclass(frozen=True)
+@dataclass
 class FuzzWorld:
+    """The seeded app and one live token per principal, with the id of each token."""
+
     app: FastAPI
-    tokens: dict[str, str]
+    issue: Callable[[str], tuple[int, str]]
+    tokens: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    def token(self, who: str) -> str:
+        if who not in self.tokens:
+            self.tokens[who] = self.issue(who)
+        return self.tokens[who][1]
+
+    def reissue_if_revoked(self, response: Any) -> None:
+        """The fuzzer may revoke its own tokens (``DELETE /tokens/{id}`` on a low id): the
+        rest of the run would be 401s, so that principal gets a new one."""
+        if response.request.method != "DELETE" or response.status_code != 200:
+            return
+        revoked = response.json().get("id")
+        for who, (token_id, _) in list(self.tokens.items()):
+            if token_id == revoked:
+                del self.tokens[who]
 
 
 def _seed(admin: Caller) -> None:
@@ -191,19 +209,23 @@ def fuzz_world(
     path = tmp_path_factory.mktemp("fuzz") / "coldchain.db"
     shutil.copy(_sqlite_template, path)
     deps = build_api_deps(Settings(database_url=f"sqlite:///{path}"))
+    scopes = {"admin": (Role.ADMIN, None), "staff": (Role.STAFF, 2)}  # staff: the county
 
-    def token(name: str, role: Role, facility_id: int | None = None) -> str:
+    def issue(who: str) -> tuple[int, str]:
+        role, facility_id = scopes[who]
         issued = services.create_token(
-            deps.access_uow(), name=name, role=role, facility_id=facility_id, now=deps.clock()
+            deps.access_uow(),
+            name=f"fuzz-{who}",
+            role=role,
+            facility_id=facility_id,
+            now=deps.clock(),
         )
-        return issued.secret
+        return issued.record.id, issued.secret
 
-    app = create_app(deps)
-    tokens = {"admin": token("fuzz-admin", Role.ADMIN)}
-    with TestClient(app) as client:
-        _seed(Caller(client, tokens["admin"]))
-    tokens["staff"] = token("fuzz-staff", Role.STAFF, facility_id=2)  # the county's subtree
-    yield FuzzWorld(app, tokens)
+    world = FuzzWorld(create_app(deps), issue)
+    with TestClient(world.app) as client:
+        _seed(Caller(client, world.token("admin")))
+    yield world
     deps.session_factory.kw["bind"].dispose()
 
 
@@ -221,5 +243,7 @@ def test_no_request_gets_a_server_error_or_an_answer_the_openapi_does_not_promis
 ) -> None:
     headers = dict(case.headers or {})
     who = headers.pop(PRINCIPAL_HEADER, "admin")
-    case.headers = {**headers, "Authorization": f"Bearer {fuzz_world.tokens[who]}"}
-    case.call_and_validate(app=fuzz_world.app, checks=CHECKS)
+    case.headers = {**headers, "Authorization": f"Bearer {fuzz_world.token(who)}"}
+    response = case.call(app=fuzz_world.app)
+    fuzz_world.reissue_if_revoked(response)
+    case.validate_response(response, checks=CHECKS)
