@@ -129,10 +129,12 @@ def daily_summaries(
 ) -> list[DailySummaryPublic]:
     """Per local day (the facility's time zone): min and max with times, mean, MKT, minutes
     above +8, below +2 and at or below −0.5 °C, and the alarms raised that day. first is
-    not after last; both in the programme window."""
+    not after last, at most 92 days apart; both in the programme window."""
     ensure_read_unit(deps, who, unit_code)
     telemetry(deps)
-    deps.window.check_days(first, last)
+    for name, day in (("first", first), ("last", last)):
+        if day is not None:  # the alarms' queries check first <= last and the span
+            deps.window.check_day(name, day)
     until = last if last is not None else deps.today()
     since = first if first is not None else until - timedelta(days=6)
     summaries = deps.alarm_queries().daily_summaries(unit_code, since, until)

@@ -32,6 +32,8 @@ MAX_DOSE_NUMBER = 99
 def require_doses(doses: object, what: str = "doses", *, least: int = 1) -> int:
     """``doses`` when it is an int (not a bool) in [least, MAX_DOSES], else ``InvalidInput``
     naming the limit."""
+    if least == 1 and (type(doses) is not int or not 1 <= doses <= MAX_DOSES):
+        raise InvalidInput(f"{what} must be a positive integer ≤ {MAX_DOSES}, got {doses!r}")
     return require_whole(doses, what, least=least, most=MAX_DOSES)
 
 

@@ -57,12 +57,14 @@ def test_a_receipt_above_the_limit_is_refused_with_the_limit(
 def test_every_quantity_a_movement_names_is_bounded(admin: Caller, programme: Programme) -> None:
     p = programme
     admin.ok(admin.post("/movements/receipts", receipt(p, 1000)), 201)
+    second = {"code": "GD-CR2", "facility_id": p.province, "kind": "cold_room"}
+    other_unit = admin.ok(admin.post("/storage-units", second), 201)["id"]
     too_many = MAX_DOSES + 1
     unit, lot = {"storage_unit_id": p.province_unit}, {"lot_id": p.lot_a}
     posts = {
         "/movements/transfers": {
             "from_unit_id": p.province_unit,
-            "to_unit_id": p.county_unit,
+            "to_unit_id": other_unit,
             **lot,
             "doses": too_many,
         },

@@ -110,12 +110,25 @@ def test_readings_refuse_windows_that_cannot_be_answered(fed: Feed, admin: Calle
     path = f"/units/{COUNTY_UNIT}/readings"
     backwards = admin.get(path, start=WINDOW["end"], end=WINDOW["start"])
     assert backwards.status_code == 422 and backwards.json()["error"] == "TelemetryQueryError"
-    too_many = admin.get(path, start=WINDOW["start"], end="2025-03-01T00:00:00Z", every=1)
+    too_many = admin.get(path, start=WINDOW["start"], end="2025-03-01T00:00:00Z", every=60)
     assert too_many.status_code == 422 and "windows" in too_many.json()["detail"]
     naive = admin.get(path, start="2024-03-01T00:00:00", end=WINDOW["end"])
     assert naive.status_code == 422 and "start" in naive.json()["detail"]
     unknown = admin.get("/units/NO-SUCH-UNIT/readings", **WINDOW)
     assert unknown.status_code == 404 and unknown.json()["error"] == "UnknownUnit"
+
+
+def test_a_bucket_width_outside_a_minute_to_90_days_is_refused_not_crashed(
+    fed: Feed, admin: Caller
+) -> None:
+    paths = (f"/units/{CLINIC_UNIT}/readings", f"/sensors/{sensor_of(CLINIC_UNIT)}/readings")
+    for path in paths:
+        for every in (100_000_000_000_000, 90 * 86_400 + 1, 59, 2**63):
+            refused = admin.get(path, every=every, **WINDOW)
+            assert refused.status_code == 422, refused.text
+            assert "query.every" in refused.json()["detail"]
+        widest = admin.ok(admin.get(path, every=90 * 86_400, **WINDOW))
+        assert sum(b["count"] for b in widest["buckets"]) > 0
 
 
 def test_readings_are_shown_only_in_scope(fed: Feed, api_as: ApiAs, programme: Programme) -> None:

@@ -6,7 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ingest.queries import MAX_BUCKETS, TelemetryQueryError, check_units, check_window, to_ns
+from ingest.queries import (
+    MAX_BUCKETS,
+    MAX_EVERY_S,
+    TelemetryQueryError,
+    check_units,
+    check_window,
+    to_ns,
+)
 
 START = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 
@@ -66,3 +73,11 @@ def test_units_must_be_a_sequence_of_codes() -> None:
     assert check_units(("a", "b")) == ["a", "b"]
     with pytest.raises(TelemetryQueryError, match="not one string"):
         check_units("fridge-1")
+
+
+def test_a_bucket_is_a_minute_to_90_days_wide_for_every_reader() -> None:
+    end = START + timedelta(days=365)
+    for every_s in (59, MAX_EVERY_S + 1, 100_000_000_000_000):
+        with pytest.raises(TelemetryQueryError, match="from 60 to 7776000"):
+            check_window("u", None, START, end, every_s)
+    assert check_window("u", None, START, end, MAX_EVERY_S).every_s == MAX_EVERY_S
