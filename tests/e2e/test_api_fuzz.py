@@ -53,6 +53,8 @@ from tests.e2e.conftest import (
     gs1,
 )
 
+pytestmark = pytest.mark.fuzz
+
 # Examples per operation: ~60 operations x this stays within about two minutes on 2 cores.
 EXAMPLES_PER_OPERATION = 20
 
