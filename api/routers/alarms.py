@@ -7,14 +7,14 @@ and never clears the alarm (only the cause going away does).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentPrincipal, Deps, WriterPrincipal
 from api.schemas.alarms import AcknowledgementCreate, AlarmDetailPublic, AlarmPublic
 from api.schemas.bounds import Id, Limit, Offset
-from api.schemas.common import ERROR_RESPONSES, ErrorPublic
+from api.schemas.common import BAD_BODY, error_responses
 from api.telemetry_places import (
     ensure_read_at_code,
     ensure_write_at_code,
@@ -22,11 +22,11 @@ from api.telemetry_places import (
 )
 from ingest.alarms.services import acknowledge_alarm
 
-router = APIRouter(prefix="/alarms", tags=["alarms"], responses=ERROR_RESPONSES)
-
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorPublic, "description": "no alarm has that id"}
-}
+router = APIRouter(
+    prefix="/alarms",
+    tags=["alarms"],
+    responses=error_responses(401, 403, 404, 422, s404="no alarm, or no facility of that code"),
+)
 
 
 @router.get("", response_model=list[AlarmPublic])
@@ -55,14 +55,14 @@ def list_alarms(
     return [AlarmPublic.of(a) for a in alarms]
 
 
-@router.get("/{alarm_id}", response_model=AlarmDetailPublic, responses=_NOT_FOUND)
+@router.get("/{alarm_id}", response_model=AlarmDetailPublic)
 def get_alarm(alarm_id: Id, deps: Deps, who: CurrentPrincipal) -> AlarmDetailPublic:
     detail = deps.alarm_queries().alarm(alarm_id)
     ensure_read_at_code(deps, who, detail.alarm.facility)
     return AlarmDetailPublic.of_detail(detail)
 
 
-@router.post("/{alarm_id}/acknowledge", response_model=AlarmDetailPublic, responses=_NOT_FOUND)
+@router.post("/{alarm_id}/acknowledge", response_model=AlarmDetailPublic, responses=BAD_BODY)
 def acknowledge(
     alarm_id: Id, body: AcknowledgementCreate, deps: Deps, who: WriterPrincipal
 ) -> AlarmDetailPublic:

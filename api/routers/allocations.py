@@ -12,15 +12,17 @@ from api.deps import CurrentPrincipal, Deps, WriterPrincipal
 from api.places import ensure_read_at, ensure_write_at
 from api.schemas.allocations import AllocationCreate, AllocationPublic, AllocationStatusPublic
 from api.schemas.bounds import Id
-from api.schemas.common import ERROR_RESPONSES
+from api.schemas.common import WRITE, error_responses
 from inventory import queries, services
 from inventory.commands import SetAllocation
 from inventory.errors import InvalidInput
 
-router = APIRouter(prefix="/allocations", tags=["allocations"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/allocations", tags=["allocations"], responses=error_responses(401, 403, 404, 422)
+)
 
 
-@router.put("", response_model=AllocationPublic)
+@router.put("", response_model=AllocationPublic, responses=WRITE)
 def set_allocation(body: AllocationCreate, deps: Deps, who: WriterPrincipal) -> AllocationPublic:
     """Set (or replace) a quota; the caller must be able to write at the parent facility."""
     facility = queries.get_facility(deps.inventory_uow(), body.facility_id)

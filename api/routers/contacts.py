@@ -9,27 +9,23 @@ secret unless a new one or ``clear_secret`` is sent; removing deactivates it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, status
 
 from api.deps import Deps, WriterPrincipal
 from api.schemas.bounds import Id
-from api.schemas.common import ERROR_RESPONSES, ErrorPublic
+from api.schemas.common import BAD_BODY, error_responses
 from api.schemas.contacts import ContactCreate, ContactPublic
 from api.telemetry_places import ensure_write_at_code, facility_path_of
 
-router = APIRouter(tags=["alarms"], responses=ERROR_RESPONSES)
-
-_NO_FACILITY: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorPublic, "description": "no facility has that code"}
-}
+router = APIRouter(
+    tags=["alarms"],
+    responses=error_responses(401, 403, 404, 422, s404="no facility of that code, or no contact"),
+)
 
 
 @router.get(
     "/facilities/{facility_code}/contacts",
     response_model=list[ContactPublic],
-    responses=_NO_FACILITY,
 )
 def list_contacts(
     facility_code: str, deps: Deps, who: WriterPrincipal, include_inactive: bool = False
@@ -44,7 +40,7 @@ def list_contacts(
     "/facilities/{facility_code}/contacts",
     response_model=ContactPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=_NO_FACILITY,
+    responses=BAD_BODY,
 )
 def add_contact(
     facility_code: str, body: ContactCreate, deps: Deps, who: WriterPrincipal
@@ -65,7 +61,6 @@ def add_contact(
 @router.delete(
     "/contacts/{contact_id}",
     response_model=ContactPublic,
-    responses={404: {"model": ErrorPublic, "description": "no contact has that id"}},
 )
 def remove_contact(contact_id: Id, deps: Deps, who: WriterPrincipal) -> ContactPublic:
     """Deactivate the contact (idempotent); the answer shows it inactive."""

@@ -11,10 +11,12 @@ from pydantic import AwareDatetime
 from api.deps import CurrentPrincipal, Deps
 from api.schemas.alarms import EpisodeDetailPublic, EpisodePublic
 from api.schemas.bounds import Id, Limit, Offset
-from api.schemas.common import ERROR_RESPONSES, ErrorPublic
+from api.schemas.common import error_responses
 from api.telemetry_places import ensure_read_at_code, facility_codes_in_scope
 
-router = APIRouter(prefix="/episodes", tags=["alarms"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/episodes", tags=["alarms"], responses=error_responses(401, 403, 404, 422)
+)
 
 
 @router.get("", response_model=list[EpisodePublic])
@@ -47,7 +49,6 @@ def list_episodes(
 @router.get(
     "/{episode_id}",
     response_model=EpisodeDetailPublic,
-    responses={404: {"model": ErrorPublic, "description": "no episode has that id"}},
 )
 def get_episode(episode_id: Id, deps: Deps, who: CurrentPrincipal) -> EpisodeDetailPublic:
     detail = deps.alarm_queries().episode(episode_id)

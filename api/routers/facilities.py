@@ -10,15 +10,19 @@ from api.errors import Forbidden
 from api.places import ensure_read_at, ensure_write_at
 from api.principal import Role
 from api.schemas.bounds import Id
-from api.schemas.common import ERROR_RESPONSES
+from api.schemas.common import WRITE, error_responses
 from api.schemas.registry import FacilityCreate, FacilityPublic, StorageUnitPublic
 from inventory import queries, services
 from inventory.commands import CreateFacility
 
-router = APIRouter(prefix="/facilities", tags=["registry"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/facilities", tags=["registry"], responses=error_responses(401, 403, 404, 422)
+)
 
 
-@router.post("", response_model=FacilityPublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "", response_model=FacilityPublic, status_code=status.HTTP_201_CREATED, responses=WRITE
+)
 def create_facility(body: FacilityCreate, deps: Deps, who: WriterPrincipal) -> FacilityPublic:
     """A facility below ``parent_id`` (the caller writes there); a root: admin only."""
     if body.parent_id is None and who.role is not Role.ADMIN:

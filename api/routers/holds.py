@@ -9,7 +9,7 @@ from api.deps import AdminPrincipal, Deps, WriterPrincipal
 from api.idempotency import IdempotencyKey, ledger_key
 from api.lot_refs import require_lot, resolve_lot
 from api.places import ensure_write_at_unit
-from api.schemas.common import ERROR_RESPONSES
+from api.schemas.common import error_responses
 from api.schemas.holds import (
     DestructionCreate,
     QuarantineCreate,
@@ -21,7 +21,9 @@ from api.schemas.movements import MovementPublic
 from inventory import services
 from inventory.commands import DestroyStock, QuarantineStock, RecallLot, ReleaseStock
 
-router = APIRouter(prefix="/movements", tags=["holds"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/movements", tags=["holds"], responses=error_responses(400, 401, 403, 404, 409, 422)
+)
 CREATED = status.HTTP_201_CREATED
 
 

@@ -11,17 +11,22 @@ from fastapi import APIRouter, Query, status
 from api.deps import ApiDeps, CurrentPrincipal, Deps, WriterPrincipal
 from api.lot_refs import LotRef, require_lot, scanned_lot
 from api.schemas.bounds import Id
-from api.schemas.common import ERROR_RESPONSES
+from api.schemas.common import WRITE, error_responses
 from api.schemas.lots import LotCreate, LotPublic
 from inventory import queries, services
 from inventory.commands import RegisterLot
 from inventory.errors import InvalidInput
 from inventory.results import LotView
 
-router = APIRouter(prefix="/lots", tags=["registry"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/lots", tags=["registry"], responses=error_responses(401, 404, 422))
 
 
-@router.post("", response_model=LotPublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=LotPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses={**WRITE, **error_responses(403)},
+)
 def register_lot(body: LotCreate, deps: Deps, _who: WriterPrincipal) -> LotPublic:
     """Get or create the lot (product, lot number, expiry); the same lot twice is one lot."""
     uow = deps.inventory_uow()

@@ -6,9 +6,9 @@ from fastapi import APIRouter
 
 from api.deps import CurrentPrincipal
 from api.schemas.access import MePublic
-from api.schemas.common import ERROR_RESPONSES
+from api.schemas.common import error_responses
 
-router = APIRouter(tags=["access"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["access"], responses=error_responses(401))
 
 
 @router.get("/me", response_model=MePublic)

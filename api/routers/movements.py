@@ -19,7 +19,7 @@ from api.places import (
     ensure_write_at_unit,
 )
 from api.schemas.bounds import Id
-from api.schemas.common import ERROR_RESPONSES
+from api.schemas.common import WRITE, error_responses
 from api.schemas.movements import (
     AdministrationCreate,
     CountCreate,
@@ -41,11 +41,13 @@ from inventory.commands import (
     TransferStock,
 )
 
-router = APIRouter(prefix="/movements", tags=["movements"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/movements", tags=["movements"], responses=error_responses(401, 403, 404, 422)
+)
 CREATED = status.HTTP_201_CREATED
 
 
-@router.post("/receipts", response_model=MovementPublic, status_code=CREATED)
+@router.post("/receipts", response_model=MovementPublic, status_code=CREATED, responses=WRITE)
 def receive_from_supplier(
     body: ReceiptCreate, deps: Deps, who: WriterPrincipal, key: IdempotencyKey
 ) -> MovementPublic:
@@ -64,7 +66,7 @@ def receive_from_supplier(
     return MovementPublic.of(services.receive_from_supplier(deps.inventory_uow(), command))
 
 
-@router.post("/transfers", response_model=MovementPublic, status_code=CREATED)
+@router.post("/transfers", response_model=MovementPublic, status_code=CREATED, responses=WRITE)
 def transfer(
     body: TransferCreate, deps: Deps, who: WriterPrincipal, key: IdempotencyKey
 ) -> MovementPublic:
@@ -87,7 +89,9 @@ def transfer(
     return MovementPublic.of(services.transfer_stock(deps.inventory_uow(), command))
 
 
-@router.post("/administrations", response_model=MovementPublic, status_code=CREATED)
+@router.post(
+    "/administrations", response_model=MovementPublic, status_code=CREATED, responses=WRITE
+)
 def administer(
     body: AdministrationCreate, deps: Deps, who: WriterPrincipal, key: IdempotencyKey
 ) -> MovementPublic:
@@ -106,7 +110,7 @@ def administer(
     return MovementPublic.of(services.administer_doses(deps.inventory_uow(), command))
 
 
-@router.post("/wastage", response_model=MovementPublic, status_code=CREATED)
+@router.post("/wastage", response_model=MovementPublic, status_code=CREATED, responses=WRITE)
 def record_wastage(
     body: WastageCreate, deps: Deps, who: WriterPrincipal, key: IdempotencyKey
 ) -> MovementPublic:
@@ -125,7 +129,7 @@ def record_wastage(
     return MovementPublic.of(services.record_wastage(deps.inventory_uow(), command))
 
 
-@router.post("/counts", response_model=MovementPublic, status_code=CREATED)
+@router.post("/counts", response_model=MovementPublic, status_code=CREATED, responses=WRITE)
 def record_count(
     body: CountCreate, deps: Deps, who: WriterPrincipal, key: IdempotencyKey
 ) -> MovementPublic:
@@ -144,7 +148,9 @@ def record_count(
     return MovementPublic.of(services.record_count(deps.inventory_uow(), command))
 
 
-@router.post("/{movement_id}/reversal", response_model=MovementPublic, status_code=CREATED)
+@router.post(
+    "/{movement_id}/reversal", response_model=MovementPublic, status_code=CREATED, responses=WRITE
+)
 def reverse(
     movement_id: Id, body: ReversalCreate, deps: Deps, who: WriterPrincipal, key: IdempotencyKey
 ) -> MovementPublic:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Response
 from api.deps import CurrentPrincipal, Deps, WriterPrincipal
 from api.places import ensure_read_at, ensure_write_at
 from api.schemas.bounds import Id
-from api.schemas.common import ERROR_RESPONSES
+from api.schemas.common import WRITE, error_responses
 from api.schemas.reports import (
     DailyDosesReportPublic,
     DoseTargetCreate,
@@ -22,10 +22,10 @@ from api.schemas.reports import (
 from inventory import queries, services
 from inventory.commands import SetDoseTarget
 
-router = APIRouter(tags=["reports"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["reports"], responses=error_responses(401, 403, 404, 422))
 
 
-@router.put("/dose-targets", response_model=DoseTargetPublic)
+@router.put("/dose-targets", response_model=DoseTargetPublic, responses=WRITE)
 def set_dose_target(body: DoseTargetCreate, deps: Deps, who: WriterPrincipal) -> DoseTargetPublic:
     """Set a site's daily target for one dose number over a period (same start: replaced;
     periods of one dose may not overlap). The caller must be able to write at the site."""

@@ -9,11 +9,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import CurrentPrincipal, Deps
-from api.schemas.common import ERROR_RESPONSES
+from api.schemas.common import error_responses
 from api.schemas.scan import ScanCreate, ScanPublic
 from inventory.domain.gs1 import parse_scan
 
-router = APIRouter(tags=["scan"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["scan"], responses=error_responses(400, 401, 422))
 
 
 @router.post("/scan", response_model=ScanPublic)

@@ -15,7 +15,7 @@ from api.idempotency import IdempotencyKey, OptionalIdempotencyKey, ledger_key
 from api.lot_refs import require_lot, resolve_lot
 from api.places import ensure_read_at, ensure_read_shipment, ensure_write_at, shipment
 from api.schemas.bounds import Id
-from api.schemas.common import ERROR_RESPONSES
+from api.schemas.common import WRITE, error_responses
 from api.schemas.shipments import (
     DispatchCreate,
     DispatchItemCreate,
@@ -37,11 +37,13 @@ from inventory.commands import (
 )
 from inventory.errors import InvalidInput
 
-router = APIRouter(prefix="/shipments", tags=["shipments"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/shipments", tags=["shipments"], responses=error_responses(401, 403, 404, 422)
+)
 CREATED = status.HTTP_201_CREATED
 
 
-@router.post("", response_model=ShipmentPublic, status_code=CREATED)
+@router.post("", response_model=ShipmentPublic, status_code=CREATED, responses=WRITE)
 def create_shipment(
     body: ShipmentCreate, deps: Deps, who: WriterPrincipal, key: OptionalIdempotencyKey
 ) -> ShipmentPublic:
@@ -59,7 +61,12 @@ def create_shipment(
     return ShipmentPublic.of(services.create_shipment(deps.inventory_uow(), command))
 
 
-@router.post("/{shipment_id}/dispatch", response_model=ShipmentPostedPublic, status_code=CREATED)
+@router.post(
+    "/{shipment_id}/dispatch",
+    response_model=ShipmentPostedPublic,
+    status_code=CREATED,
+    responses=WRITE,
+)
 def dispatch(
     shipment_id: Id, body: DispatchCreate, deps: Deps, who: WriterPrincipal, key: IdempotencyKey
 ) -> ShipmentPostedPublic:
@@ -77,7 +84,12 @@ def dispatch(
     return ShipmentPostedPublic.of(services.dispatch_shipment(deps.inventory_uow(), command))
 
 
-@router.post("/{shipment_id}/receipt", response_model=ShipmentPostedPublic, status_code=CREATED)
+@router.post(
+    "/{shipment_id}/receipt",
+    response_model=ShipmentPostedPublic,
+    status_code=CREATED,
+    responses=WRITE,
+)
 def receive(
     shipment_id: Id,
     body: ShipmentReceiptCreate,
@@ -97,7 +109,12 @@ def receive(
     return ShipmentPostedPublic.of(services.receive_shipment(deps.inventory_uow(), command))
 
 
-@router.post("/{shipment_id}/lost", response_model=ShipmentPostedPublic, status_code=CREATED)
+@router.post(
+    "/{shipment_id}/lost",
+    response_model=ShipmentPostedPublic,
+    status_code=CREATED,
+    responses=WRITE,
+)
 def mark_lost(
     shipment_id: Id,
     body: ShipmentLostCreate,

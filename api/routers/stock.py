@@ -14,7 +14,7 @@ from api.lot_refs import LotRef, require_lot, resolve_lot
 from api.places import ensure_read_at, ensure_read_at_unit, ensure_read_everywhere
 from api.principal import Principal
 from api.schemas.bounds import Id
-from api.schemas.common import ERROR_RESPONSES
+from api.schemas.common import error_responses
 from api.schemas.lots import SCAN_DESCRIPTION
 from api.schemas.stock import (
     StockCardPublic,
@@ -25,7 +25,7 @@ from api.schemas.stock import (
 from inventory import queries
 from inventory.errors import InvalidInput
 
-router = APIRouter(tags=["stock"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["stock"], responses=error_responses(401, 403, 404, 422))
 
 LotIdQuery = Annotated[Id | None, Query(description="the lot (or give scan)")]
 ScanQuery = Annotated[str | None, Query(min_length=1, max_length=512, description=SCAN_DESCRIPTION)]

@@ -11,16 +11,20 @@ from pydantic import AwareDatetime
 from api.deps import CurrentPrincipal, Deps, WriterPrincipal
 from api.places import ensure_read_at_unit, ensure_write_at
 from api.schemas.bounds import Id
-from api.schemas.common import ERROR_RESPONSES
+from api.schemas.common import WRITE, error_responses
 from api.schemas.registry import StorageUnitCreate, StorageUnitPublic
 from api.schemas.stock import StorageIntervalPublic
 from inventory import queries, services
 from inventory.commands import CreateStorageUnit
 
-router = APIRouter(prefix="/storage-units", tags=["registry"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/storage-units", tags=["registry"], responses=error_responses(401, 403, 404, 422)
+)
 
 
-@router.post("", response_model=StorageUnitPublic, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "", response_model=StorageUnitPublic, status_code=status.HTTP_201_CREATED, responses=WRITE
+)
 def create_storage_unit(
     body: StorageUnitCreate, deps: Deps, who: WriterPrincipal
 ) -> StorageUnitPublic:

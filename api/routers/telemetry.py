@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 
 from api.deps import CurrentPrincipal, Deps
 from api.schemas.bounds import Limit, Offset
-from api.schemas.common import ERROR_RESPONSES, ErrorPublic
+from api.schemas.common import error_responses
 from api.schemas.telemetry import DailySummaryPublic, ReadingsPublic, UnitStatusPublic
 from api.telemetry_places import (
     ensure_read_sensor,
@@ -26,12 +26,10 @@ from api.telemetry_places import (
 )
 from ingest.queries import MAX_BUCKETS, MAX_EVERY_S, MIN_EVERY_S
 
-router = APIRouter(tags=["telemetry"], responses=ERROR_RESPONSES)
-
-_UNKNOWN: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorPublic, "description": "unknown unit or sensor"},
-    503: {"model": ErrorPublic, "description": "the telemetry store could not answer"},
-}
+router = APIRouter(
+    tags=["telemetry"],
+    responses=error_responses(401, 403, 404, 422, 503, s404="unknown unit, sensor or facility"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +63,7 @@ def reading_window(
 Window = Annotated[ReadingWindow, Depends(reading_window)]
 
 
-@router.get("/units/status", response_model=list[UnitStatusPublic], responses=_UNKNOWN)
+@router.get("/units/status", response_model=list[UnitStatusPublic])
 def status_board(
     deps: Deps,
     who: CurrentPrincipal,
@@ -80,7 +78,7 @@ def status_board(
     return [UnitStatusPublic.of(s) for s in deps.alarm_queries().unit_status(codes)]
 
 
-@router.get("/units/{unit_code}/readings", response_model=ReadingsPublic, responses=_UNKNOWN)
+@router.get("/units/{unit_code}/readings", response_model=ReadingsPublic)
 def unit_readings(
     unit_code: str, deps: Deps, who: CurrentPrincipal, window: Window
 ) -> ReadingsPublic:
@@ -99,7 +97,7 @@ def unit_readings(
     )
 
 
-@router.get("/sensors/{sensor_id}/readings", response_model=ReadingsPublic, responses=_UNKNOWN)
+@router.get("/sensors/{sensor_id}/readings", response_model=ReadingsPublic)
 def sensor_readings(
     sensor_id: str, deps: Deps, who: CurrentPrincipal, window: Window
 ) -> ReadingsPublic:
@@ -121,7 +119,6 @@ def sensor_readings(
 @router.get(
     "/units/{unit_code}/daily-summaries",
     response_model=list[DailySummaryPublic],
-    responses=_UNKNOWN,
 )
 def daily_summaries(
     unit_code: str,

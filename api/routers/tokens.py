@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Response, status
 from api import queries, services
 from api.deps import AdminPrincipal, CurrentPrincipal, Deps
 from api.schemas.access import TokenCreate, TokenCreatedPublic, TokenPublic
-from api.schemas.common import ERROR_RESPONSES, ErrorPublic
+from api.schemas.common import BAD_BODY, ERROR_RESPONSES, error_responses
 from api.services import MAX_ID
 
 router = APIRouter(prefix="/tokens", tags=["access"], responses=ERROR_RESPONSES)
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/tokens", tags=["access"], responses=ERROR_RESPONSES)
     "",
     response_model=TokenCreatedPublic,
     status_code=status.HTTP_201_CREATED,
-    responses={409: {"model": ErrorPublic, "description": "name taken by another role/scope"}},
+    responses={**BAD_BODY, **error_responses(409, s409="name taken by another role/scope")},
 )
 def create_token(
     body: TokenCreate, deps: Deps, _admin: AdminPrincipal, response: Response
@@ -57,7 +57,7 @@ def list_tokens(
 @router.delete(
     "/{token_id}",
     response_model=TokenPublic,
-    responses={404: {"model": ErrorPublic, "description": "no token has that id"}},
+    responses=error_responses(404, s404="no token has that id"),
 )
 def revoke_token(
     token_id: Annotated[int, Path(ge=1, le=MAX_ID)], deps: Deps, principal: CurrentPrincipal

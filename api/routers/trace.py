@@ -17,14 +17,14 @@ from api.lot_refs import LotRef, resolve_lot
 from api.places import ensure_read_everywhere
 from api.principal import Principal
 from api.schemas.bounds import Id
-from api.schemas.common import ERROR_RESPONSES
+from api.schemas.common import error_responses
 from api.schemas.lots import SCAN_DESCRIPTION
 from api.schemas.trace import CandidatesPublic, TracePublic
 from inventory import queries
 from inventory.errors import InvalidInput
 from inventory.queries import LotTrace
 
-router = APIRouter(tags=["trace"], responses=ERROR_RESPONSES)
+router = APIRouter(tags=["trace"], responses=error_responses(401, 403, 404, 422))
 
 
 @router.get("/lots/{lot_id}/trace", response_model=TracePublic)
