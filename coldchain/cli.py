@@ -76,9 +76,9 @@ def serve() -> None:
 @token_app.command("create")
 def token_create(
     name: str = typer.Option(..., "--name", help="User the token belongs to."),
-    role: str = typer.Option(..., "--role", help="admin, staff or viewer."),
+    role: str = typer.Option(..., "--role", help="admin, supervisor, staff or viewer."),
     facility_id: int | None = typer.Option(
-        None, "--facility-id", help="Scope: this facility and its subtree (staff, viewer)."
+        None, "--facility-id", help="Scope: this facility and its subtree (supervisor, staff, viewer)."
     ),
 ) -> None:
     """Issue an API token: the secret goes to stdout, once; details to stderr."""
@@ -91,7 +91,7 @@ def token_create(
     from coldchain.wiring import access_unit_of_work
 
     if role not in {r.value for r in Role}:
-        typer.echo(f"--role must be admin, staff or viewer, got {role!r}", err=True)
+        typer.echo(f"--role must be admin, supervisor, staff or viewer, got {role!r}", err=True)
         raise typer.Exit(2)
     settings = _settings()
     db.upgrade(settings.database_url)
