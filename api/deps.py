@@ -2,10 +2,11 @@
 
 ``ApiDeps`` is built once by the composition root (``coldchain.wiring``) and kept on
 ``app.state``; routes ask for it with ``Deps`` and for the caller with ``CurrentPrincipal``
-(any valid token), ``AdminPrincipal`` or ``WriterPrincipal`` (admin, supervisor or
-staff), ``SupervisorPrincipal`` (admin or supervisor), or ``Depends(require_role(...))``. Facility-level checks happen in the route once it knows the
-facility's path (``facility_path(deps, facility_id)``): ``ensure_can_read(principal, path)``
-/ ``ensure_can_write_at(principal, path)`` raise ``Forbidden`` (403).
+(any valid token), ``AdminPrincipal``, ``WriterPrincipal`` (admin, supervisor or staff),
+``SupervisorPrincipal`` (admin or supervisor), or ``Depends(require_role(...))``.
+Facility-level checks happen in the route once it knows the facility's path
+(``facility_path(deps, facility_id)``): ``ensure_can_read(principal, path)`` /
+``ensure_can_write_at(principal, path)`` raise ``Forbidden`` (403).
 
 Invariant: every route but health needs a valid token.
 """

@@ -78,7 +78,9 @@ def token_create(
     name: str = typer.Option(..., "--name", help="User the token belongs to."),
     role: str = typer.Option(..., "--role", help="admin, supervisor, staff or viewer."),
     facility_id: int | None = typer.Option(
-        None, "--facility-id", help="Scope: this facility and its subtree (supervisor, staff, viewer)."
+        None,
+        "--facility-id",
+        help="Scope: this facility and its subtree (supervisor, staff, viewer).",
     ),
 ) -> None:
     """Issue an API token: the secret goes to stdout, once; details to stderr."""
