@@ -167,10 +167,10 @@ def register_lot(uow: UnitOfWork, command: RegisterLot) -> LotView:
     try:
         return _transaction(uow, work, f"lot {number}")
     except InvalidInput as exc:
-        if stage is not None or "already exists" not in str(exc):
+        if "already exists" not in str(exc):
             raise
-        with uow:  # registered concurrently: it exists now
-            return work()
+        # Registered concurrently: it exists now; record the reading (if any) on it.
+        return _transaction(uow, work, f"lot {number}")
 
 
 def _require_free(uow: UnitOfWork, model: type[m.Base], column: str, value: str, what: str) -> None:
