@@ -2,10 +2,11 @@
 
 ``ApiDeps`` is built once by the composition root (``coldchain.wiring``) and kept on
 ``app.state``; routes ask for it with ``Deps`` and for the caller with ``CurrentPrincipal``
-(any valid token), ``AdminPrincipal`` or ``WriterPrincipal`` (admin or staff), or
-``Depends(require_role(...))``. Facility-level checks happen in the route once it knows the
-facility's path (``facility_path(deps, facility_id)``): ``ensure_can_read(principal, path)``
-/ ``ensure_can_write_at(principal, path)`` raise ``Forbidden`` (403).
+(any valid token), ``AdminPrincipal``, ``WriterPrincipal`` (admin, supervisor or staff),
+``SupervisorPrincipal`` (admin or supervisor), or ``Depends(require_role(...))``.
+Facility-level checks happen in the route once it knows the facility's path
+(``facility_path(deps, facility_id)``): ``ensure_can_read(principal, path)`` /
+``ensure_can_write_at(principal, path)`` raise ``Forbidden`` (403).
 
 Invariant: every route but the health routes needs a valid token (known, not revoked, not
 expired).
@@ -53,6 +54,7 @@ __all__ = [
     "CurrentPrincipal",
     "Deps",
     "Principal",
+    "SupervisorPrincipal",
     "WriterPrincipal",
     "ensure_can_read",
     "ensure_can_write_at",
@@ -168,4 +170,5 @@ def require_role(*roles: Role) -> Callable[[Principal], Principal]:
 
 
 AdminPrincipal = Annotated[Principal, Depends(require_role(Role.ADMIN))]
-WriterPrincipal = Annotated[Principal, Depends(require_role(Role.STAFF))]
+WriterPrincipal = Annotated[Principal, Depends(require_role(Role.SUPERVISOR, Role.STAFF))]
+SupervisorPrincipal = Annotated[Principal, Depends(require_role(Role.SUPERVISOR))]

@@ -47,8 +47,10 @@ class UtcDateTime(TypeDecorator[datetime]):
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'staff', 'viewer')", name="role"),
-        CheckConstraint("role <> 'staff' OR facility_id IS NOT NULL", name="staff_scoped"),
+        CheckConstraint("role IN ('admin', 'supervisor', 'staff', 'viewer')", name="role"),
+        CheckConstraint(
+            "role NOT IN ('staff', 'supervisor') OR facility_id IS NOT NULL", name="staff_scoped"
+        ),
         CheckConstraint("role <> 'admin' OR facility_id IS NULL", name="admin_unscoped"),
     )
 

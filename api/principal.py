@@ -6,6 +6,8 @@ Facilities form a tree and each carries a materialized path of ids from the root
 Rules (pure, no I/O):
 
 - ``admin`` reads and writes everywhere and has no scope.
+- ``supervisor`` is scoped like staff and may do everything staff may, plus corrections
+  (voiding a VVM observation) in its subtree.
 - ``staff`` is scoped to a facility: reads and records movements only in its subtree.
 - ``viewer`` never writes; reads everywhere, or only in its subtree when it has a scope.
 
@@ -28,8 +30,12 @@ _PATH = re.compile(r"/(?:\d+/)+")
 
 class Role(StrEnum):
     ADMIN = "admin"
+    SUPERVISOR = "supervisor"
     STAFF = "staff"
     VIEWER = "viewer"
+
+
+WRITERS = frozenset({Role.SUPERVISOR, Role.STAFF})  # scoped roles that record movements
 
 
 class FacilityPaths(Protocol):
@@ -74,7 +80,15 @@ class Principal:
         return self.role is Role.ADMIN or self.covers(facility_path)
 
     def can_write_at(self, facility_path: str) -> bool:
-        return self.role is Role.ADMIN or (self.role is Role.STAFF and self.covers(facility_path))
+        return self.role is Role.ADMIN or (self.role in WRITERS and self.covers(facility_path))
+
+    @property
+    def at_root(self) -> bool:
+        """True for admin, or a scope that is a root of the tree (where supplier deliveries
+        are received): a scope path with a single id, ``/1/``."""
+        if self.role is Role.ADMIN:
+            return True
+        return self.scope_path is not None and self.scope_path.count("/") == 2
 
 
 def check_facility_path(path: str) -> str:

@@ -243,8 +243,8 @@ def _check_scope(role: Role, facility_id: int | None) -> None:
         raise InvalidScope(f"facility id must be between 1 and {MAX_ID}, got {facility_id}")
     if role is Role.ADMIN and facility_id is not None:
         raise InvalidScope("an admin is not scoped to a facility; omit facility_id")
-    if role is Role.STAFF and facility_id is None:
-        raise InvalidScope("staff must be scoped to a facility; give facility_id")
+    if role in (Role.STAFF, Role.SUPERVISOR) and facility_id is None:
+        raise InvalidScope(f"{role} must be scoped to a facility; give facility_id")
 
 
 def _scope_text(facility_id: int | None) -> str:

@@ -91,7 +91,7 @@ def ensure_read_at_code(deps: ApiDeps, who: Principal, facility_code: str) -> No
 
 def ensure_write_at_code(deps: ApiDeps, who: Principal, facility_code: str) -> None:
     """May the caller act (acknowledge, manage contacts) at the facility with this code?"""
-    ensure_role(who, Role.STAFF)
+    ensure_role(who, Role.SUPERVISOR, Role.STAFF)
     path = deps.unit_scopes.path_of_facility(facility_code)
     if path is None:
         if who.role is Role.ADMIN:

@@ -151,13 +151,13 @@ def serve() -> None:
 @token_app.command("create")
 def token_create(
     name: str = typer.Option(..., "--name", help="User the token belongs to."),
-    role: str = typer.Option(..., "--role", help="admin, staff or viewer."),
+    role: str = typer.Option(..., "--role", help="admin, supervisor, staff or viewer."),
     facility_id: int | None = typer.Option(
         None,
         "--facility-id",
         min=1,
         max=MAX_ID,
-        help="Scope: this existing facility and its subtree (staff, viewer).",
+        help="Scope: this existing facility and its subtree (supervisor, staff, viewer).",
     ),
     expires_in_days: int | None = typer.Option(
         None,
@@ -177,7 +177,7 @@ def token_create(
     from coldchain.wiring import token_issuing, token_lifetimes
 
     if role not in {r.value for r in Role}:
-        typer.echo(f"--role must be admin, staff or viewer, got {role!r}", err=True)
+        typer.echo(f"--role must be admin, supervisor, staff or viewer, got {role!r}", err=True)
         raise typer.Exit(2)
     settings = _settings()
     db.upgrade(settings.database_url, secret_key=_secret_key(settings))

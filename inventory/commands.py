@@ -30,7 +30,7 @@ __all__ = [
     "ReceiveShipment",
     "ReceivedLot",
     "RecordCount",
-    "RecordVvmStage",
+    "RecordVvmObservation",
     "RecordWastage",
     "RegisterLot",
     "ReleaseStock",
@@ -38,6 +38,7 @@ __all__ = [
     "SetAllocation",
     "SetDoseTarget",
     "TransferStock",
+    "VoidVvmObservation",
 ]
 
 # -- registry (no ledger effect) -------------------------------------------------------------
@@ -79,13 +80,30 @@ class RegisterLot:
     product_id: int
     lot_number: str
     expiry: date
-    vvm_stage: int | None = None
+    vvm_stage: int | None = None  # recorded as the lot's first VVM observation
+    facility_id: int | None = None  # where that stage was read (required with vvm_stage)
+    user: str = ""
 
 
 @dataclass(frozen=True)
-class RecordVvmStage:
+class RecordVvmObservation:
+    """A VVM reading of the lot at a facility (at one of its units when given)."""
+
     lot_id: int
     stage: int
+    reason: str
+    user: str
+    facility_id: int
+    storage_unit_id: int | None = None
+    observed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class VoidVvmObservation:
+    """Correct a wrong reading: a voiding entry that names it (the reading is kept)."""
+
+    observation_id: int
+    reason: str
     user: str
 
 

@@ -163,6 +163,28 @@ class Lot(Base):
     recall_movement_id: Mapped[int | None] = mapped_column(ForeignKey("movements.id"), unique=True)
 
 
+class VvmObservation(Base):
+    """A VVM reading of a lot (``stage`` set), or a voiding entry that corrects one
+    (``voids_id`` set, no stage). Append-only: a wrong reading is voided, never edited."""
+
+    __tablename__ = "vvm_observations"
+    __table_args__ = (
+        CheckConstraint("(stage IS NULL) <> (voids_id IS NULL)", name="reading_or_void"),
+        CheckConstraint("stage IS NULL OR stage BETWEEN 1 AND 4", name="stage"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    stage: Mapped[int | None] = mapped_column(Integer)
+    voids_id: Mapped[int | None] = mapped_column(ForeignKey("vvm_observations.id"), unique=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"))
+    storage_unit_id: Mapped[int | None] = mapped_column(ForeignKey("storage_units.id"))
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(500))
+
+
 class Account(Base):
     __tablename__ = "accounts"
     __table_args__ = (CheckConstraint(_in("kind", ACCOUNT_KINDS), name="kind"),)

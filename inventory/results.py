@@ -274,3 +274,41 @@ def movement_view(row: m.Movement, lines: list[tuple[m.MovementLine, m.Account]]
             for ln, acct in lines
         ),
     )
+
+
+@dataclass(frozen=True)
+class VvmObservationView:
+    """A VVM reading (``stage``) or a voiding entry (``voids_id``), with the lot's effective
+    stage when it was returned and, for a reading, the entry that voided it."""
+
+    id: int
+    lot_id: int
+    stage: int | None
+    voids_id: int | None
+    voided_by_id: int | None
+    facility_id: int
+    storage_unit_id: int | None
+    observed_at: datetime
+    recorded_at: datetime
+    user: str
+    reason: str
+    lot_vvm_stage: int | None
+
+
+def vvm_observation_view(
+    row: m.VvmObservation, lot_vvm_stage: int | None, voided_by_id: int | None = None
+) -> VvmObservationView:
+    return VvmObservationView(
+        row.id,
+        row.lot_id,
+        row.stage,
+        row.voids_id,
+        voided_by_id,
+        row.facility_id,
+        row.storage_unit_id,
+        row.observed_at,
+        row.recorded_at,
+        row.user,
+        row.reason,
+        lot_vvm_stage,
+    )

@@ -34,6 +34,7 @@ from api.routers import (
 ROUTERS: tuple[APIRouter, ...] = (health.router, me.router, tokens.router, scan.router)
 # The ledger (inventory): registry, movements, shipments, allocations, reads, reports.
 ROUTERS += (facilities.router, storage_units.router, products.router, lots.router)
+ROUTERS += (lots.observations_router,)
 ROUTERS += (movements.router, holds.router, shipments.router, allocations.router)
 ROUTERS += (stock.router, trace.router, reports.router)
 # Telemetry and alarms (ingest): status board, readings, alarms, episodes, contacts.

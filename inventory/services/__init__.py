@@ -12,7 +12,6 @@ from inventory.services.registry import (
     create_facility,
     create_product,
     create_storage_unit,
-    record_vvm_stage,
     register_lot,
 )
 from inventory.services.reversals import reverse_movement
@@ -29,6 +28,12 @@ from inventory.services.stock import (
     record_wastage,
     transfer_stock,
 )
+from inventory.services.vvm import (
+    list_vvm_observations,
+    observation_facility,
+    record_vvm_observation,
+    void_vvm_observation,
+)
 
 __all__ = [
     "administer_doses",
@@ -38,13 +43,15 @@ __all__ = [
     "create_storage_unit",
     "destroy_stock",
     "dispatch_shipment",
+    "list_vvm_observations",
     "mark_shipment_lost",
+    "observation_facility",
     "quarantine_stock",
     "recall_lot",
     "receive_from_supplier",
     "receive_shipment",
     "record_count",
-    "record_vvm_stage",
+    "record_vvm_observation",
     "record_wastage",
     "register_lot",
     "release_stock",
@@ -52,4 +59,5 @@ __all__ = [
     "set_allocation",
     "set_dose_target",
     "transfer_stock",
+    "void_vvm_observation",
 ]

@@ -2,7 +2,8 @@
 
 Invariants: codes are unique; a facility's ``path`` is set from its parent's in the same
 transaction; a child sits below its parent's level; a lot is identified by (product, lot
-number, expiry) and registering it twice returns the same lot; a VVM stage never goes back.
+number, expiry) and registering it twice returns the same lot; a VVM stage given at
+registration is the lot's first VVM observation (``inventory.services.vvm``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from inventory.commands import (
     CreateFacility,
     CreateProduct,
     CreateStorageUnit,
-    RecordVvmStage,
+    RecordVvmObservation,
     RegisterLot,
 )
 from inventory.domain.facilities import (
@@ -43,6 +44,7 @@ from inventory.results import (
     storage_unit_view,
 )
 from inventory.services._runner import required_text
+from inventory.services.vvm import add_reading
 from inventory.unit_of_work import UnitOfWork
 
 R = TypeVar("R")
@@ -133,45 +135,43 @@ def create_product(uow: UnitOfWork, command: CreateProduct) -> ProductView:
 
 
 def register_lot(uow: UnitOfWork, command: RegisterLot) -> LotView:
-    """Get or create the lot; an existing lot keeps its VVM stage (see record_vvm_stage)."""
+    """Get or create the lot; a ``vvm_stage`` is recorded as a VVM observation at
+    ``facility_id`` (on a new lot or an existing one, which it can only raise)."""
     number = normalise_lot_number(command.lot_number)
     stage = validate_vvm_stage(command.vvm_stage)
     uow.window.check_day("expiry", command.expiry)
+    if stage is not None:
+        if command.facility_id is None:
+            raise InvalidInput("a vvm_stage at registration needs the facility that read it")
+        required_text(command.user, "user")
 
     def work() -> LotView:
         uow.repo.get(m.Product, command.product_id, "product")
         existing = uow.repo.find_lot(command.product_id, number, command.expiry)
-        if existing is not None:
+        if existing is not None and stage is None:
             return lot_view(existing)
-        row = m.Lot(
-            product_id=command.product_id, lot_number=number, expiry=command.expiry, vvm_stage=stage
-        )
-        uow.repo.add(row)
-        return lot_view(row)
+        if existing is None:
+            existing = m.Lot(
+                product_id=command.product_id, lot_number=number, expiry=command.expiry
+            )
+            uow.repo.add(existing)
+            uow.session.flush()
+        if stage is not None:
+            lot = uow.repo.lock_lots([existing.id], exclusive=True)[existing.id]
+            assert command.facility_id is not None
+            reading = RecordVvmObservation(
+                lot.id, stage, "read at registration", command.user, command.facility_id
+            )
+            add_reading(uow, lot, stage, reading.reason, command.user, reading)
+        return lot_view(existing)
 
     try:
         return _transaction(uow, work, f"lot {number}")
-    except InvalidInput:  # registered concurrently: it exists now
-        with uow:
-            return work()
-
-
-def record_vvm_stage(uow: UnitOfWork, command: RecordVvmStage) -> LotView:
-    """Record the lot's vaccine vial monitor stage (1-4; 3 and 4 are the discard point)."""
-    stage = validate_vvm_stage(command.stage)
-    required_text(command.user, "user")
-
-    def work() -> LotView:
-        lot = uow.repo.lock_lots([command.lot_id], exclusive=True)[command.lot_id]
-        if lot.vvm_stage is not None and stage is not None and stage < lot.vvm_stage:
-            raise InvalidInput(
-                f"lot {lot.lot_number}: a VVM cannot go back from stage {lot.vvm_stage} to {stage}"
-            )
-        lot.vvm_stage = stage
-        uow.session.flush()
-        return lot_view(lot)
-
-    return _transaction(uow, work, "lot")
+    except InvalidInput as exc:
+        if "already exists" not in str(exc):
+            raise
+        # Registered concurrently: it exists now; record the reading (if any) on it.
+        return _transaction(uow, work, f"lot {number}")
 
 
 def _require_free(uow: UnitOfWork, model: type[m.Base], column: str, value: str, what: str) -> None:

@@ -1,7 +1,7 @@
 """Balances are 64-bit: a balance sums many movement lines and must stay an exact integer.
 
 Revision ID: 0012_exact_balances
-Revises: 0010_token_expiry
+Revises: 0011_vvm_observations
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_exact_balances"
-down_revision: str | None = "0010_token_expiry"
+down_revision: str | None = "0011_vvm_observations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -23,7 +23,8 @@ NOW = datetime(2025, 6, 1, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
-    ("role", "facility_id"), [("admin", 4), ("staff", None), ("superuser", None)]
+    ("role", "facility_id"),
+    [("admin", 4), ("staff", None), ("supervisor", None), ("superuser", None)],
 )
 def test_role_and_scope_are_checked_by_the_schema(
     engine: Engine, role: str, facility_id: int | None

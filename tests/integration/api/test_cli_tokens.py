@@ -74,11 +74,25 @@ def test_token_create_prints_the_secret_once_on_stdout(
     assert (body["name"], body["role"], body["facility_id"]) == ("wang", "staff", province)
 
 
+def test_token_create_issues_a_scoped_supervisor(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ("token", "create", "--name", "he", "--role", "supervisor", "--facility-id", "4")
+    result = run(database_url, *args)
+    assert result.exit_code == 0, result.output
+    _, app = serve(database_url, monkeypatch)
+    me = TestClient(app).get("/api/v1/me", headers=bearer(result.stdout.strip())).json()
+    assert (me["role"], me["facility_id"]) == ("supervisor", 4)
+    unscoped = run(database_url, "token", "create", "--name", "x", "--role", "supervisor")
+    assert unscoped.exit_code != 0
+    assert "supervisor must be scoped to a facility" in unscoped.stderr
+
+
 def test_token_create_refuses_an_unknown_role(database_url: str) -> None:
     result = run(database_url, "token", "create", "--name", "x", "--role", "root")
 
     assert result.exit_code == 2
-    assert "--role must be admin, staff or viewer" in result.stderr
+    assert "--role must be admin, supervisor, staff or viewer" in result.stderr
 
 
 def test_token_create_refuses_a_scoped_admin(database_url: str) -> None:

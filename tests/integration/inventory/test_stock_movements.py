@@ -12,12 +12,12 @@ from inventory.commands import (
     AdministerDoses,
     CountedLot,
     RecordCount,
-    RecordVvmStage,
+    RecordVvmObservation,
     RecordWastage,
     TransferStock,
 )
 from inventory.domain.accounts import WastageReason
-from inventory.errors import InsufficientStock, InvalidInput, LotOnHold
+from inventory.errors import InsufficientStock, InvalidInput, InvalidState, LotOnHold
 from inventory.unit_of_work import UnitOfWork
 from tests.builders import T0, assert_conserved, key, make_lot, stock_up
 from tests.integration.inventory.conftest import World
@@ -130,11 +130,15 @@ def test_a_lot_at_the_vvm_discard_point_cannot_be_administered(
 ) -> None:
     clinic = world.tree.clinics[0]
     stock_up(uow, clinic.unit, world.early, 10)
-    services.record_vvm_stage(uow, RecordVvmStage(world.early.id, 3, "nurse"))
+    services.record_vvm_observation(
+        uow, RecordVvmObservation(world.early.id, 3, "square matches", "nurse", clinic.id)
+    )
     with pytest.raises(LotOnHold, match="VVM stage 3 is at the discard point"):
         administer(uow, clinic.unit.id, world.early.id, 1)
-    with pytest.raises(InvalidInput, match="cannot go back from stage 3 to 2"):
-        services.record_vvm_stage(uow, RecordVvmStage(world.early.id, 2, "nurse"))
+    with pytest.raises(InvalidState, match="cannot go back from stage 3 to 2"):
+        services.record_vvm_observation(
+            uow, RecordVvmObservation(world.early.id, 2, "looks lighter", "nurse", clinic.id)
+        )
     assert_conserved(uow)
 
 

@@ -110,3 +110,21 @@ def test_malformed_paths_are_refused_rather_than_compared(path: str) -> None:
         check_facility_path(path)
     with pytest.raises(ValueError):
         county_staff().can_read(path)
+
+
+def test_a_supervisor_writes_in_its_subtree_like_staff_and_only_there() -> None:
+    supervisor = make_principal(Role.SUPERVISOR, facility_id=4, scope_path=COUNTY)
+
+    ensure_can_write_at(supervisor, CLINIC)
+    ensure_role(supervisor, Role.SUPERVISOR)
+    with pytest.raises(Forbidden, match="outside the scope of supervisor 'li'"):
+        ensure_can_write_at(supervisor, OTHER_COUNTY)
+    with pytest.raises(Forbidden, match="needs: admin, supervisor"):
+        ensure_role(county_staff(), Role.SUPERVISOR)
+
+
+def test_only_admin_and_a_scope_at_a_root_receive_from_the_supplier() -> None:
+    assert make_principal(Role.ADMIN).at_root
+    assert make_principal(Role.STAFF, facility_id=1, scope_path=PROVINCE).at_root
+    assert not county_staff().at_root
+    assert not make_principal(Role.STAFF, facility_id=17, scope_path=CLINIC).at_root
