@@ -40,7 +40,10 @@ def list_contacts(
     "/facilities/{facility_code}/contacts",
     response_model=ContactPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=BAD_BODY,
+    responses={
+        **BAD_BODY,
+        **error_responses(409, s409="a webhook secret, and the server has no secret key"),
+    },
 )
 def add_contact(
     facility_code: str, body: ContactCreate, deps: Deps, who: WriterPrincipal

@@ -200,7 +200,7 @@ def _seed(admin: Caller) -> None:
     dispatch = {"storage_unit_id": 2, "items": [{"lot_id": 1, "doses": 50}]}
     ok(admin.post("/shipments/1/dispatch", dispatch))
     ok(admin.post("/shipments", {**shipment, "expected_lead_time_hours": 24}, key=None))
-    contact = {"channel": "webhook", "address": "http://127.0.0.1:9/alarms", "name": "ops"}
+    contact = {"channel": "webhook", "address": "https://alarms.example.org/hook", "name": "ops"}
     ok(admin.post("/facilities/GD-K1/contacts", contact, key=None))
 
 
@@ -221,6 +221,7 @@ def fuzz_world(
             role=role,
             facility_id=facility_id,
             now=deps.clock(),
+            facilities=deps.facility_paths,
         )
         return issued.record.id, issued.secret
 

@@ -26,6 +26,8 @@ _SCOPED_AFTER = "role NOT IN ('staff', 'supervisor') OR facility_id IS NOT NULL"
 
 
 def _users_checks(roles: str, scoped: str) -> None:
+    # On SQLite this rebuilds the table; coldchain/migrations/env.py runs migrations with
+    # foreign keys off and checks them all before the commit.
     with op.batch_alter_table("users") as batch:
         batch.drop_constraint("ck_users_role", type_="check")
         batch.drop_constraint("ck_users_staff_scoped", type_="check")

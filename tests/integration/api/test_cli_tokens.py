@@ -77,12 +77,13 @@ def test_token_create_prints_the_secret_once_on_stdout(
 def test_token_create_issues_a_scoped_supervisor(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    args = ("token", "create", "--name", "he", "--role", "supervisor", "--facility-id", "4")
+    county = a_facility(database_url)
+    args = ("token", "create", "--name", "he", "--role", "supervisor", "--facility-id", str(county))
     result = run(database_url, *args)
     assert result.exit_code == 0, result.output
     _, app = serve(database_url, monkeypatch)
     me = TestClient(app).get("/api/v1/me", headers=bearer(result.stdout.strip())).json()
-    assert (me["role"], me["facility_id"]) == ("supervisor", 4)
+    assert (me["role"], me["facility_id"]) == ("supervisor", county)
     unscoped = run(database_url, "token", "create", "--name", "x", "--role", "supervisor")
     assert unscoped.exit_code != 0
     assert "supervisor must be scoped to a facility" in unscoped.stderr
