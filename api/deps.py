@@ -47,6 +47,7 @@ from ingest.queries import TelemetryReader
 from inventory.domain.time_window import DEFAULT_WINDOW, TimeWindow
 from inventory.errors import NotFound
 from inventory.unit_of_work import UnitOfWork
+from kit.clock import utc_now
 
 __all__ = [
     "AdminPrincipal",
@@ -61,10 +62,6 @@ __all__ = [
     "facility_path",
     "require_role",
 ]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

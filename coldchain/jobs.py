@@ -31,12 +31,9 @@ from ingest.alarms.policy import FollowUpPolicy
 from ingest.alarms.ports import LedgerPort, Notifier, UnitDirectory
 from ingest.alarms.services import check_offline_sensors, notify_due_alarms, settle_exposures
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
+from kit.clock import utc_now
 
 log = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -2,61 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
-    Dialect,
     Double,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     String,
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from kit import naming
+from kit.columns import UTCDateTime
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-# --- telemetry pipeline: sensor registry, bindings, unregistered sightings, dead letters ---
-# (owned by the ingest pipeline; migration 0003_telemetry creates exactly these tables)
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC ``datetime`` on SQLite (which keeps no offset) and PostgreSQL."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: coldchain stores timezone-aware UTC times only")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    metadata = naming.metadata()
 
 
 class SensorRow(Base):
@@ -67,7 +35,7 @@ class SensorRow(Base):
 
     sensor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     reporting_interval_s: Mapped[int] = mapped_column(Integer, default=600)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SensorBindingRow(Base):
@@ -82,8 +50,8 @@ class SensorBindingRow(Base):
     sensor_id: Mapped[str] = mapped_column(String(64), ForeignKey("sensors.sensor_id"), index=True)
     facility_code: Mapped[str] = mapped_column(String(64))
     unit_code: Mapped[str] = mapped_column(String(64))
-    valid_from: Mapped[datetime] = mapped_column(UtcDateTime())
-    valid_to: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class UnregisteredSensorRow(Base):
@@ -94,8 +62,8 @@ class UnregisteredSensorRow(Base):
     sensor_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     facility_code: Mapped[str] = mapped_column(String(64))  # from the last topic seen
     unit_code: Mapped[str] = mapped_column(String(64))
-    first_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     readings: Mapped[int] = mapped_column(Integer)
 
 
@@ -114,7 +82,7 @@ class DeadLetterRow(Base):
     payload_size: Mapped[int] = mapped_column(Integer)  # size before truncation
     reason: Mapped[str] = mapped_column(String(32), index=True)
     detail: Mapped[str] = mapped_column(Text)
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 # --- end of the telemetry pipeline section ---
@@ -178,7 +146,7 @@ class AlarmContactRow(Base):
     # The webhook's signing secret, sealed (Fernet under COLDCHAIN_SECRET_KEY); never plain.
     sealed_secret: Mapped[str | None] = mapped_column(Text, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class NotificationOutboxRow(Base):
@@ -211,11 +179,11 @@ class NotificationOutboxRow(Base):
     payload: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer)
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 # --- end of the alarm notifications section ---
@@ -251,13 +219,13 @@ class ExcursionEpisodeRow(Base):
     unit_code: Mapped[str] = mapped_column(String(64))
     profile: Mapped[str] = mapped_column(String(16))
     direction: Mapped[str] = mapped_column(String(8))  # of the reading that opened it
-    start_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    end_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    end_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     duration_minutes: Mapped[float | None] = mapped_column(Double, nullable=True)
     min_c: Mapped[float | None] = mapped_column(Double, nullable=True)
-    min_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    min_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     max_c: Mapped[float | None] = mapped_column(Double, nullable=True)
-    max_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    max_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     mean_c: Mapped[float | None] = mapped_column(Double, nullable=True)
     mkt_c: Mapped[float | None] = mapped_column(Double, nullable=True)
     minutes_above: Mapped[float | None] = mapped_column(Double, nullable=True)
@@ -265,14 +233,14 @@ class ExcursionEpisodeRow(Base):
     unknown_minutes: Mapped[float | None] = mapped_column(Double, nullable=True)
     reading_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     late_reading_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    freeze_exposed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    freeze_exposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     rules: Mapped[list[dict[str, object]]] = mapped_column(JSON)  # snapshot when recorded
     exposed_lots: Mapped[list[dict[str, object]] | None] = mapped_column(
         NULLABLE_JSON, nullable=True
     )
     quarantine_scope: Mapped[str] = mapped_column(String(24))
-    quarantined_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
-    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    quarantined_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AlarmRow(Base):
@@ -303,24 +271,24 @@ class AlarmRow(Base):
     sensor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     episode_key: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
     state: Mapped[str] = mapped_column(String(16), index=True)
-    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    raised_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
-    cleared_recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    cleared_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     peak_c: Mapped[float | None] = mapped_column(Double, nullable=True)
     unknown_minutes: Mapped[float | None] = mapped_column(Double, nullable=True)
     rule: Mapped[dict[str, object] | None] = mapped_column(NULLABLE_JSON, nullable=True)
-    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     acknowledged_by: Mapped[str | None] = mapped_column(String(128), nullable=True)
     acknowledgement_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
-    last_notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    last_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     escalation_level: Mapped[int] = mapped_column(Integer)
     exposed_lots: Mapped[list[dict[str, object]] | None] = mapped_column(
         NULLABLE_JSON, nullable=True
     )
     quarantine_scope: Mapped[str] = mapped_column(String(24))
-    quarantined_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    quarantined_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class AlarmAcknowledgementRow(Base):
@@ -332,7 +300,7 @@ class AlarmAcknowledgementRow(Base):
     alarm_id: Mapped[int] = mapped_column(Integer, ForeignKey("alarms.id"), index=True)
     user: Mapped[str] = mapped_column(String(128))
     comment: Mapped[str] = mapped_column(Text)
-    acknowledged_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime())
     alarm_state: Mapped[str] = mapped_column(String(16))  # raised | cleared when acknowledged
 
 
@@ -352,9 +320,9 @@ class AlarmFollowUpRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))
     row_id: Mapped[int] = mapped_column(Integer)  # alarms.id (raised, cleared) or episodes.id
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class SensorLastSeenRow(Base):
@@ -366,7 +334,7 @@ class SensorLastSeenRow(Base):
     facility_code: Mapped[str] = mapped_column(String(64))
     unit_code: Mapped[str] = mapped_column(String(64))
     last_seen_ns: Mapped[int] = mapped_column(BigInteger)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 # --- end of the excursion episodes and alarms section ---

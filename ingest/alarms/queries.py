@@ -11,7 +11,7 @@ table. Reads run in one short transaction each and never write.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import select
@@ -36,6 +36,7 @@ from ingest.detect import UnitConfig, day_bounds, summarise_day, to_utc
 from ingest.models import AlarmAcknowledgementRow, AlarmRow, ExcursionEpisodeRow
 from ingest.queries import LatestReading
 from ingest.readings import Reading
+from kit.clock import utc_now
 
 MAX_LIMIT = 1000
 MAX_SUMMARY_DAYS = 92
@@ -49,10 +50,6 @@ class Telemetry(Protocol):
     def raw_readings(self, unit: str, *, start: datetime, end: datetime) -> list[Reading]: ...
 
 
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 class AlarmQueries:
     def __init__(
         self,
@@ -60,7 +57,7 @@ class AlarmQueries:
         *,
         telemetry: Telemetry | None = None,
         units: UnitDirectory | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._sessions = session_factory
         self._telemetry = telemetry

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["inventory", "ingest", "api", "simulators", "coldchain"]
+PACKAGES = ["kit", "inventory", "ingest", "api", "simulators", "coldchain"]
 
 # package -> project packages it must never import
 FORBIDDEN: dict[str, set[str]] = {
+    "kit": {"inventory", "ingest", "api", "simulators", "coldchain"},
     "inventory": {"ingest", "api", "simulators", "coldchain"},
     "ingest": {"inventory", "api", "simulators", "coldchain"},
     "api": {"simulators", "coldchain"},
@@ -75,3 +76,33 @@ def test_the_checker_sees_a_forbidden_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text('"""x"""\nfrom api.app import create_app\nimport ingest.wire\n')
     assert imported_packages(bad) == {"api", "ingest"}
+
+
+def test_the_kit_is_the_only_home_of_the_shared_pieces() -> None:
+    """One unit of work, one UTC column type, one naming convention: the kit's."""
+    redefined = [
+        f"{path.relative_to(ROOT)} defines {node.name}"
+        for package in PACKAGES
+        if package != "kit"
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if (
+            isinstance(node, ast.ClassDef)
+            and (
+                node.name.lower() == "utcdatetime"
+                or any(
+                    isinstance(base, ast.Name) and base.id == "TypeDecorator" for base in node.bases
+                )
+            )
+        )
+        or (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "NAMING_CONVENTION" for t in node.targets)
+        )
+        or (
+            isinstance(node, ast.FunctionDef)
+            and node.name in {"__enter__", "__exit__"}
+            and "unit_of_work" in path.name
+        )
+    ]
+    assert redefined == []

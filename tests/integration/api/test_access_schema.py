@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from api import services
 from api.auth import hash_token
-from api.models import User, UtcDateTime
+from api.models import User, UTCDateTime
 from api.principal import NoFacilityPaths
 from api.unit_of_work import AccessUnitOfWork
 from coldchain import db
@@ -54,13 +54,13 @@ def test_a_token_issued_before_expiry_existed_keeps_working_without_one(
         sa.column("id", sa.Integer()),
         sa.column("name", sa.String()),
         sa.column("role", sa.String()),
-        sa.column("created_at", UtcDateTime()),
+        sa.column("created_at", UTCDateTime()),
     )
     tokens = sa.table(
         "api_tokens",
         sa.column("user_id", sa.Integer()),
         sa.column("token_hash", sa.String()),
-        sa.column("created_at", UtcDateTime()),
+        sa.column("created_at", UTCDateTime()),
     )
     with engine.begin() as conn:
         conn.execute(sa.insert(users).values(id=1, name="old", role="viewer", created_at=NOW))

@@ -1,0 +1,10 @@
+"""The shared kit: the few pieces every room may import and none may redefine.
+
+- ``kit.unit_of_work``: one generic unit of work (one transaction per ``with`` block, state
+  per thread, guarded against re-entry).
+- ``kit.columns``: the aware-UTC column type.
+- ``kit.clock``: the clock type and the real clock.
+- ``kit.naming``: the constraint naming convention every table metadata uses.
+
+The kit imports no project package; every project package may import it.
+"""
