@@ -19,6 +19,7 @@ from api.schemas.reports import (
     DoseTargetPublic,
     daily_doses_csv,
 )
+from api.spreadsheet import MEDIA_TYPE
 from inventory import queries, services
 from inventory.commands import SetDoseTarget
 
@@ -75,6 +76,6 @@ def daily_doses_as_csv(
     code = re.sub(r"[^A-Za-z0-9._-]", "_", report.facilities[0].code)
     return Response(
         daily_doses_csv(report),
-        media_type="text/csv; charset=utf-8",
+        media_type=MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="doses-{code}-{day}.csv"'},
     )

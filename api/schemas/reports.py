@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.bounds import BodyId, DoseNumber, DosesOrZero, Population
+from api.spreadsheet import spreadsheet_csv
 from inventory.queries import DailyDosesReport, DoseLine, FacilityDay, ProductDay
 from inventory.results import DoseTargetView
 
@@ -190,13 +190,14 @@ CSV_COLUMNS = (
 )
 
 
-def daily_doses_csv(report: DailyDosesReport) -> str:
+def daily_doses_csv(report: DailyDosesReport) -> bytes:
     """The report as one CSV row per facility, scope (own | subtree), product and dose
     number; the product's reconciliation repeats on each of its rows (a product with stock
     but no doses given or targeted has one row with empty dose columns)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    return spreadsheet_csv(CSV_COLUMNS, _daily_doses_rows(report))
+
+
+def _daily_doses_rows(report: DailyDosesReport) -> Iterator[tuple[object, ...]]:
     for facility in report.facilities:
         for scope, products in (("own", facility.own), ("subtree", facility.subtree)):
             for product in products:
@@ -214,21 +215,16 @@ def daily_doses_csv(report: DailyDosesReport) -> str:
                 head = (report.day, facility.code, facility.level, scope, product.product_code)
                 for line in product.doses or (None,):
                     doses = (
-                        ("",) * 7
+                        (None,) * 7
                         if line is None
                         else (
-                            _blank(line.dose_number),
+                            line.dose_number,
                             line.administered,
-                            _blank(line.daily_target),
-                            _blank(line.percent_of_target),
+                            line.daily_target,
+                            line.percent_of_target,
                             line.cumulative,
-                            _blank(line.target_population),
-                            _blank(line.coverage_percent),
+                            line.target_population,
+                            line.coverage_percent,
                         )
                     )
-                    writer.writerow((*head, *doses, *stock))
-    return out.getvalue()
-
-
-def _blank(value: object) -> object:
-    return "" if value is None else value
+                    yield (*head, *doses, *stock)

@@ -71,13 +71,14 @@ def test_a_manager_reads_the_day_against_target_and_outsiders_are_refused(
     )
     assert as_csv.status_code == 200 and as_csv.headers["content-type"].startswith("text/csv")
     assert 'filename="doses-GD-K1-2024-05-01.csv"' in as_csv.headers["content-disposition"]
-    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert as_csv.content.startswith(b"\xef\xbb\xbf") and b"\r\n" in as_csv.content
+    rows = list(csv.DictReader(io.StringIO(as_csv.content.decode("utf-8-sig"), newline="")))
     mine = [r for r in rows if r["facility"] == "GD-K1-C1" and r["scope"] == "own"]
     assert [(r["dose_number"], r["administered"], r["daily_target"]) for r in mine] == [
         ("1", "43", "50"),
         ("2", "12", ""),
     ]
-    assert {(r["closing"], r["difference"], r["flagged"]) for r in mine} == {("145", "0", "False")}
+    assert {(r["closing"], r["difference"], r["flagged"]) for r in mine} == {("145", "0", "false")}
 
     outsider = api_as("staff", facility_id=p.other_clinic)
     refused = outsider.get("/reports/daily-doses", facility_id=p.county, day="2024-05-01")
