@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typer
 
+from coldchain.report_commands import report_app
 from coldchain.settings import ConfigurationError, Settings, load_settings
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+app.add_typer(report_app, name="report")
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns (api.services.MAX_ID)
 

@@ -1,5 +1,5 @@
-"""Reports: the daily doses report of a subtree (rule 22), and the dose targets it is
-measured against."""
+"""Reports: the daily doses report of a subtree (rule 22), the dose targets it is measured
+against, and the wastage report (usage and wastage rates, wastage factor)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from api.schemas.reports import (
     DailyDosesReportPublic,
     DoseTargetCreate,
     DoseTargetPublic,
+    WastageReportPublic,
     daily_doses_csv,
+    wastage_csv,
 )
 from api.spreadsheet import MEDIA_TYPE
 from inventory import queries, services
@@ -78,4 +80,45 @@ def daily_doses_as_csv(
         daily_doses_csv(report),
         media_type=MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="doses-{code}-{day}.csv"'},
+    )
+
+
+@router.get("/reports/wastage", response_model=WastageReportPublic)
+def wastage(
+    deps: Deps,
+    who: CurrentPrincipal,
+    facility_id: Annotated[Id, Query(description="the facility and everything below it")],
+    first: date = Query(description="the first local day of the period (included)"),
+    last: date = Query(description="the last local day of the period (included)"),
+) -> WastageReportPublic:
+    """Doses administered and wasted over a period, by reason and by open / closed vial, with
+    usage rate, wastage rate and wastage factor, per facility and rolled up the tree."""
+    ensure_read_at(deps, who, facility_id)
+    return WastageReportPublic.of(
+        queries.wastage_report(deps.inventory_uow(), facility_id, first, last)
+    )
+
+
+@router.get(
+    "/reports/wastage.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "one row per product line"}},
+)
+def wastage_as_csv(
+    deps: Deps,
+    who: CurrentPrincipal,
+    facility_id: Annotated[Id, Query(description="the facility and everything below it")],
+    first: date = Query(description="the first local day of the period (included)"),
+    last: date = Query(description="the last local day of the period (included)"),
+) -> Response:
+    """The same report as CSV: one row per facility, scope (own | subtree) and product."""
+    ensure_read_at(deps, who, facility_id)
+    report = queries.wastage_report(deps.inventory_uow(), facility_id, first, last)
+    code = re.sub(r"[^A-Za-z0-9._-]", "_", report.facilities[0].code)
+    return Response(
+        wastage_csv(report),
+        media_type=MEDIA_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="wastage-{code}-{first}-{last}.csv"'
+        },
     )

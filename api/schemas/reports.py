@@ -10,7 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.bounds import BodyId, DoseNumber, DosesOrZero, Population
 from api.spreadsheet import spreadsheet_csv
-from inventory.queries import DailyDosesReport, DoseLine, FacilityDay, ProductDay
+from inventory.domain.accounts import WastageReason
+from inventory.queries import (
+    DailyDosesReport,
+    DoseLine,
+    FacilityDay,
+    ProductDay,
+    WastageFigures,
+    WastageReport,
+)
+from inventory.queries.wastage import OPEN_VIAL_REASONS
 from inventory.results import DoseTargetView
 
 
@@ -228,3 +237,129 @@ def _daily_doses_rows(report: DailyDosesReport) -> Iterator[tuple[object, ...]]:
                         )
                     )
                     yield (*head, *doses, *stock)
+
+
+class WastageByReasonPublic(BaseModel):
+    reason: str
+    doses: int
+    open_vial: bool = Field(description="wasted from an opened vial (else: a closed vial)")
+
+
+class WastageFiguresPublic(BaseModel):
+    product_id: int
+    product_code: str
+    administered: int
+    wasted: int
+    open_vial_wasted: int
+    closed_vial_wasted: int
+    used: int = Field(description="administered + wasted: the doses issued for use")
+    usage_rate: float | None = Field(description="administered ÷ used × 100 (null: none used)")
+    wastage_rate: float | None = Field(description="100 − usage rate")
+    wastage_factor: float | None = Field(description="100 ÷ (100 − wastage rate)")
+    by_reason: list[WastageByReasonPublic]
+
+    @classmethod
+    def of(cls, figures: WastageFigures) -> WastageFiguresPublic:
+        return cls(
+            product_id=figures.product_id,
+            product_code=figures.product_code,
+            administered=figures.administered,
+            wasted=figures.wasted,
+            open_vial_wasted=figures.open_vial_wasted,
+            closed_vial_wasted=figures.closed_vial_wasted,
+            used=figures.used,
+            usage_rate=figures.usage_rate,
+            wastage_rate=figures.wastage_rate,
+            wastage_factor=figures.wastage_factor,
+            by_reason=[
+                WastageByReasonPublic(
+                    reason=reason.value, doses=doses, open_vial=reason in OPEN_VIAL_REASONS
+                )
+                for reason, doses in figures.wasted_by_reason
+            ],
+        )
+
+
+class FacilityWastagePublic(BaseModel):
+    facility_id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+    own: list[WastageFiguresPublic] = Field(description="at the facility itself")
+    subtree: list[WastageFiguresPublic] = Field(description="at it and everywhere below it")
+
+
+class WastageReportPublic(BaseModel):
+    first: date
+    last: date
+    facilities: list[FacilityWastagePublic]
+
+    @classmethod
+    def of(cls, report: WastageReport) -> WastageReportPublic:
+        return cls(
+            first=report.first,
+            last=report.last,
+            facilities=[
+                FacilityWastagePublic(
+                    facility_id=f.facility_id,
+                    code=f.code,
+                    name=f.name,
+                    level=f.level,
+                    parent_id=f.parent_id,
+                    own=[WastageFiguresPublic.of(p) for p in f.own],
+                    subtree=[WastageFiguresPublic.of(p) for p in f.subtree],
+                )
+                for f in report.facilities
+            ],
+        )
+
+
+WASTAGE_CSV_COLUMNS = (
+    "first_day",
+    "last_day",
+    "facility",
+    "name",
+    "level",
+    "scope",
+    "product",
+    "administered",
+    "wasted",
+    "open_vial_wasted",
+    "closed_vial_wasted",
+    "used",
+    "usage_rate",
+    "wastage_rate",
+    "wastage_factor",
+    *(f"wasted_{reason.value}" for reason in WastageReason),
+)
+
+
+def wastage_csv(report: WastageReport) -> bytes:
+    """One row per facility, scope (own | subtree) and product."""
+    return spreadsheet_csv(WASTAGE_CSV_COLUMNS, _wastage_rows(report))
+
+
+def _wastage_rows(report: WastageReport) -> Iterator[tuple[object, ...]]:
+    for f in report.facilities:
+        for scope, products in (("own", f.own), ("subtree", f.subtree)):
+            for p in products:
+                reasons = dict(p.wasted_by_reason)
+                yield (
+                    report.first,
+                    report.last,
+                    f.code,
+                    f.name,
+                    f.level,
+                    scope,
+                    p.product_code,
+                    p.administered,
+                    p.wasted,
+                    p.open_vial_wasted,
+                    p.closed_vial_wasted,
+                    p.used,
+                    p.usage_rate,
+                    p.wastage_rate,
+                    p.wastage_factor,
+                    *(reasons.get(reason, 0) for reason in WastageReason),
+                )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from inventory.errors import InvalidInput
 
@@ -101,3 +102,13 @@ class TimeWindow:
 
 
 DEFAULT_WINDOW = TimeWindow()
+
+
+def local_days(first: date, last: date, zone: str) -> tuple[datetime, datetime]:
+    """Local days ``first`` … ``last`` (both included) in the IANA ``zone``, as the UTC
+    instants [start, end). Days already checked against the window never leave the date
+    range, whatever the zone's offset."""
+    tz = ZoneInfo(zone)
+    start = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    return start, end

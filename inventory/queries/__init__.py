@@ -54,6 +54,12 @@ from inventory.queries.trace import (
     trace_lot,
     trace_lot_number,
 )
+from inventory.queries.wastage import (
+    FacilityWastage,
+    WastageFigures,
+    WastageReport,
+    wastage_report,
+)
 
 __all__ = [
     "AllocationStatus",
@@ -62,6 +68,7 @@ __all__ = [
     "DailyDosesReport",
     "DoseLine",
     "FacilityDay",
+    "FacilityWastage",
     "LotCandidates",
     "LotTrace",
     "MovementDetail",
@@ -79,6 +86,8 @@ __all__ = [
     "TraceShipment",
     "TraceUnit",
     "TransitLine",
+    "WastageFigures",
+    "WastageReport",
     "allocation_status",
     "daily_doses_report",
     "facility_by_code",
@@ -102,4 +111,5 @@ __all__ = [
     "trace_lot",
     "trace_lot_number",
     "verify_ledger",
+    "wastage_report",
 ]

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
@@ -29,6 +28,7 @@ from inventory import models as m
 from inventory.domain.accounts import AccountKind
 from inventory.domain.facilities import ancestor_ids
 from inventory.domain.movements import MovementKind
+from inventory.domain.time_window import local_days
 from inventory.unit_of_work import UnitOfWork
 
 _PHYSICAL = (AccountKind.STOCK.value, AccountKind.QUARANTINE.value)
@@ -146,7 +146,7 @@ def daily_doses_report(uow: UnitOfWork, facility_id: int, day: date) -> DailyDos
                 .order_by(f.path)
             )
         )
-        windows = {row.id: _local_day(day, row.timezone) for row in facilities}
+        windows = {row.id: local_days(day, day, row.timezone) for row in facilities}
         ids = list(windows)
         tallies: dict[tuple[int, int], _Tally] = defaultdict(_Tally)
         _opening(uow, ids, windows, tallies)
@@ -183,13 +183,6 @@ def daily_doses_report(uow: UnitOfWork, facility_id: int, day: date) -> DailyDos
             for row in facilities
         ),
     )
-
-
-def _local_day(day: date, zone: str) -> tuple[datetime, datetime]:
-    tz = ZoneInfo(zone)
-    start = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
-    return start, end
 
 
 def _by_window(

@@ -1,0 +1,100 @@
+"""``coldchain report NAME …``: the programme's reports in the terminal, or as CSV files.
+
+Each command reads one inventory query and prints it as text (or, with ``--csv FILE``,
+writes the same CSV the API serves: UTF-8 with BOM, CRLF, safe for a spreadsheet).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from inventory.queries import WastageFigures, WastageReport
+
+report_app = typer.Typer(help="The programme's reports.", no_args_is_help=True)
+
+
+def _day(name: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        typer.echo(f"{name} must be YYYY-MM-DD, got {text!r}", err=True)
+        raise typer.Exit(2) from exc
+
+
+@report_app.command()
+def wastage(
+    facility: str = typer.Argument(..., help="Facility code: the report covers it and below."),
+    first: str = typer.Option(..., "--first", help="First local day, YYYY-MM-DD (included)."),
+    last: str = typer.Option(..., "--last", help="Last local day, YYYY-MM-DD (included)."),
+    csv_file: Path | None = typer.Option(None, "--csv", help="Write the CSV to this file."),
+) -> None:
+    """Doses administered and wasted, by reason and open / closed vial, with usage rate,
+    wastage rate and wastage factor, per facility and rolled up."""
+    from sqlalchemy.exc import DBAPIError
+
+    from coldchain import db
+    from coldchain.cli import _settings
+    from coldchain.wiring import time_window
+    from inventory.errors import InventoryError
+    from inventory.queries import facility_by_code, wastage_report
+    from inventory.unit_of_work import UnitOfWork
+
+    period = _day("--first", first), _day("--last", last)
+    settings = _settings()
+    engine = db.make_engine(settings.database_url)
+    uow = UnitOfWork(db.make_session_factory(engine), window=time_window(settings))
+    try:
+        report = wastage_report(uow, facility_by_code(uow, facility).id, *period)
+    except InventoryError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    except DBAPIError as exc:
+        typer.echo(f"cannot read the ledger at {settings.database_url}: {exc.orig}", err=True)
+        typer.echo("is the database there and migrated? (coldchain db upgrade)", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        engine.dispose()
+    if csv_file is not None:
+        from api.schemas.reports import wastage_csv
+
+        csv_file.write_bytes(wastage_csv(report))
+        typer.echo(f"wrote {csv_file}")
+        return
+    typer.echo(render_wastage(report), nl=False)
+
+
+def render_wastage(report: WastageReport) -> str:
+    root = report.facilities[0]
+    out = [f"Wastage, {report.first} to {report.last} (local days): {root.code} and below"]
+    parents = {f.parent_id for f in report.facilities}
+    for facility in report.facilities:
+        has_children = facility.facility_id in parents
+        if not facility.own and not (has_children and facility.subtree):
+            continue
+        out.append("")
+        out.append(f"{facility.code}  ({facility.level}) {facility.name}")
+        out.extend(_figures(p, "  ") for p in facility.own)
+        if has_children and facility.subtree:
+            out.append("  all sites below and here:")
+            out.extend(_figures(p, "    ") for p in facility.subtree)
+    if len(out) == 1:
+        out.append("(no doses administered or wasted in the period)")
+    return "\n".join(out) + "\n"
+
+
+def _figures(p: WastageFigures, indent: str) -> str:
+    text = (
+        f"{indent}{p.product_code}: {p.administered} given, {p.wasted} wasted"
+        f" ({p.open_vial_wasted} open vial, {p.closed_vial_wasted} closed vial)"
+    )
+    if p.usage_rate is not None:
+        text += f"; usage {p.usage_rate:.1f} %, wastage {p.wastage_rate:.1f} %"
+    if p.wastage_factor is not None:
+        text += f", factor {p.wastage_factor:.2f}"
+    if p.wasted_by_reason:
+        reasons = ", ".join(f"{reason.value} {doses}" for reason, doses in p.wasted_by_reason)
+        text += f"\n{indent}  by reason: {reasons}"
+    return text
