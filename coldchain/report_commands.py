@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from inventory.queries import WastageFigures, WastageReport
+from inventory.queries import StockStatusReport, WastageFigures, WastageReport
 
 report_app = typer.Typer(help="The programme's reports.", no_args_is_help=True)
 
@@ -22,6 +22,79 @@ def _day(name: str, text: str) -> date:
     except ValueError as exc:
         typer.echo(f"{name} must be YYYY-MM-DD, got {text!r}", err=True)
         raise typer.Exit(2) from exc
+
+
+def _ledger_error(settings_url: str, exc: BaseException | None) -> typer.Exit:
+    typer.echo(f"cannot read the ledger at {settings_url}: {exc}", err=True)
+    typer.echo("is the database there and migrated? (coldchain db upgrade)", err=True)
+    return typer.Exit(1)
+
+
+@report_app.command("stock-status")
+def stock_status(
+    facility: str = typer.Argument(..., help="Facility code: the report covers it and below."),
+    csv_file: Path | None = typer.Option(None, "--csv", help="Write the CSV to this file."),
+) -> None:
+    """Months of stock per facility and product against its minimum and maximum, and the
+    lots that will expire before they can be used at the current consumption."""
+    from sqlalchemy.exc import DBAPIError
+
+    from coldchain import db
+    from coldchain.cli import _settings
+    from coldchain.wiring import time_window
+    from inventory.errors import InventoryError
+    from inventory.queries import facility_by_code
+    from inventory.queries import stock_status as read_stock_status
+    from inventory.unit_of_work import UnitOfWork
+
+    settings = _settings()
+    engine = db.make_engine(settings.database_url)
+    uow = UnitOfWork(db.make_session_factory(engine), window=time_window(settings))
+    try:
+        report = read_stock_status(uow, facility_by_code(uow, facility).id)
+    except InventoryError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    except DBAPIError as exc:
+        raise _ledger_error(settings.database_url, exc.orig) from exc
+    finally:
+        engine.dispose()
+    if csv_file is not None:
+        from api.schemas.reports import stock_status_csv
+
+        csv_file.write_bytes(stock_status_csv(report))
+        typer.echo(f"wrote {csv_file}")
+        return
+    typer.echo(render_stock_status(report), nl=False)
+
+
+def render_stock_status(report: StockStatusReport) -> str:
+    root = report.facilities[0]
+    out = [f"Stock status, {report.on}: {root.code} and below"]
+    if report.understocked:
+        out.append("⚠ understocked: " + ", ".join(f"{f} {p}" for f, p in report.understocked))
+    for facility in report.facilities:
+        if not facility.products:
+            continue
+        out.append("")
+        out.append(f"{facility.code}  ({facility.level}) {facility.name}")
+        for p in facility.products:
+            amc = "no consumption" if p.amc is None else f"{p.amc:g} a month"
+            months = "?" if p.months_of_stock is None else f"{p.months_of_stock:g}"
+            source = "" if p.levels_set else ", level default"
+            out.append(
+                f"  {p.product_code}: {p.on_hand} on hand ({p.on_hand_in_subtree} with below),"
+                f" {amc}: {months} months, {p.status.value}"
+                f" (min {p.min_months:g}, max {p.max_months:g}{source})"
+            )
+            out.extend(
+                f"    ⚠ lot {r.lot.lot_number} expires {r.lot.expiry}:"
+                f" {r.doses_at_risk} of {r.lot.doses} doses will be left"
+                for r in p.expiring
+            )
+    if len(out) == 1:
+        out.append("(no stock and no consumption)")
+    return "\n".join(out) + "\n"
 
 
 @report_app.command()
@@ -52,9 +125,7 @@ def wastage(
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
     except DBAPIError as exc:
-        typer.echo(f"cannot read the ledger at {settings.database_url}: {exc.orig}", err=True)
-        typer.echo("is the database there and migrated? (coldchain db upgrade)", err=True)
-        raise typer.Exit(1) from exc
+        raise _ledger_error(settings.database_url, exc.orig) from exc
     finally:
         engine.dispose()
     if csv_file is not None:

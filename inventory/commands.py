@@ -37,6 +37,7 @@ __all__ = [
     "ReverseMovement",
     "SetAllocation",
     "SetDoseTarget",
+    "SetStockLevel",
     "TransferStock",
     "VoidVvmObservation",
 ]
@@ -117,6 +118,17 @@ class SetAllocation:
     period_end: date
     doses: int
     set_by_facility_id: int
+    user: str
+
+
+@dataclass(frozen=True)
+class SetStockLevel:
+    """The minimum and maximum months of stock a facility should hold of a product."""
+
+    facility_id: int
+    product_id: int
+    min_months: float
+    max_months: float
     user: str
 
 

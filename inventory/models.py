@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -324,5 +325,24 @@ class DoseTarget(Base):
     period_end: Mapped[date] = mapped_column(Date)
     daily_target: Mapped[int] = mapped_column(Integer)
     target_population: Mapped[int | None] = mapped_column(Integer)
+    set_by: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StockLevel(Base):
+    """The minimum and maximum months of stock a facility should hold of a product (rule 25;
+    without a row, its level's default)."""
+
+    __tablename__ = "stock_levels"
+    __table_args__ = (
+        UniqueConstraint("facility_id", "product_id"),
+        CheckConstraint("min_months >= 0 AND max_months >= min_months", name="months"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    min_months: Mapped[float] = mapped_column(Double)
+    max_months: Mapped[float] = mapped_column(Double)
     set_by: Mapped[str] = mapped_column(String(200))
     set_at: Mapped[datetime] = mapped_column(UTCDateTime)

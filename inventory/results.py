@@ -312,3 +312,26 @@ def vvm_observation_view(
         row.reason,
         lot_vvm_stage,
     )
+
+
+@dataclass(frozen=True)
+class StockLevelView:
+    id: int
+    facility_id: int
+    product_id: int
+    min_months: float
+    max_months: float
+    set_by: str
+    set_at: datetime
+
+
+def stock_level_view(row: m.StockLevel) -> StockLevelView:
+    return StockLevelView(
+        row.id,
+        row.facility_id,
+        row.product_id,
+        row.min_months,
+        row.max_months,
+        row.set_by,
+        row.set_at,
+    )

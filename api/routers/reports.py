@@ -1,5 +1,6 @@
-"""Reports: the daily doses report of a subtree (rule 22), the dose targets it is measured
-against, and the wastage report (usage and wastage rates, wastage factor)."""
+"""Reports: the daily doses report of a subtree (rule 22) and the dose targets it is measured
+against; the wastage report (rule 17); the stock status report (rule 25) and the stock levels
+it is measured against."""
 
 from __future__ import annotations
 
@@ -17,13 +18,17 @@ from api.schemas.reports import (
     DailyDosesReportPublic,
     DoseTargetCreate,
     DoseTargetPublic,
+    StockLevelCreate,
+    StockLevelPublic,
+    StockStatusReportPublic,
     WastageReportPublic,
     daily_doses_csv,
+    stock_status_csv,
     wastage_csv,
 )
 from api.spreadsheet import MEDIA_TYPE
 from inventory import queries, services
-from inventory.commands import SetDoseTarget
+from inventory.commands import SetDoseTarget, SetStockLevel
 
 router = APIRouter(tags=["reports"], responses=error_responses(401, 403, 404, 422))
 
@@ -121,4 +126,48 @@ def wastage_as_csv(
         headers={
             "Content-Disposition": f'attachment; filename="wastage-{code}-{first}-{last}.csv"'
         },
+    )
+
+
+@router.put("/stock-levels", response_model=StockLevelPublic, responses=WRITE)
+def set_stock_level(body: StockLevelCreate, deps: Deps, who: WriterPrincipal) -> StockLevelPublic:
+    """Set the minimum and maximum months of stock a facility should hold of a product
+    (replaces the facility level's default). The caller must be able to write there."""
+    ensure_write_at(deps, who, body.facility_id)
+    command = SetStockLevel(
+        body.facility_id, body.product_id, body.min_months, body.max_months, who.name
+    )
+    return StockLevelPublic.of(services.set_stock_level(deps.inventory_uow(), command))
+
+
+@router.get("/reports/stock-status", response_model=StockStatusReportPublic)
+def stock_status(
+    deps: Deps,
+    who: CurrentPrincipal,
+    facility_id: Annotated[Id, Query(description="the facility and everything below it")],
+) -> StockStatusReportPublic:
+    """Months of stock per facility and product against its minimum and maximum, and the
+    lots that will expire before they can be used at the current consumption."""
+    ensure_read_at(deps, who, facility_id)
+    return StockStatusReportPublic.of(queries.stock_status(deps.inventory_uow(), facility_id))
+
+
+@router.get(
+    "/reports/stock-status.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "one row per product line"}},
+)
+def stock_status_as_csv(
+    deps: Deps,
+    who: CurrentPrincipal,
+    facility_id: Annotated[Id, Query(description="the facility and everything below it")],
+) -> Response:
+    """The same report as CSV: one row per facility and product."""
+    ensure_read_at(deps, who, facility_id)
+    report = queries.stock_status(deps.inventory_uow(), facility_id)
+    code = re.sub(r"[^A-Za-z0-9._-]", "_", report.facilities[0].code)
+    return Response(
+        stock_status_csv(report),
+        media_type=MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="stock-{code}-{report.on}.csv"'},
     )

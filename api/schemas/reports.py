@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.bounds import BodyId, DoseNumber, DosesOrZero, Population
 from api.spreadsheet import spreadsheet_csv
 from inventory.domain.accounts import WastageReason
+from inventory.domain.stock_levels import MAX_MONTHS
 from inventory.queries import (
     DailyDosesReport,
     DoseLine,
     FacilityDay,
     ProductDay,
+    ProductStockStatus,
+    StockStatusReport,
     WastageFigures,
     WastageReport,
 )
 from inventory.queries.wastage import OPEN_VIAL_REASONS
-from inventory.results import DoseTargetView
+from inventory.results import DoseTargetView, StockLevelView
 
 
 class DoseTargetCreate(BaseModel):
@@ -363,3 +366,178 @@ def _wastage_rows(report: WastageReport) -> Iterator[tuple[object, ...]]:
                     p.wastage_factor,
                     *(reasons.get(reason, 0) for reason in WastageReason),
                 )
+
+
+Months = Annotated[
+    float,
+    Field(strict=True, ge=0, le=MAX_MONTHS, allow_inf_nan=False, description="months of stock"),
+]
+
+
+class StockLevelCreate(BaseModel):
+    """Set (or replace) the minimum and maximum months of stock a facility should hold of a
+    product; min_months ≤ max_months."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    facility_id: BodyId
+    product_id: BodyId
+    min_months: Months
+    max_months: Months
+
+    @model_validator(mode="after")
+    def _order(self) -> Self:
+        if self.max_months < self.min_months:
+            raise ValueError("max_months is below min_months")
+        return self
+
+
+class StockLevelPublic(BaseModel):
+    id: int
+    facility_id: int
+    product_id: int
+    min_months: float
+    max_months: float
+    set_by: str
+    set_at: datetime
+
+    @classmethod
+    def of(cls, view: StockLevelView) -> StockLevelPublic:
+        return cls(
+            id=view.id,
+            facility_id=view.facility_id,
+            product_id=view.product_id,
+            min_months=view.min_months,
+            max_months=view.max_months,
+            set_by=view.set_by,
+            set_at=view.set_at,
+        )
+
+
+class ExpiringLotPublic(BaseModel):
+    lot_id: int
+    lot_number: str
+    expiry: date
+    doses: int = Field(description="usable doses of the lot in the subtree")
+    doses_at_risk: int = Field(description="doses still left at expiry at the current rate")
+    months_until_expiry: float
+
+
+class ProductStockStatusPublic(BaseModel):
+    product_id: int
+    product_code: str
+    on_hand: int = Field(description="usable doses at the facility itself")
+    on_hand_in_subtree: int = Field(description="usable doses at it and below it")
+    amc: float | None = Field(description="average monthly consumption of the subtree")
+    months_of_stock: float | None = Field(description="on_hand ÷ amc")
+    months_of_stock_in_subtree: float | None = Field(description="on_hand_in_subtree ÷ amc")
+    min_months: float
+    max_months: float
+    levels_set: bool = Field(description="false: the facility level's default levels")
+    status: str = Field(description="understock | adequate | overstock | unknown (no amc)")
+    expiring: list[ExpiringLotPublic]
+
+    @classmethod
+    def of(cls, p: ProductStockStatus) -> ProductStockStatusPublic:
+        return cls(
+            product_id=p.product_id,
+            product_code=p.product_code,
+            on_hand=p.on_hand,
+            on_hand_in_subtree=p.on_hand_in_subtree,
+            amc=p.amc,
+            months_of_stock=p.months_of_stock,
+            months_of_stock_in_subtree=p.months_of_stock_in_subtree,
+            min_months=p.min_months,
+            max_months=p.max_months,
+            levels_set=p.levels_set,
+            status=p.status.value,
+            expiring=[
+                ExpiringLotPublic(
+                    lot_id=r.lot.lot_id,
+                    lot_number=r.lot.lot_number,
+                    expiry=r.lot.expiry,
+                    doses=r.lot.doses,
+                    doses_at_risk=r.doses_at_risk,
+                    months_until_expiry=r.months_until_expiry,
+                )
+                for r in p.expiring
+            ],
+        )
+
+
+class FacilityStockStatusPublic(BaseModel):
+    facility_id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+    products: list[ProductStockStatusPublic]
+
+
+class StockStatusReportPublic(BaseModel):
+    on: date = Field(description="the report's day in the root facility's zone")
+    understocked: list[str] = Field(description="'FACILITY/PRODUCT' of each understocked line")
+    facilities: list[FacilityStockStatusPublic]
+
+    @classmethod
+    def of(cls, report: StockStatusReport) -> StockStatusReportPublic:
+        return cls(
+            on=report.on,
+            understocked=[f"{f}/{p}" for f, p in report.understocked],
+            facilities=[
+                FacilityStockStatusPublic(
+                    facility_id=f.facility_id,
+                    code=f.code,
+                    name=f.name,
+                    level=f.level,
+                    parent_id=f.parent_id,
+                    products=[ProductStockStatusPublic.of(p) for p in f.products],
+                )
+                for f in report.facilities
+            ],
+        )
+
+
+STOCK_STATUS_CSV_COLUMNS = (
+    "day",
+    "facility",
+    "name",
+    "level",
+    "product",
+    "on_hand",
+    "on_hand_in_subtree",
+    "amc",
+    "months_of_stock",
+    "months_of_stock_in_subtree",
+    "min_months",
+    "max_months",
+    "status",
+    "doses_expiring_unused",
+)
+
+
+def stock_status_csv(report: StockStatusReport) -> bytes:
+    """One row per facility and product."""
+    return spreadsheet_csv(
+        STOCK_STATUS_CSV_COLUMNS,
+        (
+            (
+                report.on,
+                f.code,
+                f.name,
+                f.level,
+                p.product_code,
+                p.on_hand,
+                p.on_hand_in_subtree,
+                p.amc,
+                p.months_of_stock,
+                p.months_of_stock_in_subtree,
+                p.min_months,
+                p.max_months,
+                p.status.value,
+                sum(r.doses_at_risk for r in p.expiring),
+            )
+            for f in report.facilities
+            for p in f.products
+        ),
+    )

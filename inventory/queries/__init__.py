@@ -44,6 +44,12 @@ from inventory.queries.stock import (
     stock_on_hand,
 )
 from inventory.queries.stock_card import Balances, StockCard, StockCardEntry, stock_card
+from inventory.queries.stock_status import (
+    FacilityStockStatus,
+    ProductStockStatus,
+    StockStatusReport,
+    stock_status,
+)
 from inventory.queries.trace import (
     Conservation,
     LotCandidates,
@@ -68,12 +74,14 @@ __all__ = [
     "DailyDosesReport",
     "DoseLine",
     "FacilityDay",
+    "FacilityStockStatus",
     "FacilityWastage",
     "LotCandidates",
     "LotTrace",
     "MovementDetail",
     "OverdueShipment",
     "ProductDay",
+    "ProductStockStatus",
     "ProductTotal",
     "Quantity",
     "Reconciliation",
@@ -81,6 +89,7 @@ __all__ = [
     "StockCardEntry",
     "StockLine",
     "StockOnHand",
+    "StockStatusReport",
     "StorageInterval",
     "TraceFacility",
     "TraceShipment",
@@ -104,6 +113,7 @@ __all__ = [
     "product_by_gtin",
     "stock_card",
     "stock_on_hand",
+    "stock_status",
     "storage_history",
     "storage_unit_by_code",
     "storage_units_of",

@@ -28,6 +28,7 @@ from inventory.services.stock import (
     record_wastage,
     transfer_stock,
 )
+from inventory.services.stock_levels import set_stock_level
 from inventory.services.vvm import (
     list_vvm_observations,
     observation_facility,
@@ -58,6 +59,7 @@ __all__ = [
     "reverse_movement",
     "set_allocation",
     "set_dose_target",
+    "set_stock_level",
     "transfer_stock",
     "void_vvm_observation",
 ]

@@ -75,3 +75,18 @@ def test_an_unknown_facility_and_a_bad_period_are_clear_errors(seeded: str) -> N
     assert bad.exit_code == 2 and "--first must be YYYY-MM-DD" in bad.stderr
     backwards = run(seeded, "wastage", "GD-K1", "--first", "2024-03-02", "--last", "2024-03-01")
     assert backwards.exit_code == 1 and "before" in backwards.stderr
+
+
+def test_the_stock_status_shows_months_of_stock_and_what_will_expire(seeded: str) -> None:
+    result = run(seeded, "stock-status", "GD-K1")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Stock status, ") and lines[0].endswith(": GD-K1 and below")
+    clinic = lines.index("GD-K1-C1  (clinic) clinic GD-K1-C1")
+    # the 2024 consumption is far older than 12 months: no AMC, status unknown
+    assert lines[clinic + 1] == (
+        "  MMR: 40 on hand (40 with below), no consumption: ? months, unknown"
+        " (min 0.5, max 1.5, level default)"
+    )
+    unknown = run(seeded, "stock-status", "NOPE")
+    assert unknown.exit_code == 1 and "NOPE" in unknown.stderr
