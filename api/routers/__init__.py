@@ -14,6 +14,7 @@ from api.routers import (
     allocations,
     contacts,
     episodes,
+    exports,
     facilities,
     health,
     holds,
@@ -36,7 +37,7 @@ ROUTERS: tuple[APIRouter, ...] = (health.router, me.router, tokens.router, scan.
 ROUTERS += (facilities.router, storage_units.router, products.router, lots.router)
 ROUTERS += (lots.observations_router,)
 ROUTERS += (movements.router, holds.router, shipments.router, allocations.router)
-ROUTERS += (stock.router, trace.router, reports.router)
+ROUTERS += (stock.router, trace.router, reports.router, exports.router)
 # Telemetry and alarms (ingest): status board, readings, alarms, episodes, contacts.
 ROUTERS += (telemetry.router, alarms.router, episodes.router, contacts.router)
 

@@ -15,6 +15,7 @@ from inventory.queries.daily_doses import (
 )
 from inventory.queries.history import StorageInterval, lot_storage_history, storage_history
 from inventory.queries.integrity import verify_ledger
+from inventory.queries.ledger_events import EventLot, LedgerEvent, Place, ledger_events
 from inventory.queries.lookups import (
     MovementDetail,
     facility_by_code,
@@ -73,13 +74,16 @@ __all__ = [
     "Conservation",
     "DailyDosesReport",
     "DoseLine",
+    "EventLot",
     "FacilityDay",
     "FacilityStockStatus",
     "FacilityWastage",
+    "LedgerEvent",
     "LotCandidates",
     "LotTrace",
     "MovementDetail",
     "OverdueShipment",
+    "Place",
     "ProductDay",
     "ProductStockStatus",
     "ProductTotal",
@@ -107,6 +111,7 @@ __all__ = [
     "get_product",
     "get_shipment",
     "get_storage_unit",
+    "ledger_events",
     "list_shipments",
     "lot_storage_history",
     "overdue_shipments",

@@ -8,15 +8,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["kit", "inventory", "ingest", "api", "simulators", "coldchain"]
+PACKAGES = ["kit", "inventory", "ingest", "interchange", "api", "simulators", "coldchain"]
 
 # package -> project packages it must never import
 FORBIDDEN: dict[str, set[str]] = {
-    "kit": {"inventory", "ingest", "api", "simulators", "coldchain"},
-    "inventory": {"ingest", "api", "simulators", "coldchain"},
-    "ingest": {"inventory", "api", "simulators", "coldchain"},
+    "kit": {"inventory", "ingest", "interchange", "api", "simulators", "coldchain"},
+    "inventory": {"ingest", "interchange", "api", "simulators", "coldchain"},
+    "ingest": {"inventory", "interchange", "api", "simulators", "coldchain"},
+    "interchange": {"ingest", "api", "simulators", "coldchain"},
     "api": {"simulators", "coldchain"},
-    "simulators": {"inventory", "api", "coldchain"},
+    "simulators": {"inventory", "interchange", "api", "coldchain"},
 }
 
 
