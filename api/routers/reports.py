@@ -1,10 +1,11 @@
-"""Reports: the daily doses report of a subtree (rule 22) and the dose targets it is measured
-against; the wastage report (rule 17); the stock status report (rule 25) and the stock levels
-it is measured against."""
+"""Reports: cold-chain performance (rule 26); the daily doses report of a subtree (rule 22)
+and the dose targets it is measured against; the wastage report (rule 17); the stock status
+report (rule 25) and the stock levels it is measured against."""
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from datetime import date
 from typing import Annotated
 
@@ -15,18 +16,29 @@ from api.places import ensure_read_at, ensure_write_at
 from api.schemas.bounds import Id
 from api.schemas.common import WRITE, error_responses
 from api.schemas.reports import (
+    ColdChainPerformancePublic,
     DailyDosesReportPublic,
     DoseTargetCreate,
     DoseTargetPublic,
+    FacilityPerformancePublic,
+    PerformancePublic,
     StockLevelCreate,
     StockLevelPublic,
     StockStatusReportPublic,
+    UnitPerformancePublic,
     WastageReportPublic,
     daily_doses_csv,
     stock_status_csv,
     wastage_csv,
 )
 from api.spreadsheet import MEDIA_TYPE
+from api.telemetry_places import (
+    facility_codes_in_scope,
+    facility_path_of,
+    telemetry,
+    unit_codes_in_scope,
+)
+from ingest.alarms.performance import Performance, combine
 from inventory import queries, services
 from inventory.commands import SetDoseTarget, SetStockLevel
 
@@ -170,4 +182,53 @@ def stock_status_as_csv(
         stock_status_csv(report),
         media_type=MEDIA_TYPE,
         headers={"Content-Disposition": f'attachment; filename="stock-{code}-{report.on}.csv"'},
+    )
+
+
+@router.get(
+    "/reports/cold-chain-performance",
+    response_model=ColdChainPerformancePublic,
+    responses=error_responses(503),
+)
+def cold_chain_performance(
+    deps: Deps,
+    who: CurrentPrincipal,
+    facility: Annotated[str, Query(min_length=1, max_length=64, description="a facility code")],
+    first: date = Query(description="first local day (included; each unit's zone)"),
+    last: date = Query(description="last local day (included; at most 92 days)"),
+) -> ColdChainPerformancePublic:
+    """Per storage unit, per facility and for the subtree: time in range (too hot, too cold
+    and unknown apart), MKT, excursions and alarms by type, median and 90th percentile time
+    from alarm to acknowledgement, units offline."""
+    telemetry(deps)
+    deps.window.check_days(first, last, ("first", "last"))
+    unit_codes = unit_codes_in_scope(deps, who, facility)
+    queries_ = deps.alarm_queries()
+    units = [queries_.performance(code, first, last) for code in unit_codes]
+    by_facility: dict[str, list[Performance]] = defaultdict(list)
+    for unit in units:
+        by_facility[unit.facility].append(unit.figures)
+    rows = []
+    for code in facility_codes_in_scope(deps, who, facility) or []:
+        below = deps.unit_scopes.facility_codes_under(facility_path_of(deps, code))
+        rows.append(
+            FacilityPerformancePublic(
+                facility=code,
+                own=PerformancePublic.of(combine(by_facility.get(code, []))),
+                subtree=PerformancePublic.of(
+                    combine(p for c in below for p in by_facility.get(c, []))
+                ),
+            )
+        )
+    return ColdChainPerformancePublic(
+        facility=facility,
+        first=first,
+        last=last,
+        facilities=rows,
+        units=[
+            UnitPerformancePublic(
+                unit=u.unit, facility=u.facility, figures=PerformancePublic.of(u.figures)
+            )
+            for u in units
+        ],
     )

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.bounds import BodyId, DoseNumber, DosesOrZero, Population
 from api.spreadsheet import spreadsheet_csv
+from ingest.alarms.performance import Performance
 from inventory.domain.accounts import WastageReason
 from inventory.domain.stock_levels import MAX_MONTHS
 from inventory.queries import (
@@ -541,3 +542,59 @@ def stock_status_csv(report: StockStatusReport) -> bytes:
             for p in f.products
         ),
     )
+
+
+class PerformancePublic(BaseModel):
+    units: int
+    observed_minutes: float = Field(description="minutes a reading vouches for")
+    in_range_minutes: float
+    above_minutes: float = Field(description="too hot: above the profile's range")
+    below_minutes: float = Field(description="too cold: below the profile's range")
+    unknown_minutes: float = Field(description="no reading vouches for them (shown apart)")
+    time_in_range_percent: float | None = Field(description="in range ÷ observed × 100")
+    mkt_c: float | None = Field(description="mean kinetic temperature over the period")
+    excursions: int = Field(description="episodes that began in the period")
+    alarms: int
+    alarms_by_type: dict[str, int]
+    median_ack_minutes: float | None = Field(description="alarm → acknowledgement, median")
+    p90_ack_minutes: float | None = Field(description="alarm → acknowledgement, 90th pct")
+    units_offline: int = Field(description="units with a SENSOR_OFFLINE alarm in the period")
+
+    @classmethod
+    def of(cls, p: Performance) -> PerformancePublic:
+        return cls(
+            units=p.units,
+            observed_minutes=round(p.observed_minutes, 1),
+            in_range_minutes=round(p.in_range_minutes, 1),
+            above_minutes=round(p.above_minutes, 1),
+            below_minutes=round(p.below_minutes, 1),
+            unknown_minutes=round(p.unknown_minutes, 1),
+            time_in_range_percent=p.time_in_range_percent,
+            mkt_c=p.mkt_c,
+            excursions=p.excursions,
+            alarms=p.alarms,
+            alarms_by_type=dict(p.alarms_by_type),
+            median_ack_minutes=p.median_ack_minutes,
+            p90_ack_minutes=p.p90_ack_minutes,
+            units_offline=p.units_offline,
+        )
+
+
+class UnitPerformancePublic(BaseModel):
+    unit: str
+    facility: str
+    figures: PerformancePublic
+
+
+class FacilityPerformancePublic(BaseModel):
+    facility: str
+    own: PerformancePublic = Field(description="the facility's own storage units")
+    subtree: PerformancePublic = Field(description="its units and every unit below it")
+
+
+class ColdChainPerformancePublic(BaseModel):
+    facility: str
+    first: date
+    last: date
+    facilities: list[FacilityPerformancePublic] = Field(description="the facility first")
+    units: list[UnitPerformancePublic]

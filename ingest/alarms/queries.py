@@ -14,10 +14,11 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.alarms.errors import AlarmNotFound, EpisodeNotFound, InvalidQuery, UnknownUnit
+from ingest.alarms.performance import OFFLINE, DaySlice, UnitPerformance, unit_figures
 from ingest.alarms.ports import UnitDirectory
 from ingest.alarms.records import RAISED
 from ingest.alarms.views import (
@@ -257,6 +258,56 @@ class AlarmQueries:
             for day in _days(first, last)
             if to_utc(day_bounds(day, info.time_zone)[0]) <= now
         ]
+
+    # --- cold-chain performance ---
+
+    def performance(self, unit_code: str, first: date, last: date) -> UnitPerformance:
+        """The unit's cold-chain performance over local days ``first`` … ``last`` (rule 26;
+        at most 92 days): its daily summaries, alarms, acknowledgements and excursions."""
+        summaries = self.daily_summaries(unit_code, first, last)
+        info = self._units.unit(unit_code) if self._units is not None else None
+        assert info is not None  # daily_summaries raised UnknownUnit otherwise
+        start_ns, _ = day_bounds(first, info.time_zone)
+        _, end_ns = day_bounds(last, info.time_zone)
+        start, end = to_utc(start_ns), to_utc(end_ns)
+        with self._sessions() as session:
+            alarms = session.execute(
+                select(AlarmRow.type, AlarmRow.raised_at, AlarmRow.acknowledged_at).where(
+                    AlarmRow.unit_code == unit_code,
+                    AlarmRow.raised_at >= start,
+                    AlarmRow.raised_at < end,
+                )
+            ).all()
+            a = AlarmRow
+            offline = session.scalar(
+                select(func.count()).where(
+                    a.unit_code == unit_code,
+                    a.type == OFFLINE,
+                    a.raised_at < end,
+                    a.cleared_at.is_(None) | (a.cleared_at > start),
+                )
+            )
+            e = ExcursionEpisodeRow
+            excursions = session.scalar(
+                select(func.count()).where(
+                    e.unit_code == unit_code, e.start_at >= start, e.start_at < end
+                )
+            )
+        days = [
+            DaySlice(
+                (s.end - s.start).total_seconds() / 60,
+                s.unknown_minutes,
+                s.minutes_above,
+                s.minutes_below,
+                s.mkt_c,
+            )
+            for s in summaries
+        ]
+        acks = [(acked - raised).total_seconds() / 60 for _, raised, acked in alarms if acked]
+        figures = unit_figures(
+            days, [kind for kind, _, _ in alarms], acks, int(excursions or 0), bool(offline)
+        )
+        return UnitPerformance(unit_code, info.facility, first, last, figures)
 
 
 def _day_view(
