@@ -1,4 +1,5 @@
-"""CSV files that open correctly in a spreadsheet: the one writer every CSV download uses.
+"""CSV files that open correctly in a spreadsheet: the one writer every CSV download uses,
+and the reader of the CSV files staff upload.
 
 A programme's staff open downloads in Excel or WPS with Chinese facility and product names,
 so every file is:
@@ -43,3 +44,42 @@ def spreadsheet_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> 
     for row in rows:
         writer.writerow([cell(value) for value in row])
     return (BOM + out.getvalue()).encode("utf-8")
+
+
+MAX_UPLOAD_BYTES = 2_000_000
+POPULATION_HEADER = ("facility", "product", "year", "population")
+
+
+def read_upload(data: bytes, header: Sequence[str]) -> list[list[str]]:
+    """The rows of an uploaded CSV file (UTF-8, BOM or not, any line ends) whose first line
+    is ``header`` (names in any case); ``InvalidInput`` naming the line of any problem."""
+    from inventory.errors import InvalidInput
+
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(f"the file is over {MAX_UPLOAD_BYTES} bytes")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("the file is not UTF-8 text (save it as CSV UTF-8)") from None
+    rows = [row for row in csv.reader(io.StringIO(text, newline="")) if any(c.strip() for c in row)]
+    if not rows or [c.strip().lower() for c in rows[0]] != list(header):
+        raise InvalidInput(f"line 1 must be the header {','.join(header)}")
+    for n, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise InvalidInput(f"line {n}: {len(row)} cells, expected {len(header)}")
+    return [[c.strip() for c in row] for row in rows[1:]]
+
+
+def parse_population_csv(data: bytes) -> list[tuple[str, str, int, int]]:
+    """facility code, product code, year, population per line."""
+    from inventory.errors import InvalidInput
+
+    parsed = []
+    for n, (facility, product, year, population) in enumerate(
+        read_upload(data, POPULATION_HEADER), start=2
+    ):
+        try:
+            parsed.append((facility, product, int(year), int(population)))
+        except ValueError:
+            raise InvalidInput(f"line {n}: year and population must be whole numbers") from None
+    return parsed

@@ -37,6 +37,7 @@ __all__ = [
     "ReverseMovement",
     "SetAllocation",
     "SetDoseTarget",
+    "SetEligiblePopulation",
     "SetStockLevel",
     "TransferStock",
     "VoidVvmObservation",
@@ -118,6 +119,17 @@ class SetAllocation:
     period_end: date
     doses: int
     set_by_facility_id: int
+    user: str
+
+
+@dataclass(frozen=True)
+class SetEligiblePopulation:
+    """The people a site should vaccinate with a product in a calendar year."""
+
+    facility_id: int
+    product_id: int
+    year: int
+    population: int
     user: str
 
 

@@ -346,3 +346,23 @@ class StockLevel(Base):
     max_months: Mapped[float] = mapped_column(Double)
     set_by: Mapped[str] = mapped_column(String(200))
     set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class EligiblePopulation(Base):
+    """The people a site should vaccinate with a product in a calendar year (coverage's
+    denominator, rule 22), loaded from a CSV file or set one by one."""
+
+    __tablename__ = "eligible_populations"
+    __table_args__ = (
+        UniqueConstraint("facility_id", "product_id", "year"),
+        CheckConstraint("population >= 0", name="population"),
+        CheckConstraint("year BETWEEN 1900 AND 2199", name="year"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    population: Mapped[int] = mapped_column(Integer)
+    set_by: Mapped[str] = mapped_column(String(200))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)

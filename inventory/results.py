@@ -335,3 +335,20 @@ def stock_level_view(row: m.StockLevel) -> StockLevelView:
         row.set_by,
         row.set_at,
     )
+
+
+@dataclass(frozen=True)
+class EligiblePopulationView:
+    id: int
+    facility_id: int
+    product_id: int
+    year: int
+    population: int
+    set_by: str
+    set_at: datetime
+
+
+def eligible_population_view(row: m.EligiblePopulation) -> EligiblePopulationView:
+    return EligiblePopulationView(
+        row.id, row.facility_id, row.product_id, row.year, row.population, row.set_by, row.set_at
+    )

@@ -9,10 +9,12 @@ from collections import defaultdict
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import CurrentPrincipal, Deps, WriterPrincipal
+from api.deps import ApiDeps, CurrentPrincipal, Deps, WriterPrincipal
 from api.places import ensure_read_at, ensure_write_at
+from api.principal import Principal
 from api.schemas.bounds import Id
 from api.schemas.common import WRITE, error_responses
 from api.schemas.reports import (
@@ -20,6 +22,8 @@ from api.schemas.reports import (
     DailyDosesReportPublic,
     DoseTargetCreate,
     DoseTargetPublic,
+    EligiblePopulationCreate,
+    EligiblePopulationPublic,
     FacilityPerformancePublic,
     PerformancePublic,
     StockLevelCreate,
@@ -31,7 +35,7 @@ from api.schemas.reports import (
     stock_status_csv,
     wastage_csv,
 )
-from api.spreadsheet import MEDIA_TYPE
+from api.spreadsheet import MEDIA_TYPE, parse_population_csv
 from api.telemetry_places import (
     facility_codes_in_scope,
     facility_path_of,
@@ -40,7 +44,8 @@ from api.telemetry_places import (
 )
 from ingest.alarms.performance import Performance, combine
 from inventory import queries, services
-from inventory.commands import SetDoseTarget, SetStockLevel
+from inventory.commands import SetDoseTarget, SetEligiblePopulation, SetStockLevel
+from inventory.errors import InvalidInput, NotFound
 
 router = APIRouter(tags=["reports"], responses=error_responses(401, 403, 404, 422))
 
@@ -232,3 +237,58 @@ def cold_chain_performance(
             for u in units
         ],
     )
+
+
+@router.put("/eligible-populations", response_model=EligiblePopulationPublic, responses=WRITE)
+def set_eligible_population(
+    body: EligiblePopulationCreate, deps: Deps, who: WriterPrincipal
+) -> EligiblePopulationPublic:
+    """Set the people a site should vaccinate with a product in a year (the denominator of
+    coverage in the daily doses report). The caller must be able to write at the site."""
+    ensure_write_at(deps, who, body.facility_id)
+    command = SetEligiblePopulation(
+        body.facility_id, body.product_id, body.year, body.population, who.name
+    )
+    (view,) = services.set_eligible_populations(deps.inventory_uow(), [command])
+    return EligiblePopulationPublic.of(view)
+
+
+CSV_UPLOAD = {
+    "content": {"text/csv": {"schema": {"type": "string"}}},
+    "description": "a CSV file with the header facility,product,year,population (codes)",
+    "required": True,
+}
+
+
+@router.post(
+    "/eligible-populations.csv",
+    response_model=list[EligiblePopulationPublic],
+    responses=WRITE,
+    openapi_extra={"requestBody": CSV_UPLOAD},
+)
+async def load_eligible_populations(
+    request: Request, deps: Deps, who: WriterPrincipal
+) -> list[EligiblePopulationPublic]:
+    """Load many eligible populations from a CSV file (facility and product by code; UTF-8,
+    with or without a BOM, as a spreadsheet saves it): all rows or none. The caller must be
+    able to write at every site."""
+    rows = parse_population_csv(await request.body())
+    return await run_in_threadpool(_load_populations, deps, who, rows)
+
+
+def _load_populations(
+    deps: ApiDeps, who: Principal, rows: list[tuple[str, str, int, int]]
+) -> list[EligiblePopulationPublic]:
+    uow = deps.inventory_uow()
+    commands = []
+    for n, (facility_code, product_code, year, population) in enumerate(rows, start=2):
+        try:
+            facility = queries.facility_by_code(uow, facility_code)
+            product = queries.product_by_code(uow, product_code)
+        except NotFound as exc:
+            raise InvalidInput(f"line {n}: {exc}") from None
+        ensure_write_at(deps, who, facility.id)
+        commands.append(SetEligiblePopulation(facility.id, product.id, year, population, who.name))
+    return [
+        EligiblePopulationPublic.of(v) for v in services.set_eligible_populations(uow, commands)
+    ]

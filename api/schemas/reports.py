@@ -24,7 +24,7 @@ from inventory.queries import (
     WastageReport,
 )
 from inventory.queries.wastage import OPEN_VIAL_REASONS
-from inventory.results import DoseTargetView, StockLevelView
+from inventory.results import DoseTargetView, EligiblePopulationView, StockLevelView
 
 
 class DoseTargetCreate(BaseModel):
@@ -85,7 +85,14 @@ class DoseLinePublic(BaseModel):
     percent_of_target: float | None
     cumulative: int = Field(description="doses of this number given up to the end of the day")
     target_population: int | None
-    coverage_percent: float | None
+    eligible: int | None = Field(description="the sites' eligible population for the year")
+    coverage_percent: float | None = Field(
+        description="cumulative ÷ eligible (else ÷ the target's population) × 100"
+    )
+    cumulative_target: int | None = Field(
+        description="the straight target line: daily target × days of the target period so far"
+    )
+    percent_of_cumulative_target: float | None
 
     @classmethod
     def of(cls, line: DoseLine) -> DoseLinePublic:
@@ -96,8 +103,17 @@ class DoseLinePublic(BaseModel):
             percent_of_target=line.percent_of_target,
             cumulative=line.cumulative,
             target_population=line.target_population,
+            eligible=line.eligible,
             coverage_percent=line.coverage_percent,
+            cumulative_target=line.cumulative_target,
+            percent_of_cumulative_target=line.percent_of_cumulative_target,
         )
+
+
+class DropoutPublic(BaseModel):
+    first: int = Field(description="a dose number")
+    then: int = Field(description="the next dose number")
+    percent: float = Field(description="(cumulative first − cumulative then) ÷ first × 100")
 
 
 class ReconciliationPublic(BaseModel):
@@ -118,6 +134,8 @@ class ProductDayPublic(BaseModel):
     product_code: str
     reconciliation: ReconciliationPublic
     doses: list[DoseLinePublic]
+    eligible: int | None
+    dropouts: list[DropoutPublic]
 
     @classmethod
     def of(cls, day: ProductDay) -> ProductDayPublic:
@@ -136,6 +154,10 @@ class ProductDayPublic(BaseModel):
                 flagged=r.flagged,
             ),
             doses=[DoseLinePublic.of(line) for line in day.doses],
+            eligible=day.eligible,
+            dropouts=[
+                DropoutPublic(first=d.first, then=d.then, percent=d.percent) for d in day.dropouts
+            ],
         )
 
 
@@ -191,7 +213,9 @@ CSV_COLUMNS = (
     "percent_of_target",
     "cumulative",
     "target_population",
+    "eligible",
     "coverage_percent",
+    "cumulative_target",
     "opening",
     "received",
     "issued",
@@ -228,7 +252,7 @@ def _daily_doses_rows(report: DailyDosesReport) -> Iterator[tuple[object, ...]]:
                 head = (report.day, facility.code, facility.level, scope, product.product_code)
                 for line in product.doses or (None,):
                     doses = (
-                        (None,) * 7
+                        (None,) * 9
                         if line is None
                         else (
                             line.dose_number,
@@ -237,7 +261,9 @@ def _daily_doses_rows(report: DailyDosesReport) -> Iterator[tuple[object, ...]]:
                             line.percent_of_target,
                             line.cumulative,
                             line.target_population,
+                            line.eligible,
                             line.coverage_percent,
+                            line.cumulative_target,
                         )
                     )
                     yield (*head, *doses, *stock)
@@ -598,3 +624,36 @@ class ColdChainPerformancePublic(BaseModel):
     last: date
     facilities: list[FacilityPerformancePublic] = Field(description="the facility first")
     units: list[UnitPerformancePublic]
+
+
+class EligiblePopulationCreate(BaseModel):
+    """Set (or replace) the people a site should vaccinate with a product in a year."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    facility_id: BodyId
+    product_id: BodyId
+    year: int = Field(strict=True, ge=1900, le=2199)
+    population: Population
+
+
+class EligiblePopulationPublic(BaseModel):
+    id: int
+    facility_id: int
+    product_id: int
+    year: int
+    population: int
+    set_by: str
+    set_at: datetime
+
+    @classmethod
+    def of(cls, view: EligiblePopulationView) -> EligiblePopulationPublic:
+        return cls(
+            id=view.id,
+            facility_id=view.facility_id,
+            product_id=view.product_id,
+            year=view.year,
+            population=view.population,
+            set_by=view.set_by,
+            set_at=view.set_at,
+        )

@@ -16,6 +16,7 @@ of the formula explains: that is what the *difference* shows (doses found or mis
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -46,7 +47,9 @@ class DoseLine:
     administered: int  # on the day
     daily_target: int | None  # None: no target covers the day
     cumulative: int  # every dose of this number given up to the end of the day
-    target_population: int | None
+    target_population: int | None  # the dose target's population (None: not given)
+    eligible: int | None = None  # the sites' eligible population for the product and year
+    cumulative_target: int | None = None  # the straight line: daily target × days so far
 
     @property
     def percent_of_target(self) -> float | None:
@@ -56,9 +59,27 @@ class DoseLine:
 
     @property
     def coverage_percent(self) -> float | None:
-        if not self.target_population:
+        """Cumulative doses ÷ the eligible population (else the target's population)."""
+        denominator = self.eligible if self.eligible is not None else self.target_population
+        if not denominator:
             return None
-        return round(100 * self.cumulative / self.target_population, 1)
+        return round(100 * self.cumulative / denominator, 1)
+
+    @property
+    def percent_of_cumulative_target(self) -> float | None:
+        if not self.cumulative_target:
+            return None
+        return round(100 * self.cumulative / self.cumulative_target, 1)
+
+
+@dataclass(frozen=True)
+class Dropout:
+    """Of the people given dose ``first``, the share not (yet) given dose ``then``:
+    (cumulative first − cumulative then) ÷ cumulative first × 100."""
+
+    first: int
+    then: int
+    percent: float
 
 
 @dataclass(frozen=True)
@@ -93,6 +114,8 @@ class ProductDay:
     product_code: str
     reconciliation: Reconciliation
     doses: tuple[DoseLine, ...]
+    eligible: int | None = None  # the eligible population for the product and the day's year
+    dropouts: tuple[Dropout, ...] = ()  # between consecutive dose numbers
 
 
 @dataclass(frozen=True)
@@ -130,7 +153,8 @@ class _Tally:
     wasted: int = 0
     net: int = 0  # every physical line of the day
     doses: dict[int | None, list[int]] = field(default_factory=dict)  # dose → [day, cumulative]
-    targets: dict[int, tuple[int, int | None]] = field(default_factory=dict)
+    targets: dict[int, tuple[int, int | None, int]] = field(default_factory=dict)  # days so far
+    eligible: int | None = None
 
 
 def daily_doses_report(uow: UnitOfWork, facility_id: int, day: date) -> DailyDosesReport:
@@ -153,6 +177,7 @@ def daily_doses_report(uow: UnitOfWork, facility_id: int, day: date) -> DailyDos
         _flows(uow, ids, windows, tallies)
         _administered(uow, ids, windows, tallies)
         _targets(uow, ids, day, tallies)
+        _eligible(uow, ids, day, tallies)
         codes = dict(
             uow.session.execute(
                 select(m.Product.id, m.Product.code).where(
@@ -306,12 +331,28 @@ def _targets(
 ) -> None:
     t = m.DoseTarget
     stmt = select(
-        t.facility_id, t.product_id, t.dose_number, t.daily_target, t.target_population
+        t.facility_id,
+        t.product_id,
+        t.dose_number,
+        t.daily_target,
+        t.target_population,
+        t.period_start,
     ).where(t.facility_id.in_(ids), t.period_start <= day, t.period_end >= day)
-    for fid, product, number, target, population in uow.session.execute(stmt):
+    for fid, product, number, target, population, start in uow.session.execute(stmt):
         tally = tallies[(fid, product)]
-        tally.targets[number] = (target, population)
+        tally.targets[number] = (target, population, (day - start).days + 1)
         tally.doses.setdefault(number, [0, 0])
+
+
+def _eligible(
+    uow: UnitOfWork, ids: list[int], day: date, tallies: dict[tuple[int, int], _Tally]
+) -> None:
+    e = m.EligiblePopulation
+    stmt = select(e.facility_id, e.product_id, e.population).where(
+        e.facility_id.in_(ids), e.year == day.year
+    )
+    for fid, product, population in uow.session.execute(stmt):
+        tallies[(fid, product)].eligible = population
 
 
 def _products(
@@ -343,17 +384,31 @@ def _product_day(product: int, code: str, tallies: list[_Tally]) -> ProductDay:
     numbers = sorted(
         {n for t in tallies for n in t.doses}, key=lambda n: (n is None, n if n else 0)
     )
+    eligibles = [t.eligible for t in tallies if t.eligible is not None]
+    eligible = sum(eligibles) if eligibles else None
     lines = []
     for number in numbers:
         targets = [t.targets[number] for t in tallies if number in t.targets]
-        populations = [p for _, p in targets if p is not None]
+        populations = [p for _, p, _ in targets if p is not None]
         lines.append(
             DoseLine(
                 number,
                 sum(t.doses[number][0] for t in tallies if number in t.doses),
-                sum(target for target, _ in targets) if targets else None,
+                sum(target for target, _, _ in targets) if targets else None,
                 sum(t.doses[number][1] for t in tallies if number in t.doses),
                 sum(populations) if populations else None,
+                eligible,
+                sum(target * days for target, _, days in targets) if targets else None,
             )
         )
-    return ProductDay(product, code, reconciliation, tuple(lines))
+    return ProductDay(product, code, reconciliation, tuple(lines), eligible, _dropouts(lines))
+
+
+def _dropouts(lines: list[DoseLine]) -> tuple[Dropout, ...]:
+    given = {line.dose_number: line.cumulative for line in lines if line.dose_number}
+    numbers = sorted(given)
+    return tuple(
+        Dropout(a, b, round(100 * (given[a] - given[b]) / given[a], 1))
+        for a, b in itertools.pairwise(numbers)
+        if b == a + 1 and given[a] > 0
+    )

@@ -81,6 +81,14 @@ def get_product(uow: UnitOfWork, product_id: int) -> ProductView:
         return product_view(uow.repo.get(m.Product, product_id, "product"))
 
 
+def product_by_code(uow: UnitOfWork, code: str) -> ProductView:
+    with uow:
+        row = uow.session.scalars(select(m.Product).where(m.Product.code == code)).first()
+        if row is None:
+            raise NotFound(f"no product with code {code!r}")
+        return product_view(row)
+
+
 def product_by_gtin(uow: UnitOfWork, gtin: str) -> ProductView:
     with uow:
         row = uow.session.scalars(select(m.Product).where(m.Product.gtin == gtin)).first()

@@ -8,6 +8,7 @@ Movement-creating functions are idempotent on the command's ``idempotency_key``.
 from inventory.services.allocations import set_allocation
 from inventory.services.dose_targets import set_dose_target
 from inventory.services.holds import destroy_stock, quarantine_stock, recall_lot, release_stock
+from inventory.services.populations import set_eligible_populations
 from inventory.services.registry import (
     create_facility,
     create_product,
@@ -59,6 +60,7 @@ __all__ = [
     "reverse_movement",
     "set_allocation",
     "set_dose_target",
+    "set_eligible_populations",
     "set_stock_level",
     "transfer_stock",
     "void_vvm_observation",

@@ -22,10 +22,11 @@ from inventory.commands import (
     RecordWastage,
     ReverseMovement,
     SetDoseTarget,
+    SetEligiblePopulation,
 )
 from inventory.domain.accounts import WastageReason
 from inventory.errors import InvalidInput
-from inventory.queries import DoseLine, Reconciliation
+from inventory.queries import DoseLine, Dropout, Reconciliation
 from inventory.unit_of_work import UnitOfWork
 from tests.builders import assert_conserved, key, make_facility, make_shipment
 from tests.integration.inventory.conftest import World
@@ -102,9 +103,15 @@ def test_a_site_reports_its_local_day_against_target_and_flags_the_count_differe
     )
     assert mmr.reconciliation.difference == 3 and mmr.reconciliation.flagged
     assert mmr.doses == (
-        DoseLine(1, administered=21, daily_target=30, cumulative=28, target_population=1000),
+        DoseLine(
+            1, 21, daily_target=30, cumulative=28, target_population=1000, cumulative_target=30
+        ),
         DoseLine(2, administered=5, daily_target=None, cumulative=5, target_population=None),
     )
+    # dose 1 on its target's straight line: 30 a day from 1 March, 28 given of 30 by now
+    assert mmr.doses[0].percent_of_cumulative_target == 93.3
+    # 28 had dose 1, 5 dose 2: (28 − 5) ÷ 28 dropped out (so far)
+    assert mmr.dropouts == (Dropout(1, 2, 82.1),)
     assert mmr.doses[0].percent_of_target == 70.0
     assert mmr.doses[0].coverage_percent == 2.8
     assert report.flagged == ("GD-C1-K1-TH1",)
@@ -124,7 +131,7 @@ def test_the_receiving_site_balances_and_the_county_rolls_both_up(
     (rolled,) = county.subtree
     assert rolled.reconciliation == Reconciliation(93, 60, 10, 26, 2, 112)
     assert rolled.reconciliation.difference == 3
-    assert rolled.doses[0] == DoseLine(1, 21, 30, 28, 1000)
+    assert rolled.doses[0] == DoseLine(1, 21, 30, 28, 1000, cumulative_target=30)
     assert province.subtree == county.subtree
     assert report.facilities[0].code == "GD"
 
@@ -147,7 +154,7 @@ def test_the_next_day_opens_with_the_closing_stock(uow: UnitOfWork, march_first:
     (day1,), (day2,) = first.facilities[0].own, second.facilities[0].own
     assert day2.reconciliation.opening == day1.reconciliation.closing == 102
     assert day2.reconciliation == Reconciliation(102, 0, 0, 4, 0, 98)
-    assert day2.doses[0] == DoseLine(1, 4, 30, 32, 1000)
+    assert day2.doses[0] == DoseLine(1, 4, 30, 32, 1000, cumulative_target=60)
 
 
 def test_targets_of_one_dose_may_not_overlap_and_bad_figures_are_refused(
@@ -198,3 +205,42 @@ def test_each_site_reports_its_own_local_day(uow: UnitOfWork, world: World) -> N
     assert queries.daily_doses_report(uow, county.id, date(2024, 3, 2)).facilities[0].subtree[
         0
     ].doses[0] == DoseLine(1, 0, None, 9, None)
+
+
+def test_coverage_counts_against_the_sites_eligible_population(
+    uow: UnitOfWork, march_first: World
+) -> None:
+    c1, c2 = march_first.tree.clinics
+    mmr = march_first.mmr.id
+    loaded = services.set_eligible_populations(
+        uow,
+        [
+            SetEligiblePopulation(c1.id, mmr, 2024, 400, "planner"),
+            SetEligiblePopulation(c2.id, mmr, 2024, 600, "planner"),
+            SetEligiblePopulation(c1.id, mmr, 2025, 999, "planner"),  # another year
+        ],
+    )
+    assert [v.population for v in loaded] == [400, 600, 999]
+    report = queries.daily_doses_report(uow, march_first.tree.province.id, MARCH_1)
+    by_code = {f.code: f for f in report.facilities}
+    (site,) = by_code["GD-C1-K1-TH1"].own
+    assert site.eligible == 400 and site.doses[0].eligible == 400
+    assert site.doses[0].coverage_percent == 7.0  # 28 ÷ 400, not ÷ the target's 1000
+    (county,) = by_code["GD-C1-K1"].subtree
+    assert county.eligible == 1000 and county.doses[0].coverage_percent == 2.8
+
+
+def test_a_bad_row_loads_no_eligible_population(uow: UnitOfWork, march_first: World) -> None:
+    c1 = march_first.tree.clinics[0]
+    mmr = march_first.mmr.id
+    good = SetEligiblePopulation(c1.id, mmr, 2024, 400, "p")
+    with pytest.raises(InvalidInput, match="row 2: population"):
+        services.set_eligible_populations(
+            uow, [good, SetEligiblePopulation(c1.id, mmr, 2023, -1, "p")]
+        )
+    with pytest.raises(InvalidInput, match="row 2: the same site"):
+        services.set_eligible_populations(uow, [good, good])
+    with pytest.raises(InvalidInput, match="year"):
+        services.set_eligible_populations(uow, [SetEligiblePopulation(c1.id, mmr, 1066, 5, "p")])
+    report = queries.daily_doses_report(uow, c1.id, MARCH_1)
+    assert report.facilities[0].own[0].eligible is None  # nothing was written
