@@ -16,7 +16,7 @@ import threading
 
 from coldchain import db
 from coldchain.health import readiness_checks
-from coldchain.jobs import build_alarm_jobs, start_alarm_jobs
+from coldchain.jobs import build_alarm_jobs, scheduler_guard, start_alarm_jobs
 from coldchain.ports import InventoryLedger, InventoryUnitDirectory
 from coldchain.settings import Settings
 from coldchain.unit_scopes import reporting_interval_of
@@ -79,7 +79,8 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
         wake=follow_ups.wake,
     )
     jobs = build_alarm_jobs(settings, engine, units=units, ledger=ledger, notifier=notifier)
-    scheduler = start_alarm_jobs(settings, jobs)
+    guard = scheduler_guard(settings, engine)
+    scheduler = start_alarm_jobs(settings, jobs, guard)
     try:
         run_ingest(
             config,
@@ -91,6 +92,7 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
         )
     finally:
         scheduler.shutdown(wait=True)
+        guard.release()  # another process takes the jobs over at once
         follow_ups.stop()  # what is pending now is done first (or left for the next start)
         notifier.stop()
         engine.dispose()

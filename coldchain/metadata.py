@@ -9,5 +9,11 @@ def all_metadata() -> list[MetaData]:
     import api.models
     import ingest.models
     import inventory.models
+    import kit.lease
 
-    return [inventory.models.Base.metadata, api.models.Base.metadata, ingest.models.Base.metadata]
+    return [
+        inventory.models.Base.metadata,
+        api.models.Base.metadata,
+        ingest.models.Base.metadata,
+        kit.lease.Base.metadata,
+    ]
