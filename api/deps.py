@@ -17,33 +17,32 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Annotated, cast
+from typing import Annotated, Protocol, cast
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from api import services
-from api.contact_book import ContactBook
-from api.errors import NotAuthenticated
-from api.lot_excursions import LotExcursions
-from api.principal import (
-    FacilityPaths,
-    NoFacilityPaths,
+from access import services
+from access.errors import NotAuthenticated
+from access.ports import FacilityPaths, NoFacilityPaths, NoUnitScopes, UnitScopes
+from access.principal import (
     Principal,
     Role,
     ensure_can_read,
     ensure_can_write_at,
     ensure_role,
 )
+from access.unit_of_work import AccessUnitOfWork
+from api.contact_book import ContactBook
+from api.lot_excursions import LotExcursions
 from api.request_context import note_user
-from api.unit_of_work import AccessUnitOfWork
-from api.unit_scopes import NoUnitScopes, SensorBindings, UnitScopes
 from ingest.alarms.ports import Notifier, UnitDirectory
 from ingest.alarms.queries import AlarmQueries
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
 from ingest.notify.config import WebhookConfig
 from ingest.queries import TelemetryReader
+from ingest.registry import SensorInfo
 from inventory.domain.time_window import DEFAULT_WINDOW, TimeWindow
 from inventory.errors import NotFound
 from inventory.unit_of_work import UnitOfWork
@@ -62,6 +61,13 @@ __all__ = [
     "facility_path",
     "require_role",
 ]
+
+
+class SensorBindings(Protocol):
+    def sensor(self, sensor_id: str) -> SensorInfo | None:
+        """The registered sensor with its bindings (unit, facility, interval); None if not
+        registered (the sensor registry's ``SensorDirectory`` fits)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from access.errors import Forbidden
+from access.principal import Principal, Role, ensure_can_read, ensure_can_write_at
 from api.deps import ApiDeps, facility_path
-from api.errors import Forbidden
-from api.principal import Principal, Role, ensure_can_read, ensure_can_write_at
 from inventory import queries
 from inventory.results import ShipmentView, StorageUnitView
 

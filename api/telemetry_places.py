@@ -1,7 +1,7 @@
 """Where a telemetry or alarm request looks, and whether the caller may look (or act) there.
 
 Alarms, episodes and readings carry facility and unit *codes*; ``ApiDeps.unit_scopes`` turns
-them into the ledger's materialized paths, and the rules of ``api.principal`` decide. A list
+them into the ledger's materialized paths, and the rules of ``access.principal`` decide. A list
 is narrowed to the facility codes of the caller's subtree (or of a facility the caller asked
 for and may read); a single alarm, episode, unit or sensor is checked against its facility.
 
@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from access.errors import Forbidden
+from access.principal import Principal, Role, ensure_can_read, ensure_can_write_at, ensure_role
 from api.deps import ApiDeps
-from api.errors import Forbidden
-from api.principal import Principal, Role, ensure_can_read, ensure_can_write_at, ensure_role
 from ingest.alarms.errors import UnknownUnit
 from ingest.errors import SensorNotFound
 from ingest.queries import TelemetryReader, TelemetryUnavailable, to_ns

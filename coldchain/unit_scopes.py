@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from api.principal import FacilityPaths, check_facility_path
+from access.ports import FacilityPaths
+from access.principal import check_facility_path
 from ingest.registry import DEFAULT_REPORTING_INTERVAL_S, RegistrySnapshot
 from inventory import models as m
 from inventory.errors import NotFound

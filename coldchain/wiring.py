@@ -8,10 +8,10 @@ from contextlib import contextmanager
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from access.principal import Role
+from access.services import TokenLifetimes
+from access.unit_of_work import AccessUnitOfWork
 from api.app import ApiDeps, create_app
-from api.principal import Role
-from api.services import TokenLifetimes
-from api.unit_of_work import AccessUnitOfWork
 from coldchain import db
 from coldchain.facility_paths import LedgerFacilityPaths
 from coldchain.health import readiness_checks, readiness_probe

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from access.errors import Forbidden
+from access.principal import Role
 from api.deps import CurrentPrincipal, Deps, WriterPrincipal
-from api.errors import Forbidden
 from api.places import ensure_read_at, ensure_write_at
-from api.principal import Role
 from api.schemas.bounds import Id
 from api.schemas.common import WRITE, error_responses
 from api.schemas.registry import FacilityCreate, FacilityPublic, StorageUnitPublic

@@ -15,11 +15,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from access.errors import Forbidden
+from access.principal import Principal
 from api.deps import ApiDeps, CurrentPrincipal, Deps, SupervisorPrincipal, WriterPrincipal
-from api.errors import Forbidden
 from api.lot_refs import LotRef, require_lot, scanned_lot
 from api.places import ensure_write_at
-from api.principal import Principal
 from api.schemas.bounds import Id
 from api.schemas.common import WRITE, error_responses
 from api.schemas.lots import (

@@ -12,9 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from access.principal import Principal
 from api.deps import ApiDeps, CurrentPrincipal, Deps, WriterPrincipal
 from api.places import ensure_read_at, ensure_write_at
-from api.principal import Principal
 from api.schemas.bounds import Id
 from api.schemas.common import WRITE, error_responses
 from api.schemas.reports import (

@@ -8,16 +8,27 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["kit", "inventory", "ingest", "interchange", "api", "simulators", "coldchain"]
+PACKAGES = [
+    "kit",
+    "inventory",
+    "ingest",
+    "interchange",
+    "access",
+    "api",
+    "simulators",
+    "coldchain",
+]
 
 # package -> project packages it must never import
 FORBIDDEN: dict[str, set[str]] = {
-    "kit": {"inventory", "ingest", "interchange", "api", "simulators", "coldchain"},
-    "inventory": {"ingest", "interchange", "api", "simulators", "coldchain"},
-    "ingest": {"inventory", "interchange", "api", "simulators", "coldchain"},
-    "interchange": {"ingest", "api", "simulators", "coldchain"},
+    "kit": {"inventory", "ingest", "interchange", "access", "api", "simulators", "coldchain"},
+    "inventory": {"ingest", "interchange", "access", "api", "simulators", "coldchain"},
+    "ingest": {"inventory", "interchange", "access", "api", "simulators", "coldchain"},
+    "interchange": {"ingest", "access", "api", "simulators", "coldchain"},
+    # access reaches the facility tree through its ports (access/ports.py), never the ledger
+    "access": {"inventory", "ingest", "interchange", "api", "simulators", "coldchain"},
     "api": {"simulators", "coldchain"},
-    "simulators": {"inventory", "interchange", "api", "coldchain"},
+    "simulators": {"inventory", "interchange", "access", "api", "coldchain"},
 }
 
 

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
-from api import services
+from access import services
+from access.principal import Role
 from api.app import create_app
 from api.deps import (
     ApiDeps,
@@ -22,7 +23,6 @@ from api.deps import (
     ensure_can_write_at,
     facility_path,
 )
-from api.principal import Role
 from coldchain import db
 
 NOW = datetime(2025, 6, 1, 8, 30, tzinfo=UTC)

@@ -21,9 +21,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
 
-from api.errors import Forbidden
+from access.errors import Forbidden
 
 _PATH = re.compile(r"/(?:\d+/)+")
 
@@ -36,19 +35,6 @@ class Role(StrEnum):
 
 
 WRITERS = frozenset({Role.SUPERVISOR, Role.STAFF})  # scoped roles that record movements
-
-
-class FacilityPaths(Protocol):
-    """Resolves a facility id to its materialized path; None for an unknown facility."""
-
-    def path_of(self, facility_id: int) -> str | None: ...
-
-
-class NoFacilityPaths:
-    """The look-up before the ledger is wired: knows no facility, so scoped access fails."""
-
-    def path_of(self, facility_id: int) -> str | None:
-        return None
 
 
 @dataclass(frozen=True, slots=True)

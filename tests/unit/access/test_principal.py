@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from api.errors import Forbidden
-from api.principal import (
+from access.errors import Forbidden
+from access.principal import (
     Principal,
     Role,
     check_facility_path,
