@@ -4,9 +4,8 @@
 ``app.state``; routes ask for it with ``Deps`` and for the caller with ``CurrentPrincipal``
 (any valid token), ``AdminPrincipal``, ``WriterPrincipal`` (admin, supervisor or staff),
 ``SupervisorPrincipal`` (admin or supervisor), or ``Depends(require_role(...))``.
-Facility-level checks happen in the route once it knows the facility's path
-(``facility_path(deps, facility_id)``): ``ensure_can_read(principal, path)`` /
-``ensure_can_write_at(principal, path)`` raise ``Forbidden`` (403).
+Facility-level checks happen in the route once it knows where it acts (``api/places.py``
+looks the place up; ``access.scopes`` decides and raises ``Forbidden``, 403).
 
 Invariant: every route but the health routes needs a valid token (known, not revoked, not
 expired).
@@ -26,13 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from access import services
 from access.errors import NotAuthenticated
 from access.ports import FacilityPaths, NoFacilityPaths, NoUnitScopes, UnitScopes
-from access.principal import (
-    Principal,
-    Role,
-    ensure_can_read,
-    ensure_can_write_at,
-    ensure_role,
-)
+from access.principal import Principal, Role
+from access.scopes import ensure_role
 from access.unit_of_work import AccessUnitOfWork
 from api.contact_book import ContactBook
 from api.lot_excursions import LotExcursions
@@ -41,7 +35,7 @@ from ingest.alarms.ports import Notifier, UnitDirectory
 from ingest.alarms.queries import AlarmQueries
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
 from ingest.notify.config import WebhookConfig
-from ingest.queries import TelemetryReader
+from ingest.queries import TelemetryReader, TelemetryUnavailable
 from ingest.registry import SensorInfo
 from inventory.domain.time_window import DEFAULT_WINDOW, TimeWindow
 from inventory.errors import NotFound
@@ -56,10 +50,9 @@ __all__ = [
     "Principal",
     "SupervisorPrincipal",
     "WriterPrincipal",
-    "ensure_can_read",
-    "ensure_can_write_at",
     "facility_path",
     "require_role",
+    "telemetry",
 ]
 
 
@@ -138,6 +131,13 @@ def facility_path(deps: ApiDeps, facility_id: int) -> str:
     if path is None:
         raise NotFound(f"no facility has id {facility_id}")
     return path
+
+
+def telemetry(deps: ApiDeps) -> TelemetryReader:
+    """The configured telemetry store's reader; ``TelemetryUnavailable`` (503) when none."""
+    if deps.telemetry is None:
+        raise TelemetryUnavailable("no telemetry store is configured for the API")
+    return deps.telemetry
 
 
 _bearer = HTTPBearer(

@@ -18,8 +18,8 @@ from coldchain import db
 from coldchain.health import readiness_checks
 from coldchain.jobs import build_alarm_jobs, scheduler_guard, start_alarm_jobs
 from coldchain.ports import InventoryLedger, InventoryUnitDirectory
+from coldchain.sensor_intervals import reporting_interval_of
 from coldchain.settings import Settings
-from coldchain.unit_scopes import reporting_interval_of
 from coldchain.wiring import (
     build_sink,
     build_telemetry_reader,

@@ -13,7 +13,7 @@ from access.services import TokenLifetimes
 from access.unit_of_work import AccessUnitOfWork
 from api.app import ApiDeps, create_app
 from coldchain import db
-from coldchain.facility_paths import LedgerFacilityPaths
+from coldchain.facility_tree import LedgerFacilityPaths
 from coldchain.health import readiness_checks, readiness_probe
 from coldchain.lot_excursions import LedgerLotExcursions
 from coldchain.settings import ConfigurationError, Settings
@@ -56,8 +56,9 @@ def with_telemetry(deps: ApiDeps, settings: Settings, engine: Engine) -> ApiDeps
     what it holds; the API process starts no channel)."""
     import dataclasses
 
+    from coldchain.facility_tree import LedgerUnitScopes
     from coldchain.ports import InventoryUnitDirectory
-    from coldchain.unit_scopes import LedgerUnitScopes, reporting_interval_of
+    from coldchain.sensor_intervals import reporting_interval_of
     from ingest.notify.dispatcher import build_notifier
     from ingest.registry import RegistrySnapshot, SensorDirectory, load_snapshot
 

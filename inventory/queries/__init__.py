@@ -20,6 +20,7 @@ from inventory.queries.ledger_events import EventLot, LedgerEvent, Place, ledger
 from inventory.queries.lookups import (
     MovementDetail,
     facility_by_code,
+    facility_codes_under,
     find_lots,
     get_facility,
     get_lot,
@@ -31,6 +32,7 @@ from inventory.queries.lookups import (
     storage_unit_by_code,
     storage_units_of,
     subtree,
+    unit_codes_under,
 )
 from inventory.queries.shipments import (
     OverdueShipment,
@@ -107,6 +109,7 @@ __all__ = [
     "allocation_status",
     "daily_doses_report",
     "facility_by_code",
+    "facility_codes_under",
     "find_lots",
     "get_facility",
     "get_lot",
@@ -129,6 +132,7 @@ __all__ = [
     "subtree",
     "trace_lot",
     "trace_lot_number",
+    "unit_codes_under",
     "verify_ledger",
     "wastage_report",
 ]

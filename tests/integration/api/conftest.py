@@ -14,15 +14,9 @@ from sqlalchemy import Engine
 
 from access import services
 from access.principal import Role
+from access.scopes import ensure_can_read, ensure_can_write_at
 from api.app import create_app
-from api.deps import (
-    ApiDeps,
-    CurrentPrincipal,
-    Deps,
-    ensure_can_read,
-    ensure_can_write_at,
-    facility_path,
-)
+from api.deps import ApiDeps, CurrentPrincipal, Deps, facility_path
 from coldchain import db
 
 NOW = datetime(2025, 6, 1, 8, 30, tzinfo=UTC)
