@@ -16,7 +16,7 @@ import threading
 
 from coldchain import db
 from coldchain.health import readiness_checks
-from coldchain.jobs import build_alarm_jobs, scheduler_guard, start_alarm_jobs
+from coldchain.jobs import RoutineJobs, build_alarm_jobs, scheduler_guard, start_alarm_jobs
 from coldchain.ports import InventoryLedger, InventoryUnitDirectory
 from coldchain.sensor_intervals import reporting_interval_of
 from coldchain.settings import Settings
@@ -80,7 +80,12 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
     )
     jobs = build_alarm_jobs(settings, engine, units=units, ledger=ledger, notifier=notifier)
     guard = scheduler_guard(settings, engine)
-    scheduler = start_alarm_jobs(settings, jobs, guard)
+    routine = RoutineJobs(
+        ledger=UnitOfWork(session_factory, window=time_window(settings)),
+        alarms=alarms_uow,
+        notifier=notifier,
+    )
+    scheduler = start_alarm_jobs(settings, jobs, guard, routine)
     try:
         run_ingest(
             config,

@@ -55,6 +55,13 @@ def subtree(uow: UnitOfWork, facility_id: int) -> list[FacilityView]:
         return [facility_view(f) for f in uow.session.scalars(stmt)]
 
 
+def root_facilities(uow: UnitOfWork) -> list[FacilityView]:
+    """The facilities with no parent (a province's store), ordered by code."""
+    with uow:
+        stmt = select(m.Facility).where(m.Facility.parent_id.is_(None)).order_by(m.Facility.code)
+        return [facility_view(f) for f in uow.session.scalars(stmt)]
+
+
 def facility_codes_under(uow: UnitOfWork, path: str | None) -> list[str]:
     """Codes of the facility at materialized ``path`` and of every facility below it,
     ordered by path (None: every facility). One indexed ``LIKE 'path%'`` query."""
