@@ -23,9 +23,8 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine
 
-from coldchain.db import make_session_factory
+from coldchain.db import Engine, make_session_factory
 from coldchain.settings import Settings
 from ingest.alarms.policy import FollowUpPolicy
 from ingest.alarms.ports import LedgerPort, Notifier, UnitDirectory
