@@ -37,9 +37,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine
 
-from coldchain.db import make_session_factory
+from coldchain.db import Engine, make_session_factory
 from coldchain.ledger_to_alarms import expiry_alarm, ledger_check_alarms
 from coldchain.settings import Settings
 from ingest.alarms.facility_alarms import LEDGER_CHECK, LOT_EXPIRING, sync_facility_alarms
