@@ -313,7 +313,7 @@ def run_demo(settings: Settings) -> None:
 
 
 def _ensure_admin(settings: Settings) -> None:
-    from api.services import ensure_bootstrap_admin
+    from access.services import ensure_bootstrap_admin
     from coldchain.wiring import access_unit_of_work
 
     assert settings.bootstrap_admin_token is not None

@@ -18,9 +18,9 @@ import threading
 from coldchain import db
 from coldchain.alarms_to_ledger import InventoryLedger, InventoryUnitDirectory
 from coldchain.health import readiness_checks
-from coldchain.jobs import build_alarm_jobs, start_alarm_jobs
+from coldchain.jobs import RoutineJobs, build_alarm_jobs, scheduler_guard, start_alarm_jobs
+from coldchain.sensor_intervals import reporting_interval_of
 from coldchain.settings import Settings
-from coldchain.unit_scopes import reporting_interval_of
 from coldchain.wiring import (
     build_sink,
     build_telemetry_reader,
@@ -80,7 +80,13 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
         wake=follow_ups.wake,
     )
     jobs = build_alarm_jobs(settings, engine, units=units, ledger=ledger, notifier=notifier)
-    scheduler = start_alarm_jobs(settings, jobs)
+    guard = scheduler_guard(settings, engine)
+    routine = RoutineJobs(
+        ledger=UnitOfWork(session_factory, window=time_window(settings)),
+        alarms=alarms_uow,
+        notifier=notifier,
+    )
+    scheduler = start_alarm_jobs(settings, jobs, guard, routine)
     try:
         run_ingest(
             config,
@@ -92,6 +98,7 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
         )
     finally:
         scheduler.shutdown(wait=True)
+        guard.release()  # another process takes the jobs over at once
         follow_ups.stop()  # what is pending now is done first (or left for the next start)
         notifier.stop()
         engine.dispose()

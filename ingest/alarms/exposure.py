@@ -49,6 +49,8 @@ def settle_alarm(
             if episode is not None:
                 start = min(start, episode.start_at)
         unit, key, scope = alarm.unit_code, alarm.key, alarm.quarantine_scope
+        if unit is None:
+            return  # a facility alarm: no unit, nothing exposed
         end, known = alarm.raised_at, alarm.exposed_lots
         pending = scope != NO_QUARANTINE and alarm.quarantined_at is None
         view = alarm_view(alarm)

@@ -86,7 +86,7 @@ class AlarmNotice:
     rule_id: str  # the detector rule id, or SENSOR_OFFLINE
     severity: str  # "warning" | "alarm"
     facility: str
-    unit: str
+    unit: str | None  # None: a facility alarm (no storage unit)
     sensor: str | None  # the silent sensor of a SENSOR_OFFLINE alarm, else None
     started_at: datetime  # device time the condition began (the run start / last seen)
     fired_at: datetime  # device time the alarm fired (raised_at)
@@ -100,6 +100,7 @@ class AlarmNotice:
     cleared_at: datetime | None = None
     acknowledged_by: str | None = None
     comment: str | None = None  # the acknowledgement comment (kind ACKNOWLEDGED)
+    steps: tuple[str, ...] = ()  # a facility alarm's "what to do now" (unit alarms: none)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,6 +29,7 @@ from inventory.queries.ledger_events import EventLot, LedgerEvent, Place, ledger
 from inventory.queries.lookups import (
     MovementDetail,
     facility_by_code,
+    facility_codes_under,
     find_lots,
     get_facility,
     get_lot,
@@ -37,17 +38,13 @@ from inventory.queries.lookups import (
     get_storage_unit,
     product_by_code,
     product_by_gtin,
+    root_facilities,
     storage_unit_by_code,
     storage_units_of,
     subtree,
-)
-from inventory.queries.places import (
-    UnitPlace,
-    facility_chain,
-    facility_codes_under,
     unit_codes_under,
-    unit_places,
 )
+from inventory.queries.places import UnitPlace, facility_chain, unit_places
 from inventory.queries.shipments import (
     OverdueShipment,
     get_shipment,
@@ -145,6 +142,7 @@ __all__ = [
     "overdue_shipments",
     "product_by_code",
     "product_by_gtin",
+    "root_facilities",
     "stock_card",
     "stock_on_hand",
     "stock_status",
