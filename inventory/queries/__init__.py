@@ -29,7 +29,6 @@ from inventory.queries.ledger_events import EventLot, LedgerEvent, Place, ledger
 from inventory.queries.lookups import (
     MovementDetail,
     facility_by_code,
-    facility_codes_under,
     find_lots,
     get_facility,
     get_lot,
@@ -38,13 +37,18 @@ from inventory.queries.lookups import (
     get_storage_unit,
     product_by_code,
     product_by_gtin,
-    root_facilities,
     storage_unit_by_code,
     storage_units_of,
     subtree,
-    unit_codes_under,
 )
-from inventory.queries.places import UnitPlace, facility_chain, unit_places
+from inventory.queries.places import (
+    UnitPlace,
+    facility_chain,
+    facility_codes_under,
+    root_facilities,
+    unit_codes_under,
+    unit_places,
+)
 from inventory.queries.shipments import (
     OverdueShipment,
     get_shipment,

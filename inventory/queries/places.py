@@ -5,8 +5,9 @@ facility tree (they name both by code; the ledger by id and materialized path).
   query per 500 codes (a batch of units seen for the first time costs one round trip).
 - ``facility_chain(uow, code)``: the facility and its ancestors up to the root, from its
   materialized path in one query (the escalation chain of an alarm).
-(Every facility or unit under a materialized path: ``lookups.facility_codes_under`` and
-``lookups.unit_codes_under``.)
+- ``root_facilities(uow)``: the facilities with no parent (a province's store).
+- ``facility_codes_under(uow, path)`` / ``unit_codes_under(uow, path)``: every facility or
+  unit in a subtree (``None``: everywhere), one indexed ``LIKE 'path%'`` query each.
 
 Invariants: read-only, one short transaction each; an unknown code is absent from the
 answer (``facility_chain`` raises ``NotFound``), never guessed.
@@ -20,8 +21,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from inventory import models as m
-from inventory.domain.facilities import ancestor_ids
+from inventory.domain.facilities import ancestor_ids, check_path
 from inventory.errors import NotFound
+from inventory.results import FacilityView, facility_view
 from inventory.unit_of_work import UnitOfWork
 
 _CHUNK = 500
@@ -67,3 +69,30 @@ def facility_chain(uow: UnitOfWork, facility_code: str) -> list[str]:
         stmt = select(m.Facility.id, m.Facility.code).where(m.Facility.id.in_(ids))
         codes = {facility_id: code for facility_id, code in uow.session.execute(stmt)}
     return [codes[i] for i in reversed(ids) if i in codes]
+
+
+def facility_codes_under(uow: UnitOfWork, path: str | None) -> list[str]:
+    """Every facility in the subtree at ``path`` (itself included), by path."""
+    stmt = select(m.Facility.code).order_by(m.Facility.path)
+    if path is not None:
+        stmt = stmt.where(m.Facility.path.startswith(check_path(path)))
+    with uow:
+        return list(uow.session.scalars(stmt))
+
+
+def unit_codes_under(uow: UnitOfWork, path: str | None) -> list[str]:
+    """Every storage unit of the facilities in the subtree at ``path``, by code."""
+    stmt = select(m.StorageUnit.code).order_by(m.StorageUnit.code)
+    if path is not None:
+        stmt = stmt.join(m.Facility, m.Facility.id == m.StorageUnit.facility_id).where(
+            m.Facility.path.startswith(check_path(path))
+        )
+    with uow:
+        return list(uow.session.scalars(stmt))
+
+
+def root_facilities(uow: UnitOfWork) -> list[FacilityView]:
+    """The facilities with no parent (a province's store), ordered by code."""
+    with uow:
+        stmt = select(m.Facility).where(m.Facility.parent_id.is_(None)).order_by(m.Facility.code)
+        return [facility_view(f) for f in uow.session.scalars(stmt)]

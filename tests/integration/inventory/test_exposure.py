@@ -239,3 +239,5 @@ def test_places_by_code_and_the_facility_chain(uow: UnitOfWork, world: World) ->
     assert under == [county.facility.code, *(c.facility.code for c in tree.clinics)]
     assert queries.unit_codes_under(uow, clinic.facility.path) == sorted(codes)
     assert len(queries.unit_codes_under(uow, None)) == 2 * len(tree.all())
+    with pytest.raises(InvalidInput):
+        queries.facility_codes_under(uow, "/1")
