@@ -20,7 +20,7 @@ token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_
 app.add_typer(token_app, name="token")
 app.add_typer(report_app, name="report")
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integer columns (api.services.MAX_ID)
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns (access.services.MAX_ID)
 
 
 def _settings() -> Settings:
@@ -56,8 +56,8 @@ def _ensure_bootstrap_admin(settings: Settings, *, to_log: bool = False) -> None
     import logging
     from datetime import UTC, datetime
 
-    from api.errors import ApiError
-    from api.services import BootstrapOutcome, ensure_bootstrap_admin
+    from access.errors import AccessError
+    from access.services import BootstrapOutcome, ensure_bootstrap_admin
     from coldchain.demo import KNOWN_DEMO_TOKENS
     from coldchain.wiring import access_unit_of_work
 
@@ -81,7 +81,7 @@ def _ensure_bootstrap_admin(settings: Settings, *, to_log: bool = False) -> None
             outcome = ensure_bootstrap_admin(
                 uow, settings.bootstrap_admin_token, now=datetime.now(UTC)
             )
-    except ApiError as exc:
+    except AccessError as exc:
         say(f"COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN: {exc}", logging.ERROR)
         raise typer.Exit(2) from exc
     if outcome is BootstrapOutcome.REVOKED:
@@ -107,7 +107,7 @@ def _refuse_demo_tokens(settings: Settings) -> None:
     whoever read the README would be admin."""
     from datetime import UTC, datetime
 
-    from api.services import active_token
+    from access.services import active_token
     from coldchain import db
     from coldchain.demo import KNOWN_DEMO_TOKENS
     from coldchain.wiring import access_unit_of_work
@@ -172,9 +172,9 @@ def token_create(
     """Issue an API token: the secret goes to stdout, once; details to stderr."""
     from datetime import UTC, datetime
 
-    from api import services
-    from api.errors import ApiError
-    from api.principal import Role
+    from access import services
+    from access.errors import AccessError
+    from access.principal import Role
     from coldchain import db
     from coldchain.wiring import token_issuing, token_lifetimes
 
@@ -195,7 +195,7 @@ def token_create(
                 expires_in_days=expires_in_days,
                 lifetimes=token_lifetimes(settings),
             )
-    except ApiError as exc:
+    except AccessError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
     record = issued.record
@@ -220,8 +220,8 @@ def token_revoke(
     """Revoke an API token at once (idempotent)."""
     from datetime import UTC, datetime
 
-    from api import services
-    from api.errors import ApiError
+    from access import services
+    from access.errors import AccessError
     from coldchain import db
     from coldchain.wiring import access_unit_of_work
 
@@ -230,7 +230,7 @@ def token_revoke(
     try:
         with access_unit_of_work(settings) as uow:
             record = services.revoke_token(uow, token_id, now=datetime.now(UTC))
-    except ApiError as exc:
+    except AccessError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
     assert record.revoked_at is not None
@@ -321,8 +321,7 @@ def trace(
     and every temperature excursion it sat through."""
     from datetime import UTC, datetime
 
-    from sqlalchemy.exc import DBAPIError
-
+    from coldchain.db import DatabaseError
     from coldchain.trace_view import find_trace, render_candidates, render_trace
     from coldchain.wiring import lot_trace_sources
     from inventory.domain.gs1 import Gs1Error
@@ -343,7 +342,7 @@ def trace(
     except (InventoryError, Gs1Error) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
-    except DBAPIError as exc:
+    except DatabaseError as exc:
         typer.echo(f"cannot read the ledger at {settings.database_url}: {exc.orig}", err=True)
         typer.echo("is the database there and migrated? (coldchain db upgrade)", err=True)
         raise typer.Exit(1) from exc
@@ -365,9 +364,8 @@ def doses(
     from datetime import UTC, date, datetime
     from zoneinfo import ZoneInfo
 
-    from sqlalchemy.exc import DBAPIError
-
     from coldchain import db
+    from coldchain.db import DatabaseError
     from coldchain.doses_view import render_daily_doses
     from coldchain.wiring import time_window
     from inventory.errors import InventoryError
@@ -391,7 +389,7 @@ def doses(
     except InventoryError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
-    except DBAPIError as exc:
+    except DatabaseError as exc:
         typer.echo(f"cannot read the ledger at {settings.database_url}: {exc.orig}", err=True)
         typer.echo("is the database there and migrated? (coldchain db upgrade)", err=True)
         raise typer.Exit(1) from exc

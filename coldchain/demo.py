@@ -23,9 +23,8 @@ import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
-
 import inventory.commands as cmd
+from coldchain.db import Engine
 from coldchain.settings import Settings
 from ingest import registry
 from inventory import services
@@ -305,7 +304,7 @@ def run_demo(settings: Settings) -> None:
 
 
 def _ensure_admin(settings: Settings) -> None:
-    from api.services import ensure_bootstrap_admin
+    from access.services import ensure_bootstrap_admin
     from coldchain.wiring import access_unit_of_work
 
     assert settings.bootstrap_admin_token is not None

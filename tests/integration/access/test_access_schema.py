@@ -12,11 +12,11 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api import services
-from api.auth import hash_token
-from api.models import User, UTCDateTime
-from api.principal import NoFacilityPaths
-from api.unit_of_work import AccessUnitOfWork
+from access import services
+from access.models import User, UTCDateTime
+from access.ports import NoFacilityPaths
+from access.token_secrets import hash_token
+from access.unit_of_work import AccessUnitOfWork
 from coldchain import db
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.models import ApiToken, User
-from api.principal import Role
+from access.models import ApiToken, User
+from access.principal import Role
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.models import ApiToken, User
+from access.models import ApiToken, User
 
 
 class AccessRepository:

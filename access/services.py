@@ -18,8 +18,7 @@ from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 
-from api.auth import MIN_BOOTSTRAP_TOKEN_LENGTH, hash_token, new_token_secret
-from api.errors import (
+from access.errors import (
     Forbidden,
     InvalidExpiry,
     InvalidName,
@@ -31,10 +30,12 @@ from api.errors import (
     UserConflict,
     WeakToken,
 )
-from api.models import ApiToken, User
-from api.principal import FacilityPaths, Principal, Role
-from api.queries import TokenRecord, token_record
-from api.unit_of_work import AccessUnitOfWork
+from access.models import ApiToken, User
+from access.ports import FacilityPaths
+from access.principal import Principal, Role
+from access.queries import TokenRecord, token_record
+from access.token_secrets import MIN_BOOTSTRAP_TOKEN_LENGTH, hash_token, new_token_secret
+from access.unit_of_work import AccessUnitOfWork
 
 BOOTSTRAP_ADMIN_NAME = "bootstrap-admin"
 MAX_NAME_LENGTH = 100

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from api.auth import hash_token, new_token_secret
+from access.token_secrets import hash_token, new_token_secret
 
 
 def test_secrets_are_long_random_and_url_safe() -> None:

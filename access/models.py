@@ -1,4 +1,4 @@
-"""SQLAlchemy rows of the `api` package: users, their role and scope, and their API tokens.
+"""SQLAlchemy rows of access: users, their role and scope, and their API tokens.
 
 Invariants: a token is stored only as the SHA-256 hex digest of its secret (the secret is
 shown once, at creation); a revoked token keeps its row (``revoked_at`` set) so that its

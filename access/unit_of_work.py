@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from api.repository import AccessRepository
+from access.repository import AccessRepository
 from kit import unit_of_work
 
 

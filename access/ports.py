@@ -1,20 +1,31 @@
-"""Where a storage unit, facility code or sensor sits in the facility tree, for scope checks.
+"""What access needs to know of the facility tree, as ports the composition root adapts.
 
-Telemetry, alarms and episodes name facilities and units by *code* (from the MQTT topic);
-the roles are scoped by the ledger's materialized paths (``/1/4/17/``). ``UnitScopes``
-bridges the two; the composition root implements it over the ledger
-(``coldchain.unit_scopes.LedgerUnitScopes``). ``SensorBindings`` answers which units a
-sensor was bound to (the sensor registry's ``SensorDirectory`` fits).
+Roles are scoped by the ledger's materialized paths (``/1/4/17/``): ``FacilityPaths``
+resolves a facility id to its path (users' scopes are facility ids), ``UnitScopes`` a
+facility or storage-unit *code* (telemetry, alarms and episodes name them by code) and lists
+the codes under a path. ``coldchain.facility_tree`` implements both over the ledger; access
+never imports the ledger.
 
-Invariant: access fails closed. The default look-ups know nothing, so a scoped caller sees
-no unit, no facility and no sensor until the composition root wires the real ones.
+Invariant: access fails closed. The defaults (``NoFacilityPaths``, ``NoUnitScopes``) know
+nothing, so a scoped caller sees no facility, unit or sensor until the real ones are wired.
 """
 
 from __future__ import annotations
 
 from typing import Protocol
 
-from ingest.registry import SensorInfo
+
+class FacilityPaths(Protocol):
+    """Resolves a facility id to its materialized path; None for an unknown facility."""
+
+    def path_of(self, facility_id: int) -> str | None: ...
+
+
+class NoFacilityPaths:
+    """The look-up before the ledger is wired: knows no facility, so scoped access fails."""
+
+    def path_of(self, facility_id: int) -> str | None:
+        return None
 
 
 class UnitScopes(Protocol):
@@ -49,10 +60,3 @@ class NoUnitScopes:
 
     def unit_codes_under(self, path: str | None) -> list[str]:
         return []
-
-
-class SensorBindings(Protocol):
-    def sensor(self, sensor_id: str) -> SensorInfo | None:
-        """The registered sensor with its bindings (unit, facility, interval); None if not
-        registered."""
-        ...
