@@ -12,6 +12,8 @@ one line:
   local cut-off (``COLDCHAIN_DAILY_CLOSE_AT``, 18:00), a day that does not reconcile raised
   as a ``STOCK_RECONCILIATION`` alarm at the facility (it stays until acknowledged: a past
   day's figures do not change by themselves);
+- ``overdue_shipments`` (every 5 min) → ``inventory.queries.overdue_shipments``, synced as
+  ``SHIPMENT_OVERDUE`` alarms at the sender and the receiver's parent (cleared at receipt);
 - ``ledger_check`` (02:30 UTC) → ``inventory.queries.verify_ledger``, its findings synced as
   one ``LEDGER_CHECK`` alarm per root facility.
 
@@ -43,11 +45,17 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from coldchain.db import Engine, make_session_factory
-from coldchain.ledger_to_alarms import expiry_alarm, ledger_check_alarms, reconciliation_alarm
+from coldchain.ledger_to_alarms import (
+    expiry_alarm,
+    ledger_check_alarms,
+    overdue_alarms,
+    reconciliation_alarm,
+)
 from coldchain.settings import Settings
 from ingest.alarms.facility_alarms import (
     LEDGER_CHECK,
     LOT_EXPIRING,
+    SHIPMENT_OVERDUE,
     STOCK_RECONCILIATION,
     sync_facility_alarms,
 )
@@ -55,7 +63,7 @@ from ingest.alarms.policy import FollowUpPolicy
 from ingest.alarms.ports import LedgerPort, Notifier, UnitDirectory
 from ingest.alarms.services import check_offline_sensors, notify_due_alarms, settle_exposures
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
-from inventory.queries import root_facilities, verify_ledger
+from inventory.queries import overdue_shipments, root_facilities, verify_ledger
 from inventory.services import close_days, expiry_warnings, hold_expired_stock
 from inventory.unit_of_work import UnitOfWork
 from kit.clock import utc_now
@@ -133,6 +141,18 @@ class RoutineJobs:
             report.raised,
         )
 
+    def overdue_shipments(self) -> None:
+        now = self.clock()
+        late = overdue_shipments(self.ledger, now)
+        alarms = [a for shipment in late for a in overdue_alarms(shipment, now)]
+        report = sync_facility_alarms(self.alarms, self.notifier, SHIPMENT_OVERDUE, alarms, now)
+        log.info(
+            "overdue_shipments: %d overdue, %d alarms raised, %d cleared",
+            len(late),
+            report.raised,
+            report.cleared,
+        )
+
     def ledger_check(self) -> None:
         now = self.clock()
         findings = verify_ledger(self.ledger)
@@ -150,6 +170,7 @@ class RoutineJobs:
 ROUTINE_TRIGGERS: dict[str, BaseTrigger] = {
     "expiry": IntervalTrigger(minutes=5, timezone=UTC),
     "daily_close": IntervalTrigger(minutes=15, timezone=UTC),
+    "overdue_shipments": IntervalTrigger(minutes=5, timezone=UTC),
     "ledger_check": CronTrigger(hour=2, minute=30, timezone=UTC),
 }
 
@@ -214,6 +235,7 @@ def build_scheduler(
     if routine is not None:
         planned += [(routine.expiry, ROUTINE_TRIGGERS["expiry"])]
         planned += [(routine.daily_close, ROUTINE_TRIGGERS["daily_close"])]
+        planned += [(routine.overdue_shipments, ROUTINE_TRIGGERS["overdue_shipments"])]
         planned += [(routine.ledger_check, ROUTINE_TRIGGERS["ledger_check"])]
     for job, trigger in planned:
         scheduler.add_job(
