@@ -292,8 +292,13 @@ def simulate(
         f"scenario {loaded.name}: {len(loaded.sensors)} sensors,"
         f" {loaded.duration_s / 3600:g} h at speed {speed:g}"
     )
+    span = f"{loaded.duration_s / 3600:g} h"
+
+    def spanned(sent: int) -> None:
+        typer.echo(f"published the scenario's {span}: {sent} readings; following live")
+
     try:
-        sent = run(publisher, messages, pace, stop=stop)
+        sent = run(publisher, messages, pace, stop=stop, on_span_end=spanned)
         typer.echo(f"published {sent} readings in {publisher.sent_messages} messages")
     except KeyboardInterrupt:
         stop.set()
