@@ -310,8 +310,7 @@ def trace(
     and every temperature excursion it sat through."""
     from datetime import UTC, datetime
 
-    from sqlalchemy.exc import DBAPIError
-
+    from coldchain.db import DatabaseError
     from coldchain.trace_view import find_trace, render_candidates, render_trace
     from coldchain.wiring import lot_trace_sources
     from inventory.domain.gs1 import Gs1Error
@@ -332,7 +331,7 @@ def trace(
     except (InventoryError, Gs1Error) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
-    except DBAPIError as exc:
+    except DatabaseError as exc:
         typer.echo(f"cannot read the ledger at {settings.database_url}: {exc.orig}", err=True)
         typer.echo("is the database there and migrated? (coldchain db upgrade)", err=True)
         raise typer.Exit(1) from exc
@@ -354,9 +353,8 @@ def doses(
     from datetime import UTC, date, datetime
     from zoneinfo import ZoneInfo
 
-    from sqlalchemy.exc import DBAPIError
-
     from coldchain import db
+    from coldchain.db import DatabaseError
     from coldchain.doses_view import render_daily_doses
     from coldchain.wiring import time_window
     from inventory.errors import InventoryError
@@ -380,7 +378,7 @@ def doses(
     except InventoryError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
-    except DBAPIError as exc:
+    except DatabaseError as exc:
         typer.echo(f"cannot read the ledger at {settings.database_url}: {exc.orig}", err=True)
         typer.echo("is the database there and migrated? (coldchain db upgrade)", err=True)
         raise typer.Exit(1) from exc

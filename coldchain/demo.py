@@ -24,9 +24,8 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
-
 import inventory.commands as cmd
+from coldchain.db import Engine
 from coldchain.settings import Settings
 from ingest import registry
 from inventory import services

@@ -2,9 +2,10 @@
 
 The one place that builds the whole telemetry side from settings: the sink and reader of
 the configured store, the alarm recorder on the pipeline's detection hook (with the ledger
-and unit directory from ``coldchain.ports``), the alarm follow-up worker (exposure, notices
-and quarantine after the batch is acknowledged), the outbox notifier, and the APScheduler jobs
-(sensor offline, re-notification and escalation, settling exposures). Everything started
+and unit directory from ``coldchain.alarms_to_ledger``), the alarm follow-up worker
+(exposure, notices and quarantine after the batch is acknowledged), the outbox notifier,
+and the APScheduler jobs (sensor offline, re-notification and escalation, settling
+exposures). Everything started
 here is stopped here, in reverse order, when ingest stops. ``/health/ready`` next to
 ``/metrics`` checks the broker, the database (at the migrations' head) and the store.
 """
@@ -15,9 +16,9 @@ import logging
 import threading
 
 from coldchain import db
+from coldchain.alarms_to_ledger import InventoryLedger, InventoryUnitDirectory
 from coldchain.health import readiness_checks
-from coldchain.jobs import build_alarm_jobs, scheduler_guard, start_alarm_jobs
-from coldchain.ports import InventoryLedger, InventoryUnitDirectory
+from coldchain.jobs import RoutineJobs, build_alarm_jobs, scheduler_guard, start_alarm_jobs
 from coldchain.sensor_intervals import reporting_interval_of
 from coldchain.settings import Settings
 from coldchain.wiring import (
@@ -80,7 +81,12 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
     )
     jobs = build_alarm_jobs(settings, engine, units=units, ledger=ledger, notifier=notifier)
     guard = scheduler_guard(settings, engine)
-    scheduler = start_alarm_jobs(settings, jobs, guard)
+    routine = RoutineJobs(
+        ledger=UnitOfWork(session_factory, window=time_window(settings)),
+        alarms=alarms_uow,
+        notifier=notifier,
+    )
+    scheduler = start_alarm_jobs(settings, jobs, guard, routine)
     try:
         run_ingest(
             config,

@@ -5,7 +5,11 @@ one line:
 
 - ``sensor_offline``  → ``check_offline_sensors``: raise / clear SENSOR_OFFLINE;
 - ``alarm_follow_up`` → ``notify_due_alarms``: re-notify every N min, escalate every M min;
-- ``alarm_settle``    → ``settle_exposures``: retry ledger exposure and quarantine.
+- ``alarm_settle``    → ``settle_exposures``: retry ledger exposure and quarantine;
+- ``expiry`` (every 5 min) → ``inventory.services.hold_expired_stock`` and
+  ``expiry_warnings``, the warnings synced as ``LOT_EXPIRING`` facility alarms;
+- ``ledger_check`` (02:30 UTC) → ``inventory.queries.verify_ledger``, its findings synced as
+  one ``LEDGER_CHECK`` alarm per root facility.
 
 Exactly one scheduler runs them: every process that starts the scheduler asks for the same
 database lease (``kit.lease``, name ``scheduler``) before each run; the holder runs the job
@@ -30,15 +34,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine
 
-from coldchain.db import make_session_factory
+from coldchain.db import Engine, make_session_factory
+from coldchain.ledger_to_alarms import expiry_alarm, ledger_check_alarms
 from coldchain.settings import Settings
+from ingest.alarms.facility_alarms import LEDGER_CHECK, LOT_EXPIRING, sync_facility_alarms
 from ingest.alarms.policy import FollowUpPolicy
 from ingest.alarms.ports import LedgerPort, Notifier, UnitDirectory
 from ingest.alarms.services import check_offline_sensors, notify_due_alarms, settle_exposures
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
+from inventory.queries import root_facilities, verify_ledger
+from inventory.services import expiry_warnings, hold_expired_stock
+from inventory.unit_of_work import UnitOfWork
 from kit.clock import utc_now
 from kit.lease import Lease
 
@@ -75,6 +85,48 @@ class AlarmJobs:
     def alarm_settle(self) -> None:
         tried = settle_exposures(self.uow, self.ledger)
         log.info("alarm_settle: %d alarms/episodes retried with the ledger", tried)
+
+
+@dataclass(frozen=True)
+class RoutineJobs:
+    """The programme's routine on the ledger: expiry and the nightly ledger check."""
+
+    ledger: UnitOfWork
+    alarms: AlarmsUnitOfWork
+    notifier: Notifier
+    clock: Callable[[], datetime] = utc_now
+
+    def expiry(self) -> None:
+        now = self.clock()
+        held = hold_expired_stock(self.ledger, now)
+        warnings = [expiry_alarm(w, now) for w in expiry_warnings(self.ledger, now)]
+        report = sync_facility_alarms(self.alarms, self.notifier, LOT_EXPIRING, warnings, now)
+        log.info(
+            "expiry: %d expired holdings held, %d warnings raised, %d cleared, %d open",
+            len(held),
+            report.raised,
+            report.cleared,
+            report.open,
+        )
+
+    def ledger_check(self) -> None:
+        now = self.clock()
+        findings = verify_ledger(self.ledger)
+        roots = [f.code for f in root_facilities(self.ledger)]
+        alarms = ledger_check_alarms(findings, roots, now)
+        report = sync_facility_alarms(self.alarms, self.notifier, LEDGER_CHECK, alarms, now)
+        log.info(
+            "ledger_check: %d findings, %d alarms raised, %d cleared",
+            len(findings),
+            report.raised,
+            report.cleared,
+        )
+
+
+ROUTINE_TRIGGERS: dict[str, BaseTrigger] = {
+    "expiry": IntervalTrigger(minutes=5, timezone=UTC),
+    "ledger_check": CronTrigger(hour=2, minute=30, timezone=UTC),
+}
 
 
 SCHEDULER_LEASE = "scheduler"
@@ -118,15 +170,29 @@ class LeaseGuard:
 
 
 def build_scheduler(
-    jobs: AlarmJobs, *, interval_s: float = 60.0, guard: LeaseGuard | None = None
+    jobs: AlarmJobs,
+    *,
+    interval_s: float = 60.0,
+    guard: LeaseGuard | None = None,
+    routine: RoutineJobs | None = None,
 ) -> BackgroundScheduler:
-    """A UTC scheduler with the three alarm jobs every ``interval_s`` (not started); with a
-    ``guard``, a job runs only while this process holds the scheduler's lease."""
+    """A UTC scheduler with the three alarm jobs every ``interval_s`` and the ``routine``
+    jobs on their triggers (not started); with a ``guard``, a job runs only while this
+    process holds the scheduler's lease."""
     scheduler = BackgroundScheduler(timezone=UTC)
-    for job in (jobs.sensor_offline, jobs.alarm_follow_up, jobs.alarm_settle):
+    every = IntervalTrigger(seconds=interval_s, timezone=UTC)
+    planned: list[tuple[Callable[[], None], BaseTrigger]] = [
+        (jobs.sensor_offline, every),
+        (jobs.alarm_follow_up, every),
+        (jobs.alarm_settle, every),
+    ]
+    if routine is not None:
+        planned += [(routine.expiry, ROUTINE_TRIGGERS["expiry"])]
+        planned += [(routine.ledger_check, ROUTINE_TRIGGERS["ledger_check"])]
+    for job, trigger in planned:
         scheduler.add_job(
             job if guard is None else guard.guarded(job),
-            IntervalTrigger(seconds=interval_s, timezone=UTC),
+            trigger,
             id=job.__name__,
             name=job.__name__,
             max_instances=1,
@@ -169,11 +235,15 @@ def scheduler_guard(settings: Settings, engine: Engine) -> LeaseGuard:
     return LeaseGuard(lease)
 
 
-def start_alarm_jobs(settings: Settings, jobs: AlarmJobs, guard: LeaseGuard) -> BackgroundScheduler:
+def start_alarm_jobs(
+    settings: Settings, jobs: AlarmJobs, guard: LeaseGuard, routine: RoutineJobs | None = None
+) -> BackgroundScheduler:
     """Build and start the scheduler (every ``COLDCHAIN_ALARM_JOBS_INTERVAL_S``), its jobs run
     while ``guard`` holds the lease; the caller calls ``.shutdown()`` on it and then
     ``guard.release()`` when the process stops."""
-    scheduler = build_scheduler(jobs, interval_s=settings.alarm_jobs_interval_s, guard=guard)
+    scheduler = build_scheduler(
+        jobs, interval_s=settings.alarm_jobs_interval_s, guard=guard, routine=routine
+    )
     scheduler.start()
     log.info(
         "alarm jobs started, every %.0f s, while %s holds the scheduler lease",

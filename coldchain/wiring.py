@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from fastapi import FastAPI
-from sqlalchemy import Engine
 
 from api.app import ApiDeps, create_app
 from coldchain import db
 from coldchain.access_wiring import token_lifetimes
+from coldchain.alarms_to_trace import LedgerLotExcursions
+from coldchain.db import Engine
 from coldchain.facility_tree import LedgerFacilityPaths
 from coldchain.health import readiness_checks, readiness_probe
-from coldchain.lot_excursions import LedgerLotExcursions
 from coldchain.settings import ConfigurationError, Settings
 from ingest.config import IngestConfig, MqttConfig, mqtt_endpoint, receive_maximum_for
 from ingest.decode import DecodeConfig
@@ -54,8 +54,8 @@ def with_telemetry(deps: ApiDeps, settings: Settings, engine: Engine) -> ApiDeps
     what it holds; the API process starts no channel)."""
     import dataclasses
 
+    from coldchain.alarms_to_ledger import InventoryUnitDirectory
     from coldchain.facility_tree import LedgerUnitScopes
-    from coldchain.ports import InventoryUnitDirectory
     from coldchain.sensor_intervals import reporting_interval_of
     from ingest.notify.dispatcher import build_notifier
     from ingest.registry import RegistrySnapshot, SensorDirectory, load_snapshot

@@ -55,27 +55,6 @@ def subtree(uow: UnitOfWork, facility_id: int) -> list[FacilityView]:
         return [facility_view(f) for f in uow.session.scalars(stmt)]
 
 
-def facility_codes_under(uow: UnitOfWork, path: str | None) -> list[str]:
-    """Codes of the facility at materialized ``path`` and of every facility below it,
-    ordered by path (None: every facility). One indexed ``LIKE 'path%'`` query."""
-    query = select(m.Facility.code).order_by(m.Facility.path)
-    if path is not None:
-        query = query.where(m.Facility.path.startswith(path, autoescape=True))
-    with uow:
-        return list(uow.session.scalars(query))
-
-
-def unit_codes_under(uow: UnitOfWork, path: str | None) -> list[str]:
-    """Codes of the storage units of those facilities, sorted (None: every unit)."""
-    query = select(m.StorageUnit.code).order_by(m.StorageUnit.code)
-    if path is not None:
-        query = query.join(m.Facility, m.Facility.id == m.StorageUnit.facility_id).where(
-            m.Facility.path.startswith(path, autoescape=True)
-        )
-    with uow:
-        return list(uow.session.scalars(query))
-
-
 def get_storage_unit(uow: UnitOfWork, unit_id: int) -> StorageUnitView:
     with uow:
         return storage_unit_view(uow.repo.get(m.StorageUnit, unit_id, "storage unit"))

@@ -8,6 +8,7 @@ Movement-creating functions are idempotent on the command's ``idempotency_key``.
 from inventory.services.allocations import set_allocation
 from inventory.services.dose_targets import set_dose_target
 from inventory.services.expiry import expiry_warnings, hold_expired_stock
+from inventory.services.exposure import quarantine_exposed
 from inventory.services.holds import destroy_stock, quarantine_stock, recall_lot, release_stock
 from inventory.services.populations import set_eligible_populations
 from inventory.services.registry import (
@@ -51,6 +52,7 @@ __all__ = [
     "list_vvm_observations",
     "mark_shipment_lost",
     "observation_facility",
+    "quarantine_exposed",
     "quarantine_stock",
     "recall_lot",
     "receive_from_supplier",

@@ -118,3 +118,18 @@ def test_the_kit_is_the_only_home_of_the_shared_pieces() -> None:
         )
     ]
     assert redefined == []
+
+
+# The composition root holds wiring and adapters that translate types, no SQL: only these
+# modules of ``coldchain`` import SQLAlchemy (the others name its types through ``db``).
+COLDCHAIN_SQL_HOMES = {"coldchain/db.py", "coldchain/metadata.py"}
+
+
+def test_only_the_database_modules_of_coldchain_import_sqlalchemy() -> None:
+    found = {
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "coldchain").rglob("*.py"))
+        if "migrations" not in path.relative_to(ROOT / "coldchain").parts
+        and "sqlalchemy" in imported_packages(path)
+    }
+    assert found - COLDCHAIN_SQL_HOMES == set()
