@@ -8,6 +8,12 @@ one line:
 - ``alarm_settle``    → ``settle_exposures``: retry ledger exposure and quarantine;
 - ``expiry`` (every 5 min) → ``inventory.services.hold_expired_stock`` and
   ``expiry_warnings``, the warnings synced as ``LOT_EXPIRING`` facility alarms;
+- ``daily_close`` (every 15 min) → ``inventory.services.close_days`` at each facility's
+  local cut-off (``COLDCHAIN_DAILY_CLOSE_AT``, 18:00), a day that does not reconcile raised
+  as a ``STOCK_RECONCILIATION`` alarm at the facility (it stays until acknowledged: a past
+  day's figures do not change by themselves);
+- ``overdue_shipments`` (every 5 min) → ``inventory.queries.overdue_shipments``, synced as
+  ``SHIPMENT_OVERDUE`` alarms at the sender and the receiver's parent (cleared at receipt);
 - ``ledger_check`` (02:30 UTC) → ``inventory.queries.verify_ledger``, its findings synced as
   one ``LEDGER_CHECK`` alarm per root facility.
 
@@ -31,7 +37,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -39,15 +45,26 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from coldchain.db import Engine, make_session_factory
-from coldchain.ledger_to_alarms import expiry_alarm, ledger_check_alarms
+from coldchain.ledger_to_alarms import (
+    expiry_alarm,
+    ledger_check_alarms,
+    overdue_alarms,
+    reconciliation_alarm,
+)
 from coldchain.settings import Settings
-from ingest.alarms.facility_alarms import LEDGER_CHECK, LOT_EXPIRING, sync_facility_alarms
+from ingest.alarms.facility_alarms import (
+    LEDGER_CHECK,
+    LOT_EXPIRING,
+    SHIPMENT_OVERDUE,
+    STOCK_RECONCILIATION,
+    sync_facility_alarms,
+)
 from ingest.alarms.policy import FollowUpPolicy
 from ingest.alarms.ports import LedgerPort, Notifier, UnitDirectory
 from ingest.alarms.services import check_offline_sensors, notify_due_alarms, settle_exposures
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
-from inventory.queries import root_facilities, verify_ledger
-from inventory.services import expiry_warnings, hold_expired_stock
+from inventory.queries import overdue_shipments, root_facilities, verify_ledger
+from inventory.services import close_days, expiry_warnings, hold_expired_stock
 from inventory.unit_of_work import UnitOfWork
 from kit.clock import utc_now
 from kit.lease import Lease
@@ -95,6 +112,7 @@ class RoutineJobs:
     alarms: AlarmsUnitOfWork
     notifier: Notifier
     clock: Callable[[], datetime] = utc_now
+    close_at: time = time(18, 0)  # each facility's local cut-off
 
     def expiry(self) -> None:
         now = self.clock()
@@ -107,6 +125,32 @@ class RoutineJobs:
             report.raised,
             report.cleared,
             report.open,
+        )
+
+    def daily_close(self) -> None:
+        now = self.clock()
+        closed = close_days(self.ledger, now, self.close_at)
+        alarms = [reconciliation_alarm(c, now) for c in closed if c.flagged]
+        report = sync_facility_alarms(
+            self.alarms, self.notifier, STOCK_RECONCILIATION, alarms, now, clear_absent=False
+        )
+        log.info(
+            "daily_close: %d facility days closed, %d do not reconcile (%d alarms raised)",
+            len(closed),
+            len(alarms),
+            report.raised,
+        )
+
+    def overdue_shipments(self) -> None:
+        now = self.clock()
+        late = overdue_shipments(self.ledger, now)
+        alarms = [a for shipment in late for a in overdue_alarms(shipment, now)]
+        report = sync_facility_alarms(self.alarms, self.notifier, SHIPMENT_OVERDUE, alarms, now)
+        log.info(
+            "overdue_shipments: %d overdue, %d alarms raised, %d cleared",
+            len(late),
+            report.raised,
+            report.cleared,
         )
 
     def ledger_check(self) -> None:
@@ -125,6 +169,8 @@ class RoutineJobs:
 
 ROUTINE_TRIGGERS: dict[str, BaseTrigger] = {
     "expiry": IntervalTrigger(minutes=5, timezone=UTC),
+    "daily_close": IntervalTrigger(minutes=15, timezone=UTC),
+    "overdue_shipments": IntervalTrigger(minutes=5, timezone=UTC),
     "ledger_check": CronTrigger(hour=2, minute=30, timezone=UTC),
 }
 
@@ -188,6 +234,8 @@ def build_scheduler(
     ]
     if routine is not None:
         planned += [(routine.expiry, ROUTINE_TRIGGERS["expiry"])]
+        planned += [(routine.daily_close, ROUTINE_TRIGGERS["daily_close"])]
+        planned += [(routine.overdue_shipments, ROUTINE_TRIGGERS["overdue_shipments"])]
         planned += [(routine.ledger_check, ROUTINE_TRIGGERS["ledger_check"])]
     for job, trigger in planned:
         scheduler.add_job(

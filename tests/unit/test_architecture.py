@@ -121,7 +121,8 @@ def test_the_kit_is_the_only_home_of_the_shared_pieces() -> None:
 
 
 # The composition root holds wiring and adapters that translate types, no SQL: only these
-# modules of ``coldchain`` import SQLAlchemy (the others name its types through ``db``).
+# modules of ``coldchain`` (and ``migrations/``) import SQLAlchemy; the others name its
+# types and errors through ``coldchain.db``. No exception is waiting.
 COLDCHAIN_SQL_HOMES = {"coldchain/db.py", "coldchain/metadata.py"}
 
 

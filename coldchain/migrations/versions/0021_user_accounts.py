@@ -5,7 +5,7 @@ Every column is nullable: existing users have no password (they keep using their
 are not disabled, and were created by nobody recorded.
 
 Revision ID: 0021_user_accounts
-Revises: 0025_facility_alarms
+Revises: 0026_daily_closes
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0021_user_accounts"
-down_revision: str | None = "0025_facility_alarms"
+down_revision: str | None = "0026_daily_closes"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

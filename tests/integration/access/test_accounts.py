@@ -166,7 +166,7 @@ def test_last_used_is_written_at_most_once_a_minute(uow: AccessUnitOfWork, engin
 def test_the_migration_to_accounts_keeps_users_and_tokens_working(
     database_url: str, engine: Engine
 ) -> None:
-    command.downgrade(db.alembic_config(database_url), "0025_facility_alarms")
+    command.downgrade(db.alembic_config(database_url), "0021_user_accounts-1")  # just before
     users = sa.table(
         "users",
         sa.column("id", sa.Integer()),
