@@ -179,9 +179,8 @@ def cold_chain_performance(
     """Time in range (too hot, too cold and unknown apart), MKT, excursions and alarms by
     type, time to acknowledgement and units offline, per facility (its own units and with
     everything below) and per unit."""
-    from sqlalchemy.exc import DBAPIError
-
     from coldchain.cli import _settings
+    from coldchain.db import DatabaseError as DBAPIError
     from coldchain.wiring import build_api_deps
     from ingest.alarms.errors import AlarmsError
     from ingest.alarms.performance import by_facility
