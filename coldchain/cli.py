@@ -253,37 +253,50 @@ def ingest() -> None:
 
 @app.command()
 def simulate(
-    hours: float = typer.Option(24.0, help="Hours of past device time to publish first."),
-    interval: float = typer.Option(300.0, help="Seconds between readings in the backfill."),
-    live_interval: float = typer.Option(
-        0.0, help="Then publish live every N seconds (0: stop after the backfill)."
+    scenario: str = typer.Option(
+        "demo", help="Scenario file, or the name of one in simulators/scenarios/."
+    ),
+    speed: float = typer.Option(
+        1.0, help="Simulated seconds per second (60: an hour a minute; 0: all at once)."
+    ),
+    broker: str | None = typer.Option(None, help="mqtt://host:port (default COLDCHAIN_MQTT_URL)."),
+    follow: float = typer.Option(
+        0.0, help="After the scenario, go on live, a reading per sensor every N s (0: stop)."
     ),
 ) -> None:
-    """Publish the demo fleet's simulated readings to COLDCHAIN_MQTT_URL."""
+    """Publish a scenario's simulated readings over MQTT (simulators/README.md)."""
     import threading
-    from datetime import UTC, datetime, timedelta
+    import time
 
     from ingest.config import mqtt_endpoint
-    from simulators.fleet import demo_fleet
-    from simulators.publisher import Publisher, backfill, live
+    from ingest.errors import IngestConfigurationError
+    from simulators.publisher import Pace, Publisher, run
+    from simulators.scenario import ScenarioError, load
 
     settings = _settings()
-    if settings.mqtt_url is None:
-        typer.echo("COLDCHAIN_MQTT_URL is not set: `coldchain simulate` needs a broker", err=True)
+    url = broker or settings.mqtt_url
+    if url is None:
+        typer.echo("no broker: give --broker mqtt://host:port or set COLDCHAIN_MQTT_URL", err=True)
         raise typer.Exit(2)
-    host, port = mqtt_endpoint(settings.mqtt_url)
-    fleet = demo_fleet(hours=hours, interval_s=interval)
-    origin = datetime.now(UTC) - timedelta(hours=hours)
-    publisher = Publisher(host, port, prefix=settings.mqtt_topic_prefix)
     try:
-        sent = backfill(publisher, fleet, origin, hours * 3600)
-        typer.echo(f"published {sent} readings of {len(fleet)} sensors ({hours:g} h of history)")
-        if live_interval > 0:
-            stop = threading.Event()
-            try:
-                live(publisher, fleet, origin, hours * 3600, stop=stop, interval_s=live_interval)
-            except KeyboardInterrupt:
-                stop.set()
+        host, port = mqtt_endpoint(url)
+        loaded = load(scenario)
+        pace = Pace(time.time(), loaded.duration_s, speed)
+    except (IngestConfigurationError, ScenarioError, ValueError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    publisher = Publisher(host, port, prefix=settings.mqtt_topic_prefix)
+    stop = threading.Event()
+    messages = loaded.messages(pace.origin_s, follow_interval_s=follow or None)
+    typer.echo(
+        f"scenario {loaded.name}: {len(loaded.sensors)} sensors,"
+        f" {loaded.duration_s / 3600:g} h at speed {speed:g}"
+    )
+    try:
+        sent = run(publisher, messages, pace, stop=stop)
+        typer.echo(f"published {sent} readings in {publisher.sent_messages} messages")
+    except KeyboardInterrupt:
+        stop.set()
     finally:
         publisher.close()
 

@@ -85,6 +85,7 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
         ledger=UnitOfWork(session_factory, window=time_window(settings)),
         alarms=alarms_uow,
         notifier=notifier,
+        close_at=settings.daily_close_at,
     )
     scheduler = start_alarm_jobs(settings, jobs, guard, routine)
     try:

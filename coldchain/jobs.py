@@ -8,6 +8,10 @@ one line:
 - ``alarm_settle``    → ``settle_exposures``: retry ledger exposure and quarantine;
 - ``expiry`` (every 5 min) → ``inventory.services.hold_expired_stock`` and
   ``expiry_warnings``, the warnings synced as ``LOT_EXPIRING`` facility alarms;
+- ``daily_close`` (every 15 min) → ``inventory.services.close_days`` at each facility's
+  local cut-off (``COLDCHAIN_DAILY_CLOSE_AT``, 18:00), a day that does not reconcile raised
+  as a ``STOCK_RECONCILIATION`` alarm at the facility (it stays until acknowledged: a past
+  day's figures do not change by themselves);
 - ``ledger_check`` (02:30 UTC) → ``inventory.queries.verify_ledger``, its findings synced as
   one ``LEDGER_CHECK`` alarm per root facility.
 
@@ -31,7 +35,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
@@ -39,15 +43,20 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from coldchain.db import Engine, make_session_factory
-from coldchain.ledger_to_alarms import expiry_alarm, ledger_check_alarms
+from coldchain.ledger_to_alarms import expiry_alarm, ledger_check_alarms, reconciliation_alarm
 from coldchain.settings import Settings
-from ingest.alarms.facility_alarms import LEDGER_CHECK, LOT_EXPIRING, sync_facility_alarms
+from ingest.alarms.facility_alarms import (
+    LEDGER_CHECK,
+    LOT_EXPIRING,
+    STOCK_RECONCILIATION,
+    sync_facility_alarms,
+)
 from ingest.alarms.policy import FollowUpPolicy
 from ingest.alarms.ports import LedgerPort, Notifier, UnitDirectory
 from ingest.alarms.services import check_offline_sensors, notify_due_alarms, settle_exposures
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
 from inventory.queries import root_facilities, verify_ledger
-from inventory.services import expiry_warnings, hold_expired_stock
+from inventory.services import close_days, expiry_warnings, hold_expired_stock
 from inventory.unit_of_work import UnitOfWork
 from kit.clock import utc_now
 from kit.lease import Lease
@@ -95,6 +104,7 @@ class RoutineJobs:
     alarms: AlarmsUnitOfWork
     notifier: Notifier
     clock: Callable[[], datetime] = utc_now
+    close_at: time = time(18, 0)  # each facility's local cut-off
 
     def expiry(self) -> None:
         now = self.clock()
@@ -107,6 +117,20 @@ class RoutineJobs:
             report.raised,
             report.cleared,
             report.open,
+        )
+
+    def daily_close(self) -> None:
+        now = self.clock()
+        closed = close_days(self.ledger, now, self.close_at)
+        alarms = [reconciliation_alarm(c, now) for c in closed if c.flagged]
+        report = sync_facility_alarms(
+            self.alarms, self.notifier, STOCK_RECONCILIATION, alarms, now, clear_absent=False
+        )
+        log.info(
+            "daily_close: %d facility days closed, %d do not reconcile (%d alarms raised)",
+            len(closed),
+            len(alarms),
+            report.raised,
         )
 
     def ledger_check(self) -> None:
@@ -125,6 +149,7 @@ class RoutineJobs:
 
 ROUTINE_TRIGGERS: dict[str, BaseTrigger] = {
     "expiry": IntervalTrigger(minutes=5, timezone=UTC),
+    "daily_close": IntervalTrigger(minutes=15, timezone=UTC),
     "ledger_check": CronTrigger(hour=2, minute=30, timezone=UTC),
 }
 
@@ -188,6 +213,7 @@ def build_scheduler(
     ]
     if routine is not None:
         planned += [(routine.expiry, ROUTINE_TRIGGERS["expiry"])]
+        planned += [(routine.daily_close, ROUTINE_TRIGGERS["daily_close"])]
         planned += [(routine.ledger_check, ROUTINE_TRIGGERS["ledger_check"])]
     for job, trigger in planned:
         scheduler.add_job(

@@ -6,6 +6,7 @@ Movement-creating functions are idempotent on the command's ``idempotency_key``.
 """
 
 from inventory.services.allocations import set_allocation
+from inventory.services.daily_close import close_days
 from inventory.services.dose_targets import set_dose_target
 from inventory.services.expiry import expiry_warnings, hold_expired_stock
 from inventory.services.exposure import quarantine_exposed
@@ -41,6 +42,7 @@ from inventory.services.vvm import (
 
 __all__ = [
     "administer_doses",
+    "close_days",
     "create_facility",
     "create_product",
     "create_shipment",
