@@ -5,7 +5,7 @@ Every column is nullable: existing users have no password (they keep using their
 are not disabled, and were created by nobody recorded.
 
 Revision ID: 0021_user_accounts
-Revises: 0026_daily_closes
+Revises: 0020_eligible_populations
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0021_user_accounts"
-down_revision: str | None = "0026_daily_closes"
+down_revision: str | None = "0020_eligible_populations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
