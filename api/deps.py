@@ -27,6 +27,7 @@ from api import services
 from api.contact_book import ContactBook
 from api.errors import NotAuthenticated
 from api.lot_excursions import LotExcursions
+from api.pages.config import PagesConfig
 from api.principal import (
     FacilityPaths,
     NoFacilityPaths,
@@ -93,6 +94,8 @@ class ApiDeps:
     # Webhook contact rules: allowed targets, the box sealing secrets (default: public
     # targets only, no key: a webhook secret is refused).
     webhooks: WebhookConfig = field(default_factory=WebhookConfig)
+    # The staff pages' session signing key and cookie flags (api/pages/).
+    pages: PagesConfig = field(default_factory=PagesConfig)
 
     def access_uow(self) -> AccessUnitOfWork:
         return AccessUnitOfWork(self.session_factory)

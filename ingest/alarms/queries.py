@@ -27,6 +27,7 @@ from ingest.alarms.views import (
     DailySummaryView,
     EpisodeDetail,
     EpisodeView,
+    NotificationView,
     UnitStatus,
     acknowledgement_view,
     alarm_view,
@@ -34,7 +35,12 @@ from ingest.alarms.views import (
     unit_state,
 )
 from ingest.detect import UnitConfig, day_bounds, summarise_day, to_utc
-from ingest.models import AlarmAcknowledgementRow, AlarmRow, ExcursionEpisodeRow
+from ingest.models import (
+    AlarmAcknowledgementRow,
+    AlarmRow,
+    ExcursionEpisodeRow,
+    NotificationOutboxRow,
+)
 from ingest.queries import LatestReading
 from ingest.readings import Reading
 from kit.clock import utc_now
@@ -109,6 +115,25 @@ class AlarmQueries:
                 .order_by(AlarmAcknowledgementRow.id)
             )
             return AlarmDetail(alarm_view(row), tuple(acknowledgement_view(r) for r in acks))
+
+    def notifications(self, alarm_id: int) -> list[NotificationView]:
+        """Every notice of the alarm to every recipient, oldest first: who was told when,
+        by which channel (the escalation ladder of the alarm page)."""
+        n = NotificationOutboxRow
+        query = select(n).where(n.alarm_id == alarm_id).order_by(n.created_at, n.id)
+        with self._sessions() as session:
+            return [
+                NotificationView(
+                    r.kind,
+                    r.channel,
+                    r.address,
+                    r.status,
+                    r.attempts,
+                    r.created_at,
+                    r.delivered_at,
+                )
+                for r in session.scalars(query)
+            ]
 
     # --- episodes ---
 

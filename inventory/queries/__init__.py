@@ -63,6 +63,7 @@ from inventory.queries.trace import (
     trace_lot,
     trace_lot_number,
 )
+from inventory.queries.unit_holdings import UnitHolding, unit_holdings
 from inventory.queries.wastage import (
     FacilityWastage,
     WastageFigures,
@@ -102,6 +103,7 @@ __all__ = [
     "TraceShipment",
     "TraceUnit",
     "TransitLine",
+    "UnitHolding",
     "WastageFigures",
     "WastageReport",
     "allocation_status",
@@ -129,6 +131,7 @@ __all__ = [
     "subtree",
     "trace_lot",
     "trace_lot_number",
+    "unit_holdings",
     "verify_ledger",
     "wastage_report",
 ]
