@@ -4,9 +4,8 @@
 ``app.state``; routes ask for it with ``Deps`` and for the caller with ``CurrentPrincipal``
 (any valid token), ``AdminPrincipal``, ``WriterPrincipal`` (admin, supervisor or staff),
 ``SupervisorPrincipal`` (admin or supervisor), or ``Depends(require_role(...))``.
-Facility-level checks happen in the route once it knows the facility's path
-(``facility_path(deps, facility_id)``): ``ensure_can_read(principal, path)`` /
-``ensure_can_write_at(principal, path)`` raise ``Forbidden`` (403).
+Facility-level checks happen in the route once it knows where it acts (``api/places.py``
+looks the place up; ``access.scopes`` decides and raises ``Forbidden``, 403).
 
 Invariant: every route but the health routes needs a valid token (known, not revoked, not
 expired).
@@ -17,34 +16,28 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Annotated, cast
+from typing import Annotated, Protocol, cast
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
-from api import services
+from access import services
+from access.errors import NotAuthenticated
+from access.ports import FacilityPaths, NoFacilityPaths, NoUnitScopes, UnitScopes
+from access.principal import Principal, Role
+from access.scopes import ensure_role
+from access.unit_of_work import AccessUnitOfWork
 from api.contact_book import ContactBook
-from api.errors import NotAuthenticated
 from api.lot_excursions import LotExcursions
 from api.pages.config import PagesConfig
-from api.principal import (
-    FacilityPaths,
-    NoFacilityPaths,
-    Principal,
-    Role,
-    ensure_can_read,
-    ensure_can_write_at,
-    ensure_role,
-)
 from api.request_context import note_user
-from api.unit_of_work import AccessUnitOfWork
-from api.unit_scopes import NoUnitScopes, SensorBindings, UnitScopes
 from ingest.alarms.ports import Notifier, UnitDirectory
 from ingest.alarms.queries import AlarmQueries
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
 from ingest.notify.config import WebhookConfig
-from ingest.queries import TelemetryReader
+from ingest.queries import TelemetryReader, TelemetryUnavailable
+from ingest.registry import SensorInfo
 from inventory.domain.time_window import DEFAULT_WINDOW, TimeWindow
 from inventory.errors import NotFound
 from inventory.unit_of_work import UnitOfWork
@@ -58,11 +51,17 @@ __all__ = [
     "Principal",
     "SupervisorPrincipal",
     "WriterPrincipal",
-    "ensure_can_read",
-    "ensure_can_write_at",
     "facility_path",
     "require_role",
+    "telemetry",
 ]
+
+
+class SensorBindings(Protocol):
+    def sensor(self, sensor_id: str) -> SensorInfo | None:
+        """The registered sensor with its bindings (unit, facility, interval); None if not
+        registered (the sensor registry's ``SensorDirectory`` fits)."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +134,13 @@ def facility_path(deps: ApiDeps, facility_id: int) -> str:
     if path is None:
         raise NotFound(f"no facility has id {facility_id}")
     return path
+
+
+def telemetry(deps: ApiDeps) -> TelemetryReader:
+    """The configured telemetry store's reader; ``TelemetryUnavailable`` (503) when none."""
+    if deps.telemetry is None:
+        raise TelemetryUnavailable("no telemetry store is configured for the API")
+    return deps.telemetry
 
 
 _bearer = HTTPBearer(

@@ -1,4 +1,4 @@
-"""Named errors of the API, and the one place where any domain error becomes an HTTP answer.
+"""The one place where any domain error becomes an HTTP answer.
 
 Every error answer has the body ``{"error": "<ErrorClassName>", "detail": "<message>"}``.
 A domain error's status comes from ``ErrorStatuses``: the most specific registered class in
@@ -19,60 +19,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from access.errors import (
+    Forbidden,
+    InvalidAccessInput,
+    NotAuthenticated,
+    TokenNotFound,
+    UserConflict,
+    UserNotFound,
+)
 from ingest.alarms import errors as alarm_errors
 from ingest.errors import SensorNotFound
 from ingest.notify.errors import ContactNotFound, InvalidContact, NoSecretKey
 from ingest.queries import TelemetryQueryError, TelemetryUnavailable
 from inventory import errors as inventory_errors
 from inventory.domain.gs1 import Gs1Error
-
-
-class ApiError(Exception):
-    """Base of the errors the API package raises itself."""
-
-
-class NotAuthenticated(ApiError):
-    """No bearer token, or one that is unknown, revoked or expired (401)."""
-
-
-class TokenExpired(NotAuthenticated):
-    """A known token past its ``expires_at``: the caller needs a new one (401)."""
-
-
-class Forbidden(ApiError):
-    """The caller is known but its role or facility scope does not allow this (403)."""
-
-
-class TokenNotFound(ApiError):
-    """No API token has that id (404)."""
-
-
-class UserConflict(ApiError):
-    """A user of that name exists with another role or scope (409)."""
-
-
-class InvalidAccessInput(ApiError):
-    """Input to an access use case that cannot be accepted as given (422)."""
-
-
-class InvalidScope(InvalidAccessInput):
-    """A role and facility scope that do not go together."""
-
-
-class UnknownScopeFacility(InvalidScope):
-    """A token's scope names a facility id that the ledger does not know."""
-
-
-class InvalidExpiry(InvalidAccessInput):
-    """A token lifetime out of range."""
-
-
-class InvalidName(InvalidAccessInput):
-    """A user name that is empty or too long."""
-
-
-class WeakToken(InvalidAccessInput):
-    """A bootstrap token too short to be a secret."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +69,12 @@ TELEMETRY_ERRORS: dict[type[Exception], ErrorStatus] = {
     TelemetryUnavailable: ErrorStatus(503),
 }
 
+# Access (access/errors.py) and GS1 scans.
 API_ERRORS: dict[type[Exception], ErrorStatus] = {
     NotAuthenticated: ErrorStatus(401, {"WWW-Authenticate": "Bearer"}),
     Forbidden: ErrorStatus(403),
     TokenNotFound: ErrorStatus(404),
+    UserNotFound: ErrorStatus(404),
     UserConflict: ErrorStatus(409),
     InvalidAccessInput: ErrorStatus(422),
     Gs1Error: ErrorStatus(422),

@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import Depends, Header
 from fastapi.exceptions import RequestValidationError
 
-from api.principal import Principal
+from access.principal import Principal
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 150  # the ledger allows 200 with our prefix

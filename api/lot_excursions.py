@@ -2,7 +2,7 @@
 the lot's stay in a storage unit, as one frozen value per (stay, episode).
 
 The ledger knows the stays, the alarms package the episodes, and neither imports the
-other, so the join is the composition root's (``coldchain.lot_excursions``); the trace
+other, so the join is the composition root's (``coldchain.alarms_to_trace``); the trace
 route asks ``ApiDeps.lot_excursions``, any object with ``for_lot(lot_id)``.
 
 Invariant: unknown is never shown as "none". Without a wired look-up the trace answers

@@ -20,7 +20,7 @@ token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_
 app.add_typer(token_app, name="token")
 app.add_typer(report_app, name="report")
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integer columns (api.services.MAX_ID)
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns (access.services.MAX_ID)
 
 
 def _settings() -> Settings:
@@ -56,8 +56,8 @@ def _ensure_bootstrap_admin(settings: Settings, *, to_log: bool = False) -> None
     import logging
     from datetime import UTC, datetime
 
-    from api.errors import ApiError
-    from api.services import BootstrapOutcome, ensure_bootstrap_admin
+    from access.errors import AccessError
+    from access.services import BootstrapOutcome, ensure_bootstrap_admin
     from coldchain.demo import KNOWN_DEMO_TOKENS
     from coldchain.wiring import access_unit_of_work
 
@@ -81,7 +81,7 @@ def _ensure_bootstrap_admin(settings: Settings, *, to_log: bool = False) -> None
             outcome = ensure_bootstrap_admin(
                 uow, settings.bootstrap_admin_token, now=datetime.now(UTC)
             )
-    except ApiError as exc:
+    except AccessError as exc:
         say(f"COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN: {exc}", logging.ERROR)
         raise typer.Exit(2) from exc
     if outcome is BootstrapOutcome.REVOKED:
@@ -107,7 +107,7 @@ def _refuse_demo_tokens(settings: Settings) -> None:
     whoever read the README would be admin."""
     from datetime import UTC, datetime
 
-    from api.services import active_token
+    from access.services import active_token
     from coldchain import db
     from coldchain.demo import KNOWN_DEMO_TOKENS
     from coldchain.wiring import access_unit_of_work
@@ -172,9 +172,9 @@ def token_create(
     """Issue an API token: the secret goes to stdout, once; details to stderr."""
     from datetime import UTC, datetime
 
-    from api import services
-    from api.errors import ApiError
-    from api.principal import Role
+    from access import services
+    from access.errors import AccessError
+    from access.principal import Role
     from coldchain import db
     from coldchain.wiring import token_issuing, token_lifetimes
 
@@ -195,7 +195,7 @@ def token_create(
                 expires_in_days=expires_in_days,
                 lifetimes=token_lifetimes(settings),
             )
-    except ApiError as exc:
+    except AccessError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
     record = issued.record
@@ -220,8 +220,8 @@ def token_revoke(
     """Revoke an API token at once (idempotent)."""
     from datetime import UTC, datetime
 
-    from api import services
-    from api.errors import ApiError
+    from access import services
+    from access.errors import AccessError
     from coldchain import db
     from coldchain.wiring import access_unit_of_work
 
@@ -230,7 +230,7 @@ def token_revoke(
     try:
         with access_unit_of_work(settings) as uow:
             record = services.revoke_token(uow, token_id, now=datetime.now(UTC))
-    except ApiError as exc:
+    except AccessError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
     assert record.revoked_at is not None
@@ -253,37 +253,50 @@ def ingest() -> None:
 
 @app.command()
 def simulate(
-    hours: float = typer.Option(24.0, help="Hours of past device time to publish first."),
-    interval: float = typer.Option(300.0, help="Seconds between readings in the backfill."),
-    live_interval: float = typer.Option(
-        0.0, help="Then publish live every N seconds (0: stop after the backfill)."
+    scenario: str = typer.Option(
+        "demo", help="Scenario file, or the name of one in simulators/scenarios/."
+    ),
+    speed: float = typer.Option(
+        1.0, help="Simulated seconds per second (60: an hour a minute; 0: all at once)."
+    ),
+    broker: str | None = typer.Option(None, help="mqtt://host:port (default COLDCHAIN_MQTT_URL)."),
+    follow: float = typer.Option(
+        0.0, help="After the scenario, go on live, a reading per sensor every N s (0: stop)."
     ),
 ) -> None:
-    """Publish the demo fleet's simulated readings to COLDCHAIN_MQTT_URL."""
+    """Publish a scenario's simulated readings over MQTT (simulators/README.md)."""
     import threading
-    from datetime import UTC, datetime, timedelta
+    import time
 
     from ingest.config import mqtt_endpoint
-    from simulators.fleet import demo_fleet
-    from simulators.publisher import Publisher, backfill, live
+    from ingest.errors import IngestConfigurationError
+    from simulators.publisher import Pace, Publisher, run
+    from simulators.scenario import ScenarioError, load
 
     settings = _settings()
-    if settings.mqtt_url is None:
-        typer.echo("COLDCHAIN_MQTT_URL is not set: `coldchain simulate` needs a broker", err=True)
+    url = broker or settings.mqtt_url
+    if url is None:
+        typer.echo("no broker: give --broker mqtt://host:port or set COLDCHAIN_MQTT_URL", err=True)
         raise typer.Exit(2)
-    host, port = mqtt_endpoint(settings.mqtt_url)
-    fleet = demo_fleet(hours=hours, interval_s=interval)
-    origin = datetime.now(UTC) - timedelta(hours=hours)
-    publisher = Publisher(host, port, prefix=settings.mqtt_topic_prefix)
     try:
-        sent = backfill(publisher, fleet, origin, hours * 3600)
-        typer.echo(f"published {sent} readings of {len(fleet)} sensors ({hours:g} h of history)")
-        if live_interval > 0:
-            stop = threading.Event()
-            try:
-                live(publisher, fleet, origin, hours * 3600, stop=stop, interval_s=live_interval)
-            except KeyboardInterrupt:
-                stop.set()
+        host, port = mqtt_endpoint(url)
+        loaded = load(scenario)
+        pace = Pace(time.time(), loaded.duration_s, speed)
+    except (IngestConfigurationError, ScenarioError, ValueError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    publisher = Publisher(host, port, prefix=settings.mqtt_topic_prefix)
+    stop = threading.Event()
+    messages = loaded.messages(pace.origin_s, follow_interval_s=follow or None)
+    typer.echo(
+        f"scenario {loaded.name}: {len(loaded.sensors)} sensors,"
+        f" {loaded.duration_s / 3600:g} h at speed {speed:g}"
+    )
+    try:
+        sent = run(publisher, messages, pace, stop=stop)
+        typer.echo(f"published {sent} readings in {publisher.sent_messages} messages")
+    except KeyboardInterrupt:
+        stop.set()
     finally:
         publisher.close()
 
@@ -308,8 +321,7 @@ def trace(
     and every temperature excursion it sat through."""
     from datetime import UTC, datetime
 
-    from sqlalchemy.exc import DBAPIError
-
+    from coldchain.db import DatabaseError
     from coldchain.trace_view import find_trace, render_candidates, render_trace
     from coldchain.wiring import lot_trace_sources
     from inventory.domain.gs1 import Gs1Error
@@ -330,7 +342,7 @@ def trace(
     except (InventoryError, Gs1Error) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
-    except DBAPIError as exc:
+    except DatabaseError as exc:
         typer.echo(f"cannot read the ledger at {settings.database_url}: {exc.orig}", err=True)
         typer.echo("is the database there and migrated? (coldchain db upgrade)", err=True)
         raise typer.Exit(1) from exc
@@ -352,9 +364,8 @@ def doses(
     from datetime import UTC, date, datetime
     from zoneinfo import ZoneInfo
 
-    from sqlalchemy.exc import DBAPIError
-
     from coldchain import db
+    from coldchain.db import DatabaseError
     from coldchain.doses_view import render_daily_doses
     from coldchain.wiring import time_window
     from inventory.errors import InventoryError
@@ -378,7 +389,7 @@ def doses(
     except InventoryError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
-    except DBAPIError as exc:
+    except DatabaseError as exc:
         typer.echo(f"cannot read the ledger at {settings.database_url}: {exc.orig}", err=True)
         typer.echo("is the database there and migrated? (coldchain db upgrade)", err=True)
         raise typer.Exit(1) from exc

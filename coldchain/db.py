@@ -14,8 +14,19 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
-from sqlalchemy.orm import Session, sessionmaker
+
+# ``Engine``, ``Session`` and ``sessionmaker`` are re-exported (``as``): the rest of
+# ``coldchain`` names SQLAlchemy's types and errors through this module, the only one of the
+# composition root besides ``metadata.py`` and the migrations that imports it
+# (``tests/unit/test_architecture.py``), so the wiring holds no SQL.
+from sqlalchemy import Connection, create_engine, event, make_url
+from sqlalchemy import Engine as Engine
+from sqlalchemy import exc as _exc
+from sqlalchemy.orm import Session as Session
+from sqlalchemy.orm import sessionmaker as sessionmaker
+
+DatabaseError = _exc.DBAPIError  # any error the database driver raised
+DatabaseUnreachable: tuple[type[Exception], ...] = (_exc.DBAPIError, _exc.TimeoutError)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -21,19 +21,17 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
-
 import inventory.commands as cmd
+from coldchain.db import Engine
 from coldchain.settings import Settings
 from ingest import registry
 from inventory import services
 from inventory.errors import NotFound
 from inventory.queries import lookups
 from inventory.unit_of_work import UnitOfWork
-from simulators.fleet import demo_fleet
+from simulators.scenario import Scenario, load
 
 DEMO_ADMIN_TOKEN = "coldchain-demo-admin-token"
 # Every secret the demo publishes; `coldchain serve` refuses to start while one is active.
@@ -41,22 +39,11 @@ KNOWN_DEMO_TOKENS = (DEMO_ADMIN_TOKEN,)
 USER = "demo"
 
 
-@dataclass(frozen=True)
-class DemoFacility:
-    code: str
-    name: str
-    level: str
-    parent: str | None
+DEMO_SCENARIO = "demo"  # simulators/scenarios/demo.toml: the tree, the units, the failures
 
 
-FACILITIES = (
-    DemoFacility("PROV", "Province vaccine warehouse", "province", None),
-    DemoFacility("CTY1", "City CDC store", "city", "PROV"),
-    DemoFacility("CLN1", "Riverside township clinic", "clinic", "CTY1"),
-    DemoFacility("CLN2", "Hillside township clinic", "clinic", "CTY1"),
-    DemoFacility("CLN3", "Lakeside township clinic", "clinic", "CTY1"),
-)
-TIMEZONE = "Asia/Shanghai"
+def demo_scenario() -> Scenario:
+    return load(DEMO_SCENARIO)
 
 
 def free_port() -> int:
@@ -73,21 +60,20 @@ def seed(engine: Engine, uow: UnitOfWork, now: datetime) -> bool:
         return False
     except NotFound:
         pass
+    scenario = demo_scenario()
     ids: dict[str, int] = {}
-    for f in FACILITIES:
+    for f in scenario.facilities:
         view = services.create_facility(
             uow,
             cmd.CreateFacility(
-                f.code, f.name, f.level, TIMEZONE, ids[f.parent] if f.parent else None
+                f.code, f.name, f.level, scenario.timezone, ids[f.parent] if f.parent else None
             ),
         )
         ids[f.code] = view.id
     units: dict[str, int] = {}
-    for sensor in demo_fleet():
-        kind = "freezer" if sensor.unit.endswith("FZ1") else "fridge"
-        profile = "freezer" if kind == "freezer" else "2-8"
-        units[sensor.unit] = services.create_storage_unit(
-            uow, cmd.CreateStorageUnit(sensor.unit, ids[sensor.facility], kind, profile)
+    for unit in scenario.units:
+        units[unit.code] = services.create_storage_unit(
+            uow, cmd.CreateStorageUnit(unit.code, ids[unit.facility], unit.kind, unit.profile)
         ).id
     hepb = services.create_product(
         uow,
@@ -116,8 +102,10 @@ def seed(engine: Engine, uow: UnitOfWork, now: datetime) -> bool:
         ).id,
     }
     _stock_the_tree(uow, now, ids, units, lots, {"HEPB-10": hepb, "MR-10": mr})
-    for sensor in demo_fleet():
-        registry.register_sensor(engine, sensor.sensor, reporting_interval_s=300)
+    for sensor in scenario.sensors:
+        registry.register_sensor(
+            engine, sensor.sensor, reporting_interval_s=round(sensor.spec.interval_s)
+        )
         registry.bind_sensor(
             engine,
             sensor.sensor,
@@ -282,7 +270,9 @@ def run_demo(settings: Settings) -> None:
     try:
         children.append(start_child(["ingest"], env))
         wait_for_ingest(settings.ingest_metrics_port, children[-1])
-        children.append(start_child(["simulate", "--hours", "24", "--live-interval", "10"], env))
+        # the scenario's day at once (a logger back from an outage), then live every 10 s
+        simulate = ["simulate", "--scenario", DEMO_SCENARIO, "--speed", "0", "--follow", "10"]
+        children.append(start_child(simulate, env))
         # Only the published token is printed: an operator's own secret is never echoed.
         token = demo.bootstrap_admin_token
         shown = token if token in KNOWN_DEMO_TOKENS else "$COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN"
@@ -314,7 +304,7 @@ def run_demo(settings: Settings) -> None:
 
 
 def _ensure_admin(settings: Settings) -> None:
-    from api.services import ensure_bootstrap_admin
+    from access.services import ensure_bootstrap_admin
     from coldchain.wiring import access_unit_of_work
 
     assert settings.bootstrap_admin_token is not None

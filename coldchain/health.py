@@ -17,10 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import Engine
-from sqlalchemy import exc as sa_exc
-
 from coldchain import db
+from coldchain.db import Engine
 from coldchain.settings import Settings
 from ingest.health import Check, CheckResults, embedded_store_check, influx_check, run_checks
 
@@ -33,7 +31,7 @@ def database_check(engine: Engine) -> Check:
         try:
             with engine.connect() as connection:
                 current = db.current_revisions(connection)
-        except (sa_exc.DBAPIError, sa_exc.TimeoutError) as exc:
+        except db.DatabaseUnreachable as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
             return f"the database is unreachable: {reason[0] if reason else type(exc).__name__}"
         if current == heads:

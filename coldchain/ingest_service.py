@@ -2,9 +2,10 @@
 
 The one place that builds the whole telemetry side from settings: the sink and reader of
 the configured store, the alarm recorder on the pipeline's detection hook (with the ledger
-and unit directory from ``coldchain.ports``), the alarm follow-up worker (exposure, notices
-and quarantine after the batch is acknowledged), the outbox notifier, and the APScheduler jobs
-(sensor offline, re-notification and escalation, settling exposures). Everything started
+and unit directory from ``coldchain.alarms_to_ledger``), the alarm follow-up worker
+(exposure, notices and quarantine after the batch is acknowledged), the outbox notifier,
+and the APScheduler jobs (sensor offline, re-notification and escalation, settling
+exposures). Everything started
 here is stopped here, in reverse order, when ingest stops. ``/health/ready`` next to
 ``/metrics`` checks the broker, the database (at the migrations' head) and the store.
 """
@@ -15,11 +16,11 @@ import logging
 import threading
 
 from coldchain import db
+from coldchain.alarms_to_ledger import InventoryLedger, InventoryUnitDirectory
 from coldchain.health import readiness_checks
-from coldchain.jobs import build_alarm_jobs, start_alarm_jobs
-from coldchain.ports import InventoryLedger, InventoryUnitDirectory
+from coldchain.jobs import RoutineJobs, build_alarm_jobs, scheduler_guard, start_alarm_jobs
+from coldchain.sensor_intervals import reporting_interval_of
 from coldchain.settings import Settings
-from coldchain.unit_scopes import reporting_interval_of
 from coldchain.wiring import (
     build_sink,
     build_telemetry_reader,
@@ -79,7 +80,14 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
         wake=follow_ups.wake,
     )
     jobs = build_alarm_jobs(settings, engine, units=units, ledger=ledger, notifier=notifier)
-    scheduler = start_alarm_jobs(settings, jobs)
+    guard = scheduler_guard(settings, engine)
+    routine = RoutineJobs(
+        ledger=UnitOfWork(session_factory, window=time_window(settings)),
+        alarms=alarms_uow,
+        notifier=notifier,
+        close_at=settings.daily_close_at,
+    )
+    scheduler = start_alarm_jobs(settings, jobs, guard, routine)
     try:
         run_ingest(
             config,
@@ -91,6 +99,7 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
         )
     finally:
         scheduler.shutdown(wait=True)
+        guard.release()  # another process takes the jobs over at once
         follow_ups.stop()  # what is pending now is done first (or left for the next start)
         notifier.stop()
         engine.dispose()

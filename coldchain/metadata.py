@@ -6,8 +6,14 @@ from sqlalchemy import MetaData
 
 
 def all_metadata() -> list[MetaData]:
-    import api.models
+    import access.models
     import ingest.models
     import inventory.models
+    import kit.lease
 
-    return [inventory.models.Base.metadata, api.models.Base.metadata, ingest.models.Base.metadata]
+    return [
+        inventory.models.Base.metadata,
+        access.models.Base.metadata,
+        ingest.models.Base.metadata,
+        kit.lease.Base.metadata,
+    ]

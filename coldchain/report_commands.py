@@ -37,10 +37,9 @@ def stock_status(
 ) -> None:
     """Months of stock per facility and product against its minimum and maximum, and the
     lots that will expire before they can be used at the current consumption."""
-    from sqlalchemy.exc import DBAPIError
-
     from coldchain import db
     from coldchain.cli import _settings
+    from coldchain.db import DatabaseError
     from coldchain.wiring import time_window
     from inventory.errors import InventoryError
     from inventory.queries import facility_by_code
@@ -55,7 +54,7 @@ def stock_status(
     except InventoryError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
-    except DBAPIError as exc:
+    except DatabaseError as exc:
         raise _ledger_error(settings.database_url, exc.orig) from exc
     finally:
         engine.dispose()
@@ -106,10 +105,9 @@ def wastage(
 ) -> None:
     """Doses administered and wasted, by reason and open / closed vial, with usage rate,
     wastage rate and wastage factor, per facility and rolled up."""
-    from sqlalchemy.exc import DBAPIError
-
     from coldchain import db
     from coldchain.cli import _settings
+    from coldchain.db import DatabaseError
     from coldchain.wiring import time_window
     from inventory.errors import InventoryError
     from inventory.queries import facility_by_code, wastage_report
@@ -124,7 +122,7 @@ def wastage(
     except InventoryError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
-    except DBAPIError as exc:
+    except DatabaseError as exc:
         raise _ledger_error(settings.database_url, exc.orig) from exc
     finally:
         engine.dispose()

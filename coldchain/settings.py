@@ -6,7 +6,7 @@ message that names the variable.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from pathlib import Path
 from typing import Literal, Self
 
@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     alarm_escalate_minutes: float = Field(default=60.0, gt=0)  # M: one level up every M min
     alarm_offline_factor: float = Field(default=3.0, gt=0)  # silent > factor × interval
     alarm_jobs_interval_s: float = Field(default=60.0, gt=0)  # how often the jobs run
+    # the scheduler's lease (kit/lease.py): one process runs the jobs; another takes over
+    # this long after it stops renewing (keep it above 2 × the interval and the clock skew)
+    jobs_lease_s: float = Field(default=180.0, gt=0)
+    daily_close_at: time = time(18, 0)  # each facility's local cut-off of the daily close
 
     # Alarm notifications (ingest/notify/README.md): webhook, MQTT alarm topic, e-mail.
     alarm_mqtt_topic: str = "coldchain/v1/alarms"  # + /{facility}/{unit}; needs MQTT_URL

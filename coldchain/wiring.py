@@ -6,17 +6,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from fastapi import FastAPI
-from sqlalchemy import Engine
 
+from access.principal import Role
+from access.services import TokenLifetimes
+from access.unit_of_work import AccessUnitOfWork
 from api.app import ApiDeps, create_app
 from api.pages.config import PagesConfig
-from api.principal import Role
-from api.services import TokenLifetimes
-from api.unit_of_work import AccessUnitOfWork
 from coldchain import db
-from coldchain.facility_paths import LedgerFacilityPaths
+from coldchain.alarms_to_trace import LedgerLotExcursions
+from coldchain.db import Engine
+from coldchain.facility_tree import LedgerFacilityPaths
 from coldchain.health import readiness_checks, readiness_probe
-from coldchain.lot_excursions import LedgerLotExcursions
 from coldchain.settings import ConfigurationError, Settings
 from ingest.config import IngestConfig, MqttConfig, mqtt_endpoint, receive_maximum_for
 from ingest.decode import DecodeConfig
@@ -67,8 +67,9 @@ def with_telemetry(deps: ApiDeps, settings: Settings, engine: Engine) -> ApiDeps
     what it holds; the API process starts no channel)."""
     import dataclasses
 
-    from coldchain.ports import InventoryUnitDirectory
-    from coldchain.unit_scopes import LedgerUnitScopes, reporting_interval_of
+    from coldchain.alarms_to_ledger import InventoryUnitDirectory
+    from coldchain.facility_tree import LedgerUnitScopes
+    from coldchain.sensor_intervals import reporting_interval_of
     from ingest.notify.dispatcher import build_notifier
     from ingest.registry import RegistrySnapshot, SensorDirectory, load_snapshot
 

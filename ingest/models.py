@@ -244,12 +244,14 @@ class ExcursionEpisodeRow(Base):
 
 
 class AlarmRow(Base):
-    """One alarm: a detector rule that fired, or a silent sensor (``SENSOR_OFFLINE``).
+    """One alarm: a detector rule that fired, or a silent sensor (``SENSOR_OFFLINE``), or a
+    facility alarm of the programme's routine (``unit_code`` NULL: a lot about to expire, a day
+    that does not reconcile, the ledger check's findings, kept in ``details``).
 
-    ``raised_at`` is the device time of the reading that fired it (offline: when the silence
-    passed the threshold); ``recorded_at`` is when it was stored (wall clock, the base of
-    re-notification and escalation). ``state`` goes raised → cleared once, only from the
-    detector or the offline job; acknowledgement is recorded beside it and never clears it.
+        ``raised_at`` is the device time of the reading that fired it (offline: when the silence
+        passed the threshold); ``recorded_at`` is when it was stored (wall clock, the base of
+        re-notification and escalation). ``state`` goes raised → cleared once, only from the
+        detector or the offline job; acknowledgement is recorded beside it and never clears it.
     """
 
     __tablename__ = "alarms"
@@ -267,7 +269,7 @@ class AlarmRow(Base):
     type: Mapped[str] = mapped_column(String(64), index=True)  # rule id or SENSOR_OFFLINE
     severity: Mapped[str] = mapped_column(String(16))
     facility_code: Mapped[str] = mapped_column(String(64), index=True)
-    unit_code: Mapped[str] = mapped_column(String(64), index=True)
+    unit_code: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
     sensor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     episode_key: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
     state: Mapped[str] = mapped_column(String(16), index=True)
@@ -289,6 +291,8 @@ class AlarmRow(Base):
     )
     quarantine_scope: Mapped[str] = mapped_column(String(24))
     quarantined_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # a facility alarm's particulars (findings, lot, day); None for unit alarms
+    details: Mapped[dict[str, object] | None] = mapped_column(NULLABLE_JSON, nullable=True)
 
 
 class AlarmAcknowledgementRow(Base):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from inventory.domain.accounts import WastageReason
+from inventory.domain.excursions import ExcursionRef
 from inventory.domain.shipments import ReceivedLot
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "DispatchItem",
     "DispatchShipment",
     "MarkShipmentLost",
+    "QuarantineRequest",
     "QuarantineStock",
     "RecallLot",
     "ReceiveFromSupplier",
@@ -294,6 +296,21 @@ class QuarantineStock:
     lot_id: int | None = None
     doses: int | None = None
     reference: str | None = None
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class QuarantineRequest:
+    """Hold, in the excursion's unit, every usable dose of the lots exposed to it.
+
+    Idempotent on ``excursion`` (its reference is the movement's, and the key is derived
+    from it): a second request citing the same excursion posts nothing, whatever its lots.
+    """
+
+    excursion: ExcursionRef
+    lot_ids: tuple[int, ...]
+    reason: str
+    user: str
     occurred_at: datetime | None = None
 
 

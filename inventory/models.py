@@ -366,3 +366,18 @@ class EligiblePopulation(Base):
     population: Mapped[int] = mapped_column(Integer)
     set_by: Mapped[str] = mapped_column(String(200))
     set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DailyClose(Base):
+    """A facility's local day closed at its cut-off (rule 22): the reconciliation of each
+    product checked once, ``flagged`` when one did not balance (a STOCK_RECONCILIATION alarm
+    was raised for it)."""
+
+    __tablename__ = "daily_closes"
+    __table_args__ = (UniqueConstraint("facility_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    flagged: Mapped[bool] = mapped_column(Boolean)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from inventory import models as m
+from inventory.domain.excursions import ExcursionRef
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,23 @@ class MovementView:
     reverses_movement_id: int | None
     dose_number: int | None
     lines: tuple[PostedLine, ...]
+
+
+@dataclass(frozen=True)
+class ExposureQuarantine:
+    """What ``quarantine_exposed`` held for an excursion: its one movement (None when the
+    exposed lots had no usable dose left in the unit), the same on every replay."""
+
+    excursion: ExcursionRef
+    storage_unit_id: int
+    movement: MovementView | None
+
+    @property
+    def held(self) -> dict[int, int]:
+        """Doses held per lot."""
+        if self.movement is None:
+            return {}
+        return {ln.lot_id: ln.doses for ln in self.movement.lines if ln.account == "quarantine"}
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@
 - ``kit.columns``: the aware-UTC column type.
 - ``kit.clock``: the clock type and the real clock.
 - ``kit.naming``: the constraint naming convention every table metadata uses.
+- ``kit.lease``: a named lease in the database, one holder at a time (the scheduler's).
 
 The kit imports no project package; every project package may import it.
 """

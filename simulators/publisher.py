@@ -1,126 +1,117 @@
-"""Publishes simulated readings over real MQTT (QoS 1) in coldchain's wire format.
+"""Publishes a scenario's messages over real MQTT (QoS 1), paced in simulated time.
 
-Two phases: ``backfill`` publishes a stretch of past device time at full speed as buffered
-batches (a logger that was offline republishes with its original timestamps); ``live``
-then publishes one reading per sensor per interval in real time. Device time is
-``origin + simulated seconds``, so the past is replayed with its own times. Every publish
-is QoS 1 and waits for the broker's PUBACK, so a reading counted as sent reached the broker.
+``Pace`` places the scenario's span in device time so that device time never runs ahead
+of the wall clock: at ``speed`` N (simulated seconds per wall second) the span ends when
+the run ends, at speed 0 it is the past that ends now and is published at once (a logger
+back from an outage), at speed 1 it starts now. After the span, with ``follow``, sensors
+go on live in real time. ``run`` publishes each message when it is due; every publish is
+QoS 1 and counted only once the broker acknowledged it.
+
+Invariant: publish order is the scenario's order (live readings before a buffered
+republish), whatever the pace.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from ingest.wire import DEFAULT_PREFIX, encode_batch, encode_reading, reading_payload, topic_for
-from simulators.fleet import Sample, SimulatedSensor, samples
-from simulators.thermal import Cabinet
+from ingest.wire import DEFAULT_PREFIX
+from simulators.sensor import Message
+
+IN_FLIGHT = 100  # unacknowledged publishes before the next one waits
 
 
 class Publisher:
-    """A connected paho client; ``send`` returns once the broker has the message."""
+    """A connected paho client; ``flush`` returns once the broker has every message."""
 
     def __init__(self, host: str, port: int, *, prefix: str = DEFAULT_PREFIX) -> None:
         self.prefix = prefix
         self.sent_messages = 0
         self.sent_readings = 0
+        self._pending: deque[tuple[mqtt.MQTTMessageInfo, str, int]] = deque()
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
-        self._client.max_inflight_messages_set(100)
+        self._client.max_inflight_messages_set(IN_FLIGHT)
         self._client.connect(host, port)
         self._client.loop_start()
 
-    def send(self, sensor: SimulatedSensor, payload: bytes, readings: int) -> None:
-        topic = topic_for(self.prefix, sensor.facility, sensor.unit, sensor.sensor)
-        info = self._client.publish(topic, payload, qos=1)
+    def send(self, message: Message) -> None:
+        topic = message.topic(self.prefix)
+        info = self._client.publish(topic, message.payload(), qos=1)
+        self._pending.append((info, topic, len(message.readings)))
+        while len(self._pending) >= IN_FLIGHT:
+            self._settle()
+
+    def flush(self) -> None:
+        while self._pending:
+            self._settle()
+
+    def _settle(self) -> None:
+        info, topic, readings = self._pending.popleft()
         info.wait_for_publish(timeout=30)
         if not info.is_published():
-            raise TimeoutError(f"the broker did not acknowledge a reading on {topic}")
+            raise TimeoutError(f"the broker did not acknowledge a message on {topic}")
         self.sent_messages += 1
         self.sent_readings += readings
 
     def close(self) -> None:
-        self._client.loop_stop()
-        self._client.disconnect()
+        try:
+            self.flush()
+        finally:
+            self._client.loop_stop()
+            self._client.disconnect()
 
 
-def _payload(sample: Sample, origin: datetime) -> dict[str, object]:
-    return reading_payload(
-        sample.sensor.sensor,
-        origin + timedelta(seconds=sample.t_s),
-        sample.temperature_c,
-        seq=sample.seq,
-        power=sample.power,
-        door=sample.door,
-    )
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """When (wall clock, Unix seconds) a message of simulated second ``t`` is due."""
+
+    started_s: float  # wall clock at the start of the run
+    span_s: float
+    speed: float  # simulated seconds per wall second; 0: no waiting
+
+    def __post_init__(self) -> None:
+        if self.speed < 0 or 0 < self.speed < 1:
+            raise ValueError("speed is 0 (as fast as possible) or at least 1 (real time)")
+
+    @property
+    def origin_s(self) -> float:
+        """Device time of simulated second 0: the span ends when the run would end."""
+        if self.speed == 0:
+            return self.started_s - self.span_s
+        return self.started_s - self.span_s * (1.0 - 1.0 / self.speed)
+
+    def due_s(self, t_s: float) -> float:
+        if t_s > self.span_s:  # following live, after the span: real time
+            return self.origin_s + t_s
+        return self.started_s + (t_s / self.speed if self.speed else 0.0)
 
 
-def backfill(
+def run(
     publisher: Publisher,
-    fleet: Sequence[SimulatedSensor],
-    origin: datetime,
-    seconds: float,
+    messages: Iterable[Message],
+    pace: Pace,
     *,
-    per_message: int = 50,
-) -> int:
-    """Publish every reading on [0, seconds) of simulated time; return how many."""
-    total = 0
-    for sensor in fleet:
-        batch: list[dict[str, object]] = []
-        for sample in samples(sensor, 0.0, seconds):
-            batch.append(_payload(sample, origin))
-            if len(batch) == per_message:
-                publisher.send(sensor, encode_batch(batch), len(batch))
-                total += len(batch)
-                batch = []
-        if batch:
-            publisher.send(sensor, encode_batch(batch), len(batch))
-            total += len(batch)
-    return total
-
-
-def live(
-    publisher: Publisher,
-    fleet: Sequence[SimulatedSensor],
-    origin: datetime,
-    start_s: float,
-    *,
-    stop: threading.Event,
-    interval_s: float | None = None,
+    stop: threading.Event | None = None,
     clock: Callable[[], float] = time.time,
-) -> None:
-    """Publish in real time from simulated second ``start_s`` until ``stop`` is set,
-    every ``interval_s`` seconds (default: each sensor's own interval)."""
-    cabinets: dict[str, Cabinet] = {s.sensor: s.cabinet() for s in fleet}
-    # Bring each cabinet to its state at start_s without publishing.
-    for sensor in fleet:
-        cabinet = cabinets[sensor.sensor]
-        t = 0.0
-        while t < start_s:
-            cabinet.step(t, sensor.interval_s)
-            t += sensor.interval_s
-    next_due = {s.sensor: start_s for s in fleet}
-    seq = {s.sensor: int(start_s // s.interval_s) for s in fleet}
-    while not stop.is_set():
-        now_s = clock() - origin.timestamp()
-        for sensor in fleet:
-            if now_s < next_due[sensor.sensor]:
-                continue
-            cabinet = cabinets[sensor.sensor]
-            value = cabinet.step(now_s, interval_s or sensor.interval_s)
-            payload = encode_reading(
-                sensor.sensor,
-                origin + timedelta(seconds=now_s),
-                value,
-                seq=seq[sensor.sensor],
-                power=cabinet.powered(now_s),
-                door=cabinet.door_open(now_s),
-            )
-            publisher.send(sensor, payload, 1)
-            seq[sensor.sensor] += 1
-            next_due[sensor.sensor] = now_s + (interval_s or sensor.interval_s)
-        stop.wait(0.2)
+) -> int:
+    """Publish every message when it is due, until the messages end or ``stop`` is set;
+    return how many readings the broker acknowledged."""
+    stop = stop or threading.Event()
+    for message in messages:
+        wait = pace.due_s(message.publish_s) - clock()
+        if wait > 0:
+            publisher.flush()
+            if stop.wait(wait):
+                break
+        if stop.is_set():
+            break
+        publisher.send(message)
+    publisher.flush()
+    return publisher.sent_readings

@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.errors import Forbidden
+from access.errors import Forbidden
 from api.pages.messages import ERROR_TITLES, SOMETHING_WRONG
 from api.pages.sessions import CsrfRefused
 from api.pages.web import SignInNeeded, get_page, sign_in_url

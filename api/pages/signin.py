@@ -20,10 +20,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from api import services
+from access import services
+from access.errors import NotAuthenticated
+from access.principal import Principal, Role
 from api.deps import ApiDeps
-from api.errors import NotAuthenticated
-from api.principal import Principal, Role
 
 MAX_FAILURES = 5
 WINDOW_S = 15 * 60

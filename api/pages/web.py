@@ -22,12 +22,12 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from access.principal import Principal, Role
 from api.deps import ApiDeps, Deps
 from api.pages.config import PagesConfig
 from api.pages.i18n import LANGUAGE_COOKIE, LANGUAGES, Formats, choose_language, translations
 from api.pages.sessions import SESSION_COOKIE, PageSession, SessionCodec
 from api.pages.signin import SignInThrottle, principal_of
-from api.principal import Principal, Role
 from ingest.detect.events import to_utc
 
 TEMPLATES = Path(__file__).parent / "templates"

@@ -12,14 +12,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from api.deps import CurrentPrincipal, Deps, WriterPrincipal
-from api.schemas.alarms import AcknowledgementCreate, AlarmDetailPublic, AlarmPublic
-from api.schemas.bounds import Id, Limit, Offset
-from api.schemas.common import BAD_BODY, error_responses
-from api.telemetry_places import (
+from api.places import (
     ensure_read_at_code,
     ensure_write_at_code,
     facility_codes_in_scope,
 )
+from api.schemas.alarms import AcknowledgementCreate, AlarmDetailPublic, AlarmPublic
+from api.schemas.bounds import Id, Limit, Offset
+from api.schemas.common import BAD_BODY, error_responses
 from ingest.alarms.services import acknowledge_alarm
 
 router = APIRouter(

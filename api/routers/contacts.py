@@ -12,10 +12,10 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from api.deps import Deps, WriterPrincipal
+from api.places import ensure_write_at_code, facility_path_of
 from api.schemas.bounds import Id
 from api.schemas.common import BAD_BODY, error_responses
 from api.schemas.contacts import ContactCreate, ContactPublic
-from api.telemetry_places import ensure_write_at_code, facility_path_of
 
 router = APIRouter(
     tags=["alarms"],

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from api.deps import CurrentPrincipal, Deps
+from api.places import ensure_read_at_code, facility_codes_in_scope
 from api.schemas.alarms import EpisodeDetailPublic, EpisodePublic
 from api.schemas.bounds import Id, Limit, Offset
 from api.schemas.common import error_responses
-from api.telemetry_places import ensure_read_at_code, facility_codes_in_scope
 
 router = APIRouter(
     prefix="/episodes", tags=["alarms"], responses=error_responses(401, 403, 404, 422)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
+from access import scopes
 from api.deps import CurrentPrincipal, Deps, WriterPrincipal
-from api.errors import Forbidden
 from api.places import ensure_read_at, ensure_write_at
-from api.principal import Role
 from api.schemas.bounds import Id
 from api.schemas.common import WRITE, error_responses
 from api.schemas.registry import FacilityCreate, FacilityPublic, StorageUnitPublic
@@ -25,9 +24,9 @@ router = APIRouter(
 )
 def create_facility(body: FacilityCreate, deps: Deps, who: WriterPrincipal) -> FacilityPublic:
     """A facility below ``parent_id`` (the caller writes there); a root: admin only."""
-    if body.parent_id is None and who.role is not Role.ADMIN:
-        raise Forbidden("only an admin may create a root facility; give parent_id")
-    if body.parent_id is not None:
+    if body.parent_id is None:
+        scopes.ensure_admin(who, "only an admin may create a root facility; give parent_id")
+    else:
         ensure_write_at(deps, who, body.parent_id)
     command = CreateFacility(body.code, body.name, body.level, body.timezone, body.parent_id)
     return FacilityPublic.of(services.create_facility(deps.inventory_uow(), command))

@@ -15,11 +15,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from access import scopes
 from api.deps import ApiDeps, CurrentPrincipal, Deps, SupervisorPrincipal, WriterPrincipal
-from api.errors import Forbidden
 from api.lot_refs import LotRef, require_lot, scanned_lot
 from api.places import ensure_write_at
-from api.principal import Principal
 from api.schemas.bounds import Id
 from api.schemas.common import WRITE, error_responses
 from api.schemas.lots import (
@@ -40,14 +39,6 @@ observations_router = APIRouter(
 )
 
 
-def _ensure_registers_lots(who: Principal) -> None:
-    if not who.at_root:
-        raise Forbidden(
-            f"{who.role} {who.name!r} may not register lots: lots are registered by whoever"
-            " receives them from the supplier (an admin, or a writer scoped to a root facility)"
-        )
-
-
 @router.post(
     "",
     response_model=LotPublic,
@@ -57,7 +48,7 @@ def _ensure_registers_lots(who: Principal) -> None:
 def register_lot(body: LotCreate, deps: Deps, who: WriterPrincipal) -> LotPublic:
     """Get or create the lot (product, lot number, expiry); the same lot twice is one lot.
     A ``vvm_stage`` is recorded as the lot's first VVM observation at ``facility_id``."""
-    _ensure_registers_lots(who)
+    scopes.ensure_registers_lots(who)
     if body.facility_id is not None:
         ensure_write_at(deps, who, body.facility_id)
     uow = deps.inventory_uow()

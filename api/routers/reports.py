@@ -12,9 +12,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import ApiDeps, CurrentPrincipal, Deps, WriterPrincipal
-from api.places import ensure_read_at, ensure_write_at
-from api.principal import Principal
+from access.principal import Principal
+from api.deps import ApiDeps, CurrentPrincipal, Deps, WriterPrincipal, telemetry
+from api.places import (
+    ensure_read_at,
+    ensure_write_at,
+    facility_codes_in_scope,
+    facility_path_of,
+    unit_codes_in_scope,
+)
 from api.schemas.bounds import Id
 from api.schemas.common import WRITE, error_responses
 from api.schemas.reports import (
@@ -36,12 +42,6 @@ from api.schemas.reports import (
     wastage_csv,
 )
 from api.spreadsheet import MEDIA_TYPE, parse_population_csv
-from api.telemetry_places import (
-    facility_codes_in_scope,
-    facility_path_of,
-    telemetry,
-    unit_codes_in_scope,
-)
 from ingest.alarms.performance import Performance, combine
 from inventory import queries, services
 from inventory.commands import SetDoseTarget, SetEligiblePopulation, SetStockLevel

@@ -9,10 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
+from access import scopes
+from access.principal import Principal
 from api.deps import ApiDeps, CurrentPrincipal, Deps
 from api.lot_refs import LotRef, require_lot, resolve_lot
 from api.places import ensure_read_at, ensure_read_at_unit, ensure_read_everywhere
-from api.principal import Principal
 from api.schemas.bounds import Id
 from api.schemas.common import error_responses
 from api.schemas.lots import SCAN_DESCRIPTION
@@ -103,7 +104,7 @@ def lot_storage_history(
     """Every storage unit the lot was in, with doses and [start, end) (a lot-wide view)."""
     lot = require_lot(deps, LotRef(lot_id, scan))
     intervals = queries.lot_storage_history(deps.inventory_uow(), lot.id, start, end)
-    if who.is_scoped:
+    if not scopes.sees_everything(who):
         facilities = {
             queries.get_storage_unit(deps.inventory_uow(), unit).facility_id
             for unit in {i.storage_unit_id for i in intervals}

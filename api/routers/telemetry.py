@@ -14,16 +14,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 
-from api.deps import CurrentPrincipal, Deps
+from api.deps import CurrentPrincipal, Deps, telemetry
+from api.places import ensure_read_sensor, ensure_read_unit, unit_codes_in_scope
 from api.schemas.bounds import Limit, Offset
 from api.schemas.common import error_responses
 from api.schemas.telemetry import DailySummaryPublic, ReadingsPublic, UnitStatusPublic
-from api.telemetry_places import (
-    ensure_read_sensor,
-    ensure_read_unit,
-    telemetry,
-    unit_codes_in_scope,
-)
 from ingest.queries import MAX_BUCKETS, MAX_EVERY_S, MIN_EVERY_S
 
 router = APIRouter(

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from api import queries, services
+from access import queries, services
+from access.services import MAX_ID
 from api.deps import AdminPrincipal, CurrentPrincipal, Deps
 from api.schemas.access import TokenCreate, TokenCreatedPublic, TokenPublic
 from api.schemas.common import BAD_BODY, ERROR_RESPONSES, error_responses
-from api.services import MAX_ID
 
 router = APIRouter(prefix="/tokens", tags=["access"], responses=ERROR_RESPONSES)
 

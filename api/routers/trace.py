@@ -12,10 +12,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from access.principal import Principal
 from api.deps import ApiDeps, CurrentPrincipal, Deps
 from api.lot_refs import LotRef, resolve_lot
 from api.places import ensure_read_everywhere
-from api.principal import Principal
 from api.schemas.bounds import Id
 from api.schemas.common import error_responses
 from api.schemas.lots import SCAN_DESCRIPTION

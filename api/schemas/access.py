@@ -7,10 +7,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.principal import Principal, Role
-from api.queries import TokenRecord
+from access.principal import Principal, Role
+from access.queries import TokenRecord
+from access.services import MAX_TOKEN_DAYS, IssuedToken
 from api.schemas.bounds import BodyId
-from api.services import MAX_TOKEN_DAYS, IssuedToken
 
 
 class TokenCreate(BaseModel):

@@ -38,7 +38,10 @@ class AlarmPublic(_FromView):
     severity: str = Field(description="warning | alarm")
     state: str = Field(description="raised | cleared; acknowledging never clears")
     facility: str = Field(description="facility code")
-    unit: str = Field(description="storage unit code")
+    unit: str | None = Field(
+        description="storage unit code; null for a facility alarm (expiry, reconciliation,"
+        " ledger check)"
+    )
     sensor: str | None = Field(description="the silent sensor of a SENSOR_OFFLINE alarm")
     episode_key: str | None
     started_at: datetime = Field(description="device time the condition began")
@@ -58,6 +61,9 @@ class AlarmPublic(_FromView):
     exposed_doses: int | None
     quarantine_scope: str = Field(description="none | freeze_sensitive | all")
     quarantined_at: datetime | None
+    details: dict[str, Any] | None = Field(
+        default=None, description="a facility alarm's particulars: summary, steps, findings"
+    )
 
     @classmethod
     def of(cls, view: AlarmView) -> AlarmPublic:

@@ -2,8 +2,9 @@
 
 Data flow: read the stored row (short transaction) → ``LedgerPort.exposure`` (no transaction
 of ours open: on SQLite the ledger needs the write lock too) → optionally tell someone
-(``on_exposure``: the RAISED notice carries the lots) → ``LedgerPort.quarantine`` for the
-lots in scope (records.in_scope) → store the lots and the time quarantine was confirmed.
+(``on_exposure``: the RAISED notice carries the lots) → ``LedgerPort.quarantine_exposed``
+for the lots in scope (records.in_scope), one request → store the lots and the time
+quarantine was confirmed.
 
 Invariants: a failing ledger never loses an alarm: the row stays with ``exposed_lots`` NULL
 or ``quarantined_at`` NULL, and the follow-up job (``services.settle_exposures``) tries
@@ -18,7 +19,7 @@ import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from ingest.alarms.ports import ExposedLot, LedgerPort
+from ingest.alarms.ports import ExposedLot, LedgerPort, QuarantineRequest
 from ingest.alarms.records import NO_QUARANTINE, in_scope, lots_from_json, lots_to_json
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
 from ingest.alarms.views import AlarmView, alarm_view
@@ -48,6 +49,8 @@ def settle_alarm(
             if episode is not None:
                 start = min(start, episode.start_at)
         unit, key, scope = alarm.unit_code, alarm.key, alarm.quarantine_scope
+        if unit is None:
+            return  # a facility alarm: no unit, nothing exposed
         end, known = alarm.raised_at, alarm.exposed_lots
         pending = scope != NO_QUARANTINE and alarm.quarantined_at is None
         view = alarm_view(alarm)
@@ -125,7 +128,7 @@ def _quarantine(
     targets = in_scope(lots, scope)
     if targets:
         try:
-            ledger.quarantine(unit, targets, reason=reason, reference=reference)
+            ledger.quarantine_exposed(QuarantineRequest(unit, reference, tuple(targets), reason))
         except Exception:
             log.exception("ledger quarantine of %s (%s) failed; retried later", unit, reference)
             return None

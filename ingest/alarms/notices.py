@@ -61,12 +61,18 @@ def build_notice(
         cleared_at=alarm.cleared_at,
         acknowledged_by=alarm.acknowledged_by if acknowledged else None,
         comment=alarm.acknowledgement_comment if acknowledged else None,
+        steps=tuple(str(s) for s in (alarm.details or {}).get("steps", ()))
+        if alarm.unit is None
+        else (),
     )
 
 
 def message(alarm: AlarmView, kind: NoticeKind, level: int, lots: Sequence[ExposedLot]) -> str:
-    what = f"{alarm.severity.upper()} {alarm.type} at {alarm.facility}/{alarm.unit}"
-    if alarm.type == SENSOR_OFFLINE:
+    where = alarm.facility if alarm.unit is None else f"{alarm.facility}/{alarm.unit}"
+    what = f"{alarm.severity.upper()} {alarm.type} at {where}"
+    if alarm.unit is None:
+        cause = str((alarm.details or {}).get("summary", "see the alarm"))
+    elif alarm.type == SENSOR_OFFLINE:
         cause = f"sensor {alarm.sensor} silent since {_hm(alarm.started_at)}"
     else:
         peak = "" if alarm.peak_c is None else f", peak {alarm.peak_c:+.1f} °C"

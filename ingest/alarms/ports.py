@@ -9,8 +9,9 @@ can serialise them as they are (``dataclasses.asdict``).
 Invariants the implementations must keep:
 - ``LedgerPort.exposure`` answers from the ledger's storage *history* (rule 20): the lots
   that were in the unit at some moment of [start, end), not the stock that is there now.
-- ``LedgerPort.quarantine`` is idempotent by ``reference`` (an episode or alarm key): calling
-  it again with the same reference changes nothing; a lot already quarantined stays so.
+- ``LedgerPort.quarantine_exposed`` holds every lot of the request in one transaction and is
+  idempotent by ``reference`` (an episode, alarm or freeze-exposure key): calling it again
+  with the same reference changes nothing; a lot already quarantined stays so.
 - ``Notifier.notify`` never blocks and never raises into the caller: it enqueues.
 """
 
@@ -85,7 +86,7 @@ class AlarmNotice:
     rule_id: str  # the detector rule id, or SENSOR_OFFLINE
     severity: str  # "warning" | "alarm"
     facility: str
-    unit: str
+    unit: str | None  # None: a facility alarm (no storage unit)
     sensor: str | None  # the silent sensor of a SENSOR_OFFLINE alarm, else None
     started_at: datetime  # device time the condition began (the run start / last seen)
     fired_at: datetime  # device time the alarm fired (raised_at)
@@ -99,6 +100,22 @@ class AlarmNotice:
     cleared_at: datetime | None = None
     acknowledged_by: str | None = None
     comment: str | None = None  # the acknowledgement comment (kind ACKNOWLEDGED)
+    steps: tuple[str, ...] = ()  # a facility alarm's "what to do now" (unit alarms: none)
+
+
+@dataclass(frozen=True, slots=True)
+class QuarantineRequest:
+    """Quarantine the exposed lots in the unit ("do not use"), citing the excursion.
+
+    ``reference`` is a detector key (``{facility}/{unit}/{rule}/{start ns}``: the alarm's, the
+    episode's, or the episode's freeze exposure): the ledger parses it into its own typed
+    reference, records it on the quarantine and is idempotent on it.
+    """
+
+    unit_code: str
+    reference: str
+    lots: tuple[ExposedLot, ...]
+    reason: str
 
 
 class LedgerPort(Protocol):
@@ -106,10 +123,9 @@ class LedgerPort(Protocol):
         """The lots and doses that were in the unit during [start, end) (storage history)."""
         ...
 
-    def quarantine(
-        self, unit_code: str, lots: Sequence[ExposedLot], *, reason: str, reference: str
-    ) -> None:
-        """Quarantine those lots in that unit ("do not use"); idempotent by ``reference``."""
+    def quarantine_exposed(self, request: QuarantineRequest) -> None:
+        """Quarantine the request's lots in its unit, all in one transaction; idempotent by
+        ``request.reference`` (a second call adds nothing). An unknown unit: nothing."""
         ...
 
 

@@ -228,7 +228,8 @@ class AlarmQueries:
             ).all()
         by_unit: dict[str, list[AlarmView]] = {}
         for a in alarms:
-            by_unit.setdefault(a.unit_code, []).append(alarm_view(a))
+            if a.unit_code is not None:
+                by_unit.setdefault(a.unit_code, []).append(alarm_view(a))
         open_episode = {e.unit_code: episode_view(e) for e in episodes}  # newest wins
         statuses = []
         for code in codes:

@@ -233,6 +233,15 @@ class AlarmRepository:
             is not None
         )
 
+    def open_facility_alarms(self, alarm_type: str) -> list[AlarmRow]:
+        """Raised facility alarms (no unit) of one type."""
+        a = AlarmRow
+        return list(
+            self.session.scalars(
+                select(a).where(a.type == alarm_type, a.unit_code.is_(None), a.state == RAISED)
+            )
+        )
+
     def open_offline_alarms(self) -> list[AlarmRow]:
         return list(
             self.session.scalars(
@@ -259,6 +268,7 @@ class AlarmRepository:
                 select(a)
                 .where(
                     a.type != SENSOR_OFFLINE,
+                    a.unit_code.is_not(None),  # facility alarms expose nothing
                     or_(
                         a.exposed_lots.is_(None),
                         and_(a.quarantine_scope != NO_QUARANTINE, a.quarantined_at.is_(None)),
@@ -294,6 +304,8 @@ class AlarmRepository:
             )
             for query in (episodes, alarms):
                 for unit, start in self.session.execute(query):
+                    if unit is None:
+                        continue
                     if start is not None and (unit not in starts or start < starts[unit]):
                         starts[unit] = start
         return starts

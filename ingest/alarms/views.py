@@ -25,7 +25,7 @@ class AlarmView:
     severity: str  # warning | alarm
     state: str  # raised | cleared
     facility: str
-    unit: str
+    unit: str | None  # None: a facility alarm of the programme's routine
     sensor: str | None
     episode_key: str | None
     started_at: datetime
@@ -44,6 +44,7 @@ class AlarmView:
     exposed_doses: int | None
     quarantine_scope: str  # none | freeze_sensitive | all
     quarantined_at: datetime | None
+    details: dict[str, Any] | None = None  # a facility alarm's particulars
 
     @property
     def acknowledged(self) -> bool:
@@ -195,6 +196,7 @@ def alarm_view(row: AlarmRow) -> AlarmView:
         exposed_doses=_doses(lots),
         quarantine_scope=row.quarantine_scope,
         quarantined_at=row.quarantined_at,
+        details=dict(row.details) if row.details is not None else None,
     )
 
 

@@ -101,7 +101,7 @@ def plan_deliveries(
     """Who gets this notice: each contact once, plus the unit's alarm topic when MQTT is on."""
     planned = [PlannedDelivery(f"contact:{c.id}", c.id, c.channel, c.address) for c in contacts]
     if alarm_topic is not None:
-        topic = f"{alarm_topic}/{notice.facility}/{notice.unit}"
+        topic = f"{alarm_topic}/{notice.facility}/{notice.unit or '-'}"
         planned.append(PlannedDelivery(ALARM_TOPIC_RECIPIENT, None, "mqtt", topic))
     return planned
 

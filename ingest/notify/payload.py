@@ -55,6 +55,7 @@ def notice_from_json(data: bytes | str) -> AlarmNotice:
         cleared_at=_optional_time(raw.get("cleared_at")),
         acknowledged_by=raw.get("acknowledged_by"),
         comment=raw.get("comment"),
+        steps=tuple(raw.get("steps", ())),
     )
 
 

@@ -7,6 +7,7 @@ below its parent's level; every facility names a valid IANA time zone.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -76,3 +77,14 @@ def child_path(parent_path: str | None, facility_id: int) -> str:
 def ancestor_ids(path: str) -> tuple[int, ...]:
     """Ids from the root down to (and including) the facility itself."""
     return tuple(int(part) for part in path.strip("/").split("/") if part)
+
+
+_PATH = re.compile(r"/(?:\d+/)+")
+
+
+def check_path(path: str) -> str:
+    """A materialized path looks like ``/1/4/17/`` (ids from the root down); ``InvalidInput``
+    otherwise, so that ``/1`` can never be read as a prefix of ``/17/``."""
+    if not isinstance(path, str) or not _PATH.fullmatch(path):
+        raise InvalidInput(f"facility path {path!r} is not of the form '/1/4/17/'")
+    return path

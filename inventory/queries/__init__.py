@@ -14,6 +14,15 @@ from inventory.queries.daily_doses import (
     Reconciliation,
     daily_doses_report,
 )
+from inventory.queries.exposure import (
+    ExcursionHold,
+    ExcursionHolds,
+    LotExposure,
+    LotStay,
+    excursion_holds,
+    lot_stays,
+    unit_exposure,
+)
 from inventory.queries.history import StorageInterval, lot_storage_history, storage_history
 from inventory.queries.integrity import verify_ledger
 from inventory.queries.ledger_events import EventLot, LedgerEvent, Place, ledger_events
@@ -31,6 +40,14 @@ from inventory.queries.lookups import (
     storage_unit_by_code,
     storage_units_of,
     subtree,
+)
+from inventory.queries.places import (
+    UnitPlace,
+    facility_chain,
+    facility_codes_under,
+    root_facilities,
+    unit_codes_under,
+    unit_places,
 )
 from inventory.queries.shipments import (
     OverdueShipment,
@@ -79,11 +96,15 @@ __all__ = [
     "DoseLine",
     "Dropout",
     "EventLot",
+    "ExcursionHold",
+    "ExcursionHolds",
     "FacilityDay",
     "FacilityStockStatus",
     "FacilityWastage",
     "LedgerEvent",
     "LotCandidates",
+    "LotExposure",
+    "LotStay",
     "LotTrace",
     "MovementDetail",
     "OverdueShipment",
@@ -104,11 +125,15 @@ __all__ = [
     "TraceUnit",
     "TransitLine",
     "UnitHolding",
+    "UnitPlace",
     "WastageFigures",
     "WastageReport",
     "allocation_status",
     "daily_doses_report",
+    "excursion_holds",
     "facility_by_code",
+    "facility_chain",
+    "facility_codes_under",
     "find_lots",
     "get_facility",
     "get_lot",
@@ -118,10 +143,12 @@ __all__ = [
     "get_storage_unit",
     "ledger_events",
     "list_shipments",
+    "lot_stays",
     "lot_storage_history",
     "overdue_shipments",
     "product_by_code",
     "product_by_gtin",
+    "root_facilities",
     "stock_card",
     "stock_on_hand",
     "stock_status",
@@ -131,7 +158,10 @@ __all__ = [
     "subtree",
     "trace_lot",
     "trace_lot_number",
+    "unit_codes_under",
+    "unit_exposure",
     "unit_holdings",
+    "unit_places",
     "verify_ledger",
     "wastage_report",
 ]

@@ -43,7 +43,7 @@ def storage_history(
         if uow.session.get(m.StorageUnit, storage_unit_id) is None:
             raise NotFound(f"storage unit {storage_unit_id} does not exist")
         where = m.Account.storage_unit_id == storage_unit_id
-        return _history(uow.session, where, start, end)
+        return read_intervals(uow.session, where, start, end)
 
 
 def lot_storage_history(
@@ -64,14 +64,23 @@ def lot_storage_history(
             start = first
         if end <= start:
             raise InvalidInput("the window must end after it starts")
-        return _history(uow.session, m.MovementLine.lot_id == lot_id, start, end)
+        return read_intervals(uow.session, m.MovementLine.lot_id == lot_id, start, end)
 
 
-def _history(
-    session: Session, where: ColumnElement[bool], start: datetime, end: datetime
+PHYSICAL = ("stock", "quarantine")  # usable + held: what is physically in a unit
+
+
+def read_intervals(
+    session: Session,
+    where: ColumnElement[bool],
+    start: datetime,
+    end: datetime,
+    kinds: tuple[str, ...] = PHYSICAL,
 ) -> list[StorageInterval]:
+    """The intervals of the lines matching ``where`` on the accounts of ``kinds``; the caller
+    holds the transaction (``inventory.queries.exposure`` reads usable and held apart)."""
     line, a = m.MovementLine, m.Account
-    physical = a.kind.in_(["stock", "quarantine"])
+    physical = a.kind.in_(list(kinds))
     opening_stmt = (
         select(a.storage_unit_id, line.lot_id, func.sum(line.doses))
         .join(a, a.id == line.account_id)

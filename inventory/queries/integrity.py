@@ -2,8 +2,11 @@
 
 Returns a list of problems (empty when the ledger is sound) rather than stopping at the
 first: movements whose lines do not sum to zero per lot, a ``balances`` projection that
-differs from the sum of the lines, a negative balance on a real stock account, and a lot
-whose doses do not conserve.
+differs from the sum of the lines, a negative balance on a real stock account, a lot
+whose doses do not conserve, and a shipment whose lines are not accounted for: a dispatched
+shipment's in-transit account holds exactly what its lines say was dispatched, lot by lot; a
+planned one holds nothing yet; a received, partly received or lost one holds nothing any
+more, and a received one has a received quantity on every line.
 """
 
 from __future__ import annotations
@@ -47,6 +50,26 @@ def verify_ledger(uow: UnitOfWork) -> list[str]:
             )
         }
         kinds = {i: k for i, k in session.execute(select(m.Account.id, m.Account.kind))}
+        transit_of = {
+            a: s
+            for a, s in session.execute(
+                select(m.Account.id, m.Account.shipment_id).where(m.Account.kind == "in_transit")
+            )
+        }
+        shipments = {i: s for i, s in session.execute(select(m.Shipment.id, m.Shipment.status))}
+        shipped: dict[tuple[int, int], int] = defaultdict(int)
+        unreceived: set[int] = set()
+        for shipment_id, lot_id, dispatched, received in session.execute(
+            select(
+                m.ShipmentLine.shipment_id,
+                m.ShipmentLine.lot_id,
+                m.ShipmentLine.dispatched_doses,
+                m.ShipmentLine.received_doses,
+            )
+        ):
+            shipped[shipment_id, lot_id] += dispatched
+            if received is None:
+                unreceived.add(shipment_id)
     for pair in sorted(set(from_lines) | set(projection)):
         derived = from_lines.get(pair, 0)
         stored, nonnegative = projection.get(pair, (0, False))
@@ -62,4 +85,34 @@ def verify_ledger(uow: UnitOfWork) -> list[str]:
     for (_, lot), total in from_lines.items():
         per_lot[lot] += total
     problems += [f"lot {lot} does not conserve: {t:+d}" for lot, t in sorted(per_lot.items()) if t]
+    in_transit: dict[tuple[int, int], int] = defaultdict(int)
+    for (account, lot), total in from_lines.items():
+        shipment_of = transit_of.get(account)
+        if shipment_of is not None:
+            in_transit[shipment_of, lot] += total
+    problems += _unaccounted_shipments(shipments, shipped, in_transit, unreceived)
+    return problems
+
+
+def _unaccounted_shipments(
+    shipments: dict[int, str],
+    shipped: dict[tuple[int, int], int],
+    in_transit: dict[tuple[int, int], int],
+    unreceived: set[int],
+) -> list[str]:
+    problems: list[str] = []
+    for shipment_id, lot in sorted(set(shipped) | set(in_transit)):
+        status = shipments.get(shipment_id, "unknown")
+        holds = in_transit.get((shipment_id, lot), 0)
+        expected = shipped.get((shipment_id, lot), 0) if status == "dispatched" else 0
+        if holds != expected:
+            problems.append(
+                f"shipment {shipment_id} ({status}): in transit holds {holds} doses of lot"
+                f" {lot}, its lines say {expected}"
+            )
+    problems += [
+        f"shipment {s} ({shipments[s]}): a line has no received quantity"
+        for s in sorted(unreceived)
+        if shipments.get(s) in ("received", "partially_received")
+    ]
     return problems

@@ -80,6 +80,12 @@ class RepositoryBase:
         stmt = select(m.Shipment).where(m.Shipment.idempotency_key == key)
         return self.session.scalars(stmt).first()
 
+    def storage_unit_by_code(self, code: str) -> m.StorageUnit:
+        row = self.session.scalars(select(m.StorageUnit).where(m.StorageUnit.code == code)).first()
+        if row is None:
+            raise NotFound(f"storage unit {code!r} does not exist")
+        return row
+
     def movement_by_key(self, key: str) -> m.Movement | None:
         stmt = select(m.Movement).where(m.Movement.idempotency_key == key)
         return self.session.scalars(stmt).first()

@@ -87,6 +87,23 @@ class LedgerRows(RepositoryBase):
         stmt = select(m.Account.key, m.Account.id).where(m.Account.key.in_(list(by_key)))
         return {key: account_id for key, account_id in self.session.execute(stmt)}
 
+    def lots_held_citing(self, account_id: int, reference: str) -> set[int]:
+        """Lots that quarantine movements citing ``reference`` put into the account (read
+        through the account's line index; a ledger can hold several such movements from
+        before one quarantine per reference)."""
+        line, movement = m.MovementLine, m.Movement
+        stmt = (
+            select(line.lot_id)
+            .join(movement, movement.id == line.movement_id)
+            .where(
+                line.account_id == account_id,
+                line.doses > 0,
+                movement.kind == "quarantine",
+                movement.reference == reference,
+            )
+        )
+        return set(self.session.scalars(stmt))
+
     # -- balances ---------------------------------------------------------------------------
 
     def lock_balances(self, pairs: Iterable[Pair]) -> dict[Pair, int]:

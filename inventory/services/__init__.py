@@ -6,7 +6,10 @@ Movement-creating functions are idempotent on the command's ``idempotency_key``.
 """
 
 from inventory.services.allocations import set_allocation
+from inventory.services.daily_close import close_days
 from inventory.services.dose_targets import set_dose_target
+from inventory.services.expiry import expiry_warnings, hold_expired_stock
+from inventory.services.exposure import quarantine_exposed
 from inventory.services.holds import destroy_stock, quarantine_stock, recall_lot, release_stock
 from inventory.services.populations import set_eligible_populations
 from inventory.services.registry import (
@@ -39,15 +42,19 @@ from inventory.services.vvm import (
 
 __all__ = [
     "administer_doses",
+    "close_days",
     "create_facility",
     "create_product",
     "create_shipment",
     "create_storage_unit",
     "destroy_stock",
     "dispatch_shipment",
+    "expiry_warnings",
+    "hold_expired_stock",
     "list_vvm_observations",
     "mark_shipment_lost",
     "observation_facility",
+    "quarantine_exposed",
     "quarantine_stock",
     "recall_lot",
     "receive_from_supplier",

@@ -19,10 +19,10 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from api import services
+from access import services
+from access.principal import Role
 from api.app import create_app
 from api.deps import ApiDeps
-from api.principal import Role
 from coldchain.settings import Settings
 from coldchain.wiring import build_api_deps
 from tests.unit.notify.builders import TEST_SECRET_KEY

@@ -1,6 +1,6 @@
 """Readings of one fridge made the way ``coldchain ingest`` makes them, with the REAL ledger
 behind the alarms: observed by the ``AlarmRecorder`` (exposure and quarantine through
-``coldchain.ports.InventoryLedger``; fake unit directory and notifier) and then written
+``coldchain.alarms_to_ledger.InventoryLedger``; fake unit directory and notifier) and then written
 to the embedded store.
 
 ``HEAT`` is one heat excursion from T0 (tests/unit/alarms/fakes.py), a reading every 10 min:
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import Engine
 
+from coldchain.alarms_to_ledger import InventoryLedger
 from coldchain.db import make_session_factory
-from coldchain.ports import InventoryLedger
 from ingest.alarms.ports import UnitInfo
 from ingest.alarms.recorder import AlarmRecorder
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork

@@ -8,7 +8,7 @@ answer. A small programme is seeded first through the API (province -> county ->
 clinics, a unit each, two products, three lots, stock, a dispatched shipment, a contact),
 so its ids are the low ones (1..4); half of the generated ids and codes are pulled onto the
 seeded ones so that requests reach real rows and not only 404s. Every example is sent as an
-admin or as staff scoped to the county (real tokens, ``api.services.create_token``).
+admin or as staff scoped to the county (real tokens, ``access.services.create_token``).
 
 Bounded for CI: a fixed number of examples per operation, derandomized (the same requests
 on every run), no example database, no shrinking time spent beyond Hypothesis' default.
@@ -37,10 +37,10 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy.orm import sessionmaker
 
-from api import services
+from access import services
+from access.principal import Role
 from api.app import create_app
 from api.deps import ApiDeps
-from api.principal import Role
 from coldchain.settings import Settings
 from coldchain.wiring import build_api_deps
 from tests.e2e.conftest import (

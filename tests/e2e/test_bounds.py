@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from access.principal import Role
 from api.app import create_app
-from api.principal import Role
 from coldchain.settings import Settings
 from coldchain.wiring import build_api_deps
 from inventory.domain.quantities import MAX_DOSES

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.services import BOOTSTRAP_ADMIN_NAME
+from access.services import BOOTSTRAP_ADMIN_NAME
 from tests.servers import free_port
 from tests.unit.notify.builders import TEST_SECRET_KEY
 

@@ -12,8 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from access.principal import Role
 from api.app import create_app
-from api.principal import Role
 from coldchain.settings import Settings
 from coldchain.wiring import build_api_deps
 from ingest.sinks.influx_v1 import InfluxV1Sink

@@ -1,11 +1,11 @@
-"""``InventoryUnitDirectory`` (coldchain/ports.py): the alarms' view of storage units, one
-at a time or many in one lookup, with the same answers."""
+"""``InventoryUnitDirectory`` (coldchain/alarms_to_ledger.py): the alarms' view of storage
+units, one at a time or many in one lookup, with the same answers."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, event
 
-from coldchain.ports import InventoryUnitDirectory
+from coldchain.alarms_to_ledger import InventoryUnitDirectory
 from ingest.alarms.ports import UnitInfo
 from tests.builders import make_facility, make_uow
 

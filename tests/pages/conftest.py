@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import Engine
 
-from api import services
+from access import services
+from access.principal import Role
 from api.app import create_app
 from api.deps import ApiDeps
-from api.principal import Role
 from coldchain.settings import Settings
 from coldchain.wiring import build_api_deps
 from tests.e2e.conftest import (  # noqa: F401 - fixtures

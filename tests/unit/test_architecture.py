@@ -8,16 +8,27 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["kit", "inventory", "ingest", "interchange", "api", "simulators", "coldchain"]
+PACKAGES = [
+    "kit",
+    "inventory",
+    "ingest",
+    "interchange",
+    "access",
+    "api",
+    "simulators",
+    "coldchain",
+]
 
 # package -> project packages it must never import
 FORBIDDEN: dict[str, set[str]] = {
-    "kit": {"inventory", "ingest", "interchange", "api", "simulators", "coldchain"},
-    "inventory": {"ingest", "interchange", "api", "simulators", "coldchain"},
-    "ingest": {"inventory", "interchange", "api", "simulators", "coldchain"},
-    "interchange": {"ingest", "api", "simulators", "coldchain"},
+    "kit": {"inventory", "ingest", "interchange", "access", "api", "simulators", "coldchain"},
+    "inventory": {"ingest", "interchange", "access", "api", "simulators", "coldchain"},
+    "ingest": {"inventory", "interchange", "access", "api", "simulators", "coldchain"},
+    "interchange": {"ingest", "access", "api", "simulators", "coldchain"},
+    # access reaches the facility tree through its ports (access/ports.py), never the ledger
+    "access": {"inventory", "ingest", "interchange", "api", "simulators", "coldchain"},
     "api": {"simulators", "coldchain"},
-    "simulators": {"inventory", "interchange", "api", "coldchain"},
+    "simulators": {"inventory", "interchange", "access", "api", "coldchain"},
 }
 
 
@@ -107,3 +118,19 @@ def test_the_kit_is_the_only_home_of_the_shared_pieces() -> None:
         )
     ]
     assert redefined == []
+
+
+# The composition root holds wiring and adapters that translate types, no SQL: only these
+# modules of ``coldchain`` (and ``migrations/``) import SQLAlchemy; the others name its
+# types and errors through ``coldchain.db``. No exception is waiting.
+COLDCHAIN_SQL_HOMES = {"coldchain/db.py", "coldchain/metadata.py"}
+
+
+def test_only_the_database_modules_of_coldchain_import_sqlalchemy() -> None:
+    found = {
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "coldchain").rglob("*.py"))
+        if "migrations" not in path.relative_to(ROOT / "coldchain").parts
+        and "sqlalchemy" in imported_packages(path)
+    }
+    assert found - COLDCHAIN_SQL_HOMES == set()

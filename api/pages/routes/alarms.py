@@ -13,12 +13,12 @@ from fastapi.responses import Response
 from api.pages.messages import ACK_ACTIONS
 from api.pages.places import unit_time_zone
 from api.pages.web import FormPage, Page, SignedInPage
-from api.schemas.bounds import Id
-from api.telemetry_places import (
+from api.places import (
     ensure_read_at_code,
     ensure_write_at_code,
     facility_codes_in_scope,
 )
+from api.schemas.bounds import Id
 from ingest.alarms.services import acknowledge_alarm
 
 router = APIRouter()

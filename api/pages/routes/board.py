@@ -10,10 +10,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from access.scopes import list_reach
 from api.pages.board import board_rows, counts
 from api.pages.figures import seven_day_time_in_range
 from api.pages.web import SignedInPage
-from api.telemetry_places import facility_path_of, unit_codes_in_scope
+from api.places import facility_path_of
 from inventory import queries
 
 router = APIRouter()
@@ -26,11 +27,12 @@ def status_board(
     state: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
     deps, who = page.deps, page.who
-    codes = set(unit_codes_in_scope(deps, who, facility or None))  # the API's scope rule
-    path = facility_path_of(deps, facility) if facility else who.scope_path
-    if who.is_scoped and path is None:
-        codes = set()
-    units = [u for u in queries.unit_holdings(deps.inventory_uow(), path) if u.unit_code in codes]
+    reach = list_reach(who, facility_path_of(deps, facility) if facility else None)
+    units = (
+        queries.unit_holdings(deps.inventory_uow(), reach.path)
+        if reach.everywhere or reach.path is not None
+        else []
+    )
     statuses = {s.unit: s for s in deps.alarm_queries().unit_status([u.unit_code for u in units])}
     rows = board_rows(units, statuses, seven_day_time_in_range(deps, [u.unit_code for u in units]))
     shown = [r for r in rows if r.state == state] if state else rows

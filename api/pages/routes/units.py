@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from api.pages.chart import DEFAULT_RANGE, RANGES, chart_data, chart_window
 from api.pages.messages import HOLD_REASONS
 from api.pages.web import SignedInPage
-from api.telemetry_places import ensure_read_unit
+from api.places import ensure_read_unit
 from ingest.detect import get_profile
 from inventory import queries
 

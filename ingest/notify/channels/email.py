@@ -40,7 +40,7 @@ def subject(notice: AlarmNotice) -> str:
     words = _KIND_WORDS[notice.kind]
     if notice.kind is NoticeKind.ESCALATED:
         words = f"escalated (level {notice.escalation_level})"
-    where = f"{notice.facility} / {notice.unit}"
+    where = notice.facility if notice.unit is None else f"{notice.facility} / {notice.unit}"
     return f"[{notice.severity.upper()}] {where}: {notice.rule_id} {words}"
 
 
@@ -61,7 +61,9 @@ def body(notice: AlarmNotice, ack_url: str | None = None) -> str:
 
 
 def _facts(notice: AlarmNotice) -> list[str]:
-    where = f"facility {notice.facility}, storage unit {notice.unit}"
+    where = f"facility {notice.facility}" + (
+        "" if notice.unit is None else f", storage unit {notice.unit}"
+    )
     if notice.sensor is not None:
         where += f", sensor {notice.sensor}"
     lines = [
@@ -79,6 +81,8 @@ def _facts(notice: AlarmNotice) -> list[str]:
 
 
 def _exposed(notice: AlarmNotice) -> list[str]:
+    if notice.unit is None:  # a facility alarm: no unit, nothing exposed
+        return []
     if notice.rule_id == SENSOR_OFFLINE and not notice.exposed_lots:
         return []
     if not notice.exposed_lots:
@@ -97,6 +101,8 @@ def _exposed(notice: AlarmNotice) -> list[str]:
 
 
 def _steps(notice: AlarmNotice) -> list[str]:
+    if notice.unit is None:
+        return list(notice.steps) or ["Open the alarm in coldchain and do what it says."]
     if notice.kind is NoticeKind.CLEARED:
         return [
             "The temperature is back in range. The exposed vaccine stays DO NOT USE: do not"

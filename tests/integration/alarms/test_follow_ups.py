@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
 
 from ingest.alarms.follow_ups import FollowUpRunner, FollowUpWorker
-from ingest.alarms.ports import ExposedLot, NoticeKind
+from ingest.alarms.ports import ExposedLot, NoticeKind, QuarantineRequest
 from ingest.models import AlarmFollowUpRow, AlarmRow
 from tests.integration.alarms.conftest import AlarmWorld
 from tests.unit.alarms.fakes import UNIT, FakeLedger, make_lot, series
@@ -79,11 +78,9 @@ class SlowLedger(FakeLedger):
         self.release.wait(30)
         return super().exposure(unit_code, start, end)
 
-    def quarantine(
-        self, unit_code: str, lots: Sequence[ExposedLot], *, reason: str, reference: str
-    ) -> None:
+    def quarantine_exposed(self, request: QuarantineRequest) -> None:
         self.release.wait(30)
-        super().quarantine(unit_code, lots, reason=reason, reference=reference)
+        super().quarantine_exposed(request)
 
 
 def test_a_blocked_ledger_holds_up_the_worker_and_never_the_batches(world: AlarmWorld) -> None:

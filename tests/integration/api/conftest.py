@@ -12,17 +12,11 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
-from api import services
+from access import services
+from access.principal import Role
+from access.scopes import ensure_can_read, ensure_can_write_at
 from api.app import create_app
-from api.deps import (
-    ApiDeps,
-    CurrentPrincipal,
-    Deps,
-    ensure_can_read,
-    ensure_can_write_at,
-    facility_path,
-)
-from api.principal import Role
+from api.deps import ApiDeps, CurrentPrincipal, Deps, facility_path
 from coldchain import db
 
 NOW = datetime(2025, 6, 1, 8, 30, tzinfo=UTC)

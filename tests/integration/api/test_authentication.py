@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from access.principal import Role
 from api.deps import ApiDeps
-from api.principal import Role
 from tests.integration.api.conftest import FakeFacilityPaths, TokenMaker, bearer
 
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 import inventory.commands as cmd
-from api.services import active_token, ensure_bootstrap_admin
+from access.services import active_token, ensure_bootstrap_admin
 from coldchain import db
 from coldchain.cli import app as cli
 from coldchain.demo import DEMO_ADMIN_TOKEN, prepare_demo

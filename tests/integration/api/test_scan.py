@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from api.principal import Role
+from access.principal import Role
 from tests.integration.api.conftest import TokenMaker, bearer
 
 GTIN = "09506000134352"

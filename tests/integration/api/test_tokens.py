@@ -10,12 +10,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from access.models import ApiToken
+from access.principal import Role
+from access.services import TokenLifetimes
+from access.token_secrets import hash_token
 from api.app import create_app
-from api.auth import hash_token
 from api.deps import ApiDeps
-from api.models import ApiToken
-from api.principal import Role
-from api.services import TokenLifetimes
 from tests.integration.api.conftest import NOW, TokenMaker, bearer
 
 

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from ingest.alarms.ports import AlarmNotice, ExposedLot, NoticeKind, UnitInfo
+from ingest.alarms.ports import AlarmNotice, ExposedLot, NoticeKind, QuarantineRequest, UnitInfo
 from ingest.readings import Reading
 
 FACILITY = "clinic-1"
@@ -52,20 +52,12 @@ def make_lot(
 
 
 @dataclass
-class Quarantined:
-    unit: str
-    lots: tuple[ExposedLot, ...]
-    reason: str
-    reference: str
-
-
-@dataclass
 class FakeLedger:
     """The lots in each unit (for any window), every call remembered; can be made to fail."""
 
     lots: dict[str, list[ExposedLot]] = field(default_factory=dict)
     exposure_calls: list[tuple[str, datetime, datetime]] = field(default_factory=list)
-    quarantines: list[Quarantined] = field(default_factory=list)
+    quarantines: list[QuarantineRequest] = field(default_factory=list)
     failing: bool = False
 
     def exposure(self, unit_code: str, start: datetime, end: datetime) -> list[ExposedLot]:
@@ -74,12 +66,10 @@ class FakeLedger:
             raise ConnectionError("ledger down")
         return list(self.lots.get(unit_code, []))
 
-    def quarantine(
-        self, unit_code: str, lots: Sequence[ExposedLot], *, reason: str, reference: str
-    ) -> None:
+    def quarantine_exposed(self, request: QuarantineRequest) -> None:
         if self.failing:
             raise ConnectionError("ledger down")
-        self.quarantines.append(Quarantined(unit_code, tuple(lots), reason, reference))
+        self.quarantines.append(request)
 
     def references(self) -> list[str]:
         return [q.reference for q in self.quarantines]

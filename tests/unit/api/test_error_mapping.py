@@ -9,12 +9,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from api.errors import (
-    Forbidden,
-    NotAuthenticated,
-    default_error_statuses,
-    install_error_handlers,
-)
+from access.errors import Forbidden, NotAuthenticated
+from api.errors import default_error_statuses, install_error_handlers
 from inventory import errors as inventory_errors
 from inventory.domain.gs1 import BadCheckDigit
 

@@ -1,0 +1,53 @@
+"""SQLAlchemy rows of access: users, their role and scope, and their API tokens.
+
+Invariants: a token is stored only as the SHA-256 hex digest of its secret (the secret is
+shown once, at creation); a revoked token keeps its row (``revoked_at`` set) so that its
+history stays; a token with ``expires_at`` is refused from that instant on (NULL: it never
+expires). A user's scope is a facility id of the inventory ledger, stored without a
+foreign key because the ledger's tables live on another package's metadata; an id that names
+no facility scopes the user to nothing (access is denied, never widened). Admins have no
+scope; staff always have one; viewers may have one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from kit import naming
+from kit.columns import UTCDateTime
+
+
+class Base(DeclarativeBase):
+    metadata = naming.metadata()
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'supervisor', 'staff', 'viewer')", name="role"),
+        CheckConstraint(
+            "role NOT IN ('staff', 'supervisor') OR facility_id IS NOT NULL", name="staff_scoped"
+        ),
+        CheckConstraint("role <> 'admin' OR facility_id IS NULL", name="admin_unscoped"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    # inventory's facilities.id; no foreign key across packages' metadata (see docstring)
+    facility_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

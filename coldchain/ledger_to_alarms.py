@@ -1,0 +1,120 @@
+"""The ledger's routine findings as facility alarms: translates inventory's results into
+``ingest.alarms.facility_alarms.FacilityAlarm`` (no SQL, no rules: those are the rooms').
+
+- an expiry warning (``inventory.services.expiry_warnings``) → ``LOT_EXPIRING`` (warning) at
+  the holding facility, one key per lot and threshold, so 90 → 60 → 30 days each notify once;
+- a closed day whose reconciliation does not balance (``inventory.services.close_days``) →
+  ``STOCK_RECONCILIATION`` (alarm) at the facility, one per facility and day, with the
+  figures of every product that does not balance;
+- the ledger check's findings (``inventory.queries.verify_ledger``) → one ``LEDGER_CHECK``
+  alarm at each root facility that lists every finding; the key carries a digest of the
+  findings, so a changed list is a new alarm and an empty one clears it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+
+from ingest.alarms.facility_alarms import (
+    LEDGER_CHECK,
+    LOT_EXPIRING,
+    STOCK_RECONCILIATION,
+    FacilityAlarm,
+)
+from inventory.services.daily_close import ClosedDay
+from inventory.services.expiry import ExpiryWarning
+
+EXPIRY_STEPS = (
+    "Use this lot before any other lot of the product (first expiry, first out).",
+    "If it cannot all be used before it expires, tell the store above you now so that it"
+    " can be moved to a facility that will use it.",
+)
+RECONCILIATION_STEPS = (
+    "Count the stock of the products named here in every fridge and cold box now.",
+    "Find what was not recorded today (doses given, vials wasted or broken, stock received"
+    " or sent) and record it with today's date; record the count with a reason for any"
+    " difference left.",
+    "Acknowledge this alarm saying what you found.",
+)
+LEDGER_STEPS = (
+    "Do not correct the stock by hand: the findings say which movement, lot or shipment"
+    " does not add up.",
+    "Tell the system administrator and keep the alarm open until the ledger check passes.",
+)
+
+
+def expiry_alarm(warning: ExpiryWarning, now: datetime) -> FacilityAlarm:
+    lot = warning.lot_number
+    return FacilityAlarm(
+        type=LOT_EXPIRING,
+        severity="warning",
+        facility=warning.facility_code,
+        key=f"{LOT_EXPIRING}/{warning.facility_code}/{warning.lot_id}/{warning.threshold_days}",
+        started_at=now,
+        summary=(
+            f"{warning.product_code} lot {lot} expires on {warning.expiry.isoformat()}"
+            f" ({warning.days_left} days left): {warning.doses} doses held here"
+        ),
+        steps=EXPIRY_STEPS,
+        facts={
+            "lot_id": warning.lot_id,
+            "lot_number": lot,
+            "product": warning.product_code,
+            "expiry": warning.expiry.isoformat(),
+            "threshold_days": warning.threshold_days,
+            "days_left": warning.days_left,
+            "doses": warning.doses,
+        },
+    )
+
+
+def ledger_check_alarms(
+    findings: Sequence[str], roots: Sequence[str], now: datetime
+) -> list[FacilityAlarm]:
+    """One alarm per root facility listing every finding; none when the ledger is sound."""
+    if not findings:
+        return []
+    digest = hashlib.sha256("\n".join(findings).encode()).hexdigest()[:16]
+    return [
+        FacilityAlarm(
+            type=LEDGER_CHECK,
+            severity="alarm",
+            facility=root,
+            key=f"{LEDGER_CHECK}/{root}/{digest}",
+            started_at=now,
+            summary=f"the nightly ledger check found {len(findings)} problem(s)",
+            steps=LEDGER_STEPS,
+            facts={"findings": list(findings)},
+        )
+        for root in roots
+    ]
+
+
+def reconciliation_alarm(closed: ClosedDay, now: datetime) -> FacilityAlarm:
+    """The alarm of a closed day with at least one product that does not balance."""
+    products = [
+        {
+            "product": p.product_code,
+            "opening": p.reconciliation.opening,
+            "received": p.reconciliation.received,
+            "issued": p.reconciliation.issued,
+            "administered": p.reconciliation.administered,
+            "wasted": p.reconciliation.wasted,
+            "closing": p.reconciliation.closing,
+            "difference": p.reconciliation.difference,
+        }
+        for p in closed.flagged
+    ]
+    names = ", ".join(f"{p['product']} {p['difference']:+d}" for p in products)
+    return FacilityAlarm(
+        type=STOCK_RECONCILIATION,
+        severity="alarm",
+        facility=closed.facility_code,
+        key=f"{STOCK_RECONCILIATION}/{closed.facility_code}/{closed.day.isoformat()}",
+        started_at=now,
+        summary=f"the stock of {closed.day.isoformat()} does not reconcile: {names} doses",
+        steps=RECONCILIATION_STEPS,
+        facts={"day": closed.day.isoformat(), "products": products},
+    )

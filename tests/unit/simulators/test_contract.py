@@ -1,0 +1,58 @@
+"""The contract between the simulators and ingest: every message a shipped scenario
+publishes is accepted by ingest's decoder, reading for reading, on its unit."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from ingest.decode import DecodeConfig, Decoder
+from ingest.registry import Binding, RegistrySnapshot, SensorInfo, static_directory, to_ns
+from ingest.wire import DEFAULT_PREFIX
+from simulators.scenario import Scenario, load
+
+ORIGIN = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def decoder_for(scenario: Scenario) -> Decoder:
+    since = to_ns(ORIGIN) - 86_400 * 1_000_000_000
+    snapshot = RegistrySnapshot(
+        sensors={
+            s.sensor: SensorInfo(
+                s.sensor,
+                round(s.spec.interval_s),
+                (Binding(s.facility, s.unit, since, None),),
+            )
+            for s in scenario.sensors
+        }
+    )
+    return Decoder(DecodeConfig(unknown_sensor_policy="reject"), static_directory(snapshot))
+
+
+@pytest.mark.parametrize("name", ["demo", "county_week", "national"])
+def test_ingest_accepts_everything_a_scenario_publishes(name: str) -> None:
+    scenario = load(name)
+    if name == "national":  # a slice of it: every preset and level, not 45 000 loggers
+        scenario = replace(scenario, sensors=scenario.sensors[:300] + scenario.sensors[-300:])
+    decoder = decoder_for(scenario)
+    sent = accepted = 0
+    for message in scenario.messages(ORIGIN.timestamp()):
+        received_ns = to_ns(ORIGIN) + round(message.publish_s * 1e9)
+        readings, rejections = decoder.decode(
+            message.topic(DEFAULT_PREFIX), message.payload(), received_ns
+        )
+        assert rejections == [], rejections
+        assert {(r.facility, r.unit, r.sensor_id) for r in readings} == {
+            (message.facility, message.unit, message.sensor)
+        }
+        assert [r.device_time_ns for r in readings] == [to_ns(x.ts) for x in message.readings]
+        assert [r.temperature_c for r in readings] == [x.t for x in message.readings]
+        assert [(r.seq, r.battery_pct, r.door_open, r.power_on) for r in readings] == [
+            (x.seq, x.battery, x.door, x.power) for x in message.readings
+        ]
+        sent += len(message.readings)
+        accepted += len(readings)
+    assert accepted == sent > 0
+    assert decoder.take_observations().unit_mismatches == 0
