@@ -105,6 +105,9 @@ class RoutineJobs:
     notifier: Notifier
     clock: Callable[[], datetime] = utc_now
     close_at: time = time(18, 0)  # each facility's local cut-off
+    # Stores the units' complete days for the status board (ingest.alarms.day_figures);
+    # None: the job is not planned.
+    record_day_figures: Callable[[datetime], int] | None = None
 
     def expiry(self) -> None:
         now = self.clock()
@@ -133,6 +136,12 @@ class RoutineJobs:
             report.raised,
         )
 
+    def day_figures(self) -> None:
+        if self.record_day_figures is None:
+            return
+        written = self.record_day_figures(self.clock())
+        log.info("day_figures: %d unit days stored", written)
+
     def ledger_check(self) -> None:
         now = self.clock()
         findings = verify_ledger(self.ledger)
@@ -151,6 +160,7 @@ ROUTINE_TRIGGERS: dict[str, BaseTrigger] = {
     "expiry": IntervalTrigger(minutes=5, timezone=UTC),
     "daily_close": IntervalTrigger(minutes=15, timezone=UTC),
     "ledger_check": CronTrigger(hour=2, minute=30, timezone=UTC),
+    "day_figures": IntervalTrigger(minutes=30, timezone=UTC),
 }
 
 
@@ -215,6 +225,8 @@ def build_scheduler(
         planned += [(routine.expiry, ROUTINE_TRIGGERS["expiry"])]
         planned += [(routine.daily_close, ROUTINE_TRIGGERS["daily_close"])]
         planned += [(routine.ledger_check, ROUTINE_TRIGGERS["ledger_check"])]
+        if routine.record_day_figures is not None:
+            planned += [(routine.day_figures, ROUTINE_TRIGGERS["day_figures"])]
     for job, trigger in planned:
         scheduler.add_job(
             job if guard is None else guard.guarded(job),

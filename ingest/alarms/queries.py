@@ -40,6 +40,7 @@ from ingest.models import (
     AlarmRow,
     ExcursionEpisodeRow,
     NotificationOutboxRow,
+    UnitDayFigureRow,
 )
 from ingest.queries import LatestReading
 from ingest.readings import Reading
@@ -285,6 +286,46 @@ class AlarmQueries:
             if to_utc(day_bounds(day, info.time_zone)[0]) <= now
         ]
 
+    # --- stored daily figures (the status board's time in range) ---
+
+    def stored_days(self, unit_codes: Sequence[str], since: date) -> set[tuple[str, date]]:
+        """(unit, day) of every stored day figure from ``since`` on."""
+        f = UnitDayFigureRow
+        query = select(f.unit_code, f.day).where(f.day >= since)
+        found: set[tuple[str, date]] = set()
+        with self._sessions() as session:
+            for chunk in _chunks(list(unit_codes)):
+                rows = session.execute(query.where(f.unit_code.in_(chunk)))
+                found.update((code, day) for code, day in rows)
+        return found
+
+    def stored_time_in_range(
+        self, unit_codes: Sequence[str], first: date, last: date
+    ) -> dict[str, float | None]:
+        """Per unit with stored days in [first, last]: in range ÷ observed × 100 (rule 26's
+        time in range; None when nothing was observed). One grouped query per 500 units."""
+        f = UnitDayFigureRow
+        query = (
+            select(
+                f.unit_code,
+                func.sum(f.observed_minutes),
+                func.sum(f.above_minutes),
+                func.sum(f.below_minutes),
+            )
+            .where(f.day >= first, f.day <= last)
+            .group_by(f.unit_code)
+        )
+        found: dict[str, float | None] = {}
+        with self._sessions() as session:
+            for chunk in _chunks(list(unit_codes)):
+                for code, observed, above, below in session.execute(
+                    query.where(f.unit_code.in_(chunk))
+                ):
+                    observed = float(observed or 0)
+                    in_range = max(0.0, observed - float(above or 0) - float(below or 0))
+                    found[code] = round(100 * in_range / observed, 1) if observed > 0 else None
+        return found
+
     # --- cold-chain performance ---
 
     def performance(self, unit_code: str, first: date, last: date) -> UnitPerformance:
@@ -370,6 +411,10 @@ def _day_view(
         unknown_minutes=s.unknown_minutes,
         alarms=tuple(flags),
     )
+
+
+def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _days(first: date, last: date) -> list[date]:
