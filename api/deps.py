@@ -31,6 +31,7 @@ from access.scopes import ensure_role
 from access.unit_of_work import AccessUnitOfWork
 from api.contact_book import ContactBook
 from api.lot_excursions import LotExcursions
+from api.pages.config import PagesConfig
 from api.request_context import note_user
 from ingest.alarms.ports import Notifier, UnitDirectory
 from ingest.alarms.queries import AlarmQueries
@@ -95,6 +96,8 @@ class ApiDeps:
     # Webhook contact rules: allowed targets, the box sealing secrets (default: public
     # targets only, no key: a webhook secret is refused).
     webhooks: WebhookConfig = field(default_factory=WebhookConfig)
+    # The staff pages' session signing key and cookie flags (api/pages/).
+    pages: PagesConfig = field(default_factory=PagesConfig)
 
     def access_uow(self) -> AccessUnitOfWork:
         """Users and tokens, on the API's database, with the facility look-up."""

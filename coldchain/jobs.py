@@ -124,6 +124,9 @@ class RoutineJobs:
     clock: Callable[[], datetime] = utc_now
     close_at: time = time(18, 0)  # each facility's local cut-off
     readings: Engine | None = None  # the embedded store's database (None: InfluxDB)
+    # Stores the units' complete days for the status board (ingest.alarms.day_figures);
+    # None: the job is not planned.
+    record_day_figures: Callable[[datetime], int] | None = None
 
     def expiry(self) -> None:
         now = self.clock()
@@ -177,6 +180,12 @@ class RoutineJobs:
             report.hours,
         )
 
+    def day_figures(self) -> None:
+        if self.record_day_figures is None:
+            return
+        written = self.record_day_figures(self.clock())
+        log.info("day_figures: %d unit days stored", written)
+
     def ledger_check(self) -> None:
         now = self.clock()
         findings = verify_ledger(self.ledger)
@@ -197,6 +206,7 @@ ROUTINE_TRIGGERS: dict[str, BaseTrigger] = {
     "overdue_shipments": IntervalTrigger(minutes=5, timezone=UTC),
     "ledger_check": CronTrigger(hour=2, minute=30, timezone=UTC),
     "retention": CronTrigger(hour=3, minute=30, timezone=UTC),
+    "day_figures": IntervalTrigger(minutes=30, timezone=UTC),
 }
 
 
@@ -263,6 +273,8 @@ def build_scheduler(
         planned += [(routine.overdue_shipments, ROUTINE_TRIGGERS["overdue_shipments"])]
         planned += [(routine.ledger_check, ROUTINE_TRIGGERS["ledger_check"])]
         planned += [(routine.retention, ROUTINE_TRIGGERS["retention"])]
+        if routine.record_day_figures is not None:
+            planned += [(routine.day_figures, ROUTINE_TRIGGERS["day_figures"])]
     for job, trigger in planned:
         scheduler.add_job(
             job if guard is None else guard.guarded(job),

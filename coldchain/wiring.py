@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from fastapi import FastAPI
 
 from api.app import ApiDeps, create_app
+from api.pages.config import PagesConfig
 from coldchain import db
 from coldchain.access_wiring import token_lifetimes
 from coldchain.alarms_to_trace import LedgerLotExcursions
@@ -43,8 +44,18 @@ def build_api_deps(settings: Settings) -> ApiDeps:
         token_lifetimes=token_lifetimes(settings),
         readiness=readiness_probe(readiness_checks(settings)),
         window=time_window(settings),
+        pages=pages_config(settings),
     )
     return with_telemetry(deps, settings, engine)
+
+
+def pages_config(settings: Settings) -> PagesConfig:
+    """The staff pages' session key (COLDCHAIN_SESSION_KEY; a random one when unset) and
+    cookie flags."""
+    key = settings.session_key
+    if key is None:
+        return PagesConfig(secure_cookies=settings.secure_cookies)
+    return PagesConfig(session_key=key.get_secret_value(), secure_cookies=settings.secure_cookies)
 
 
 def with_telemetry(deps: ApiDeps, settings: Settings, engine: Engine) -> ApiDeps:

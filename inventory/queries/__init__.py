@@ -81,6 +81,7 @@ from inventory.queries.trace import (
     trace_lot,
     trace_lot_number,
 )
+from inventory.queries.unit_holdings import UnitHolding, unit_holdings
 from inventory.queries.wastage import (
     FacilityWastage,
     WastageFigures,
@@ -125,6 +126,7 @@ __all__ = [
     "TraceShipment",
     "TraceUnit",
     "TransitLine",
+    "UnitHolding",
     "UnitPlace",
     "WastageFigures",
     "WastageReport",
@@ -161,6 +163,7 @@ __all__ = [
     "trace_lot_number",
     "unit_codes_under",
     "unit_exposure",
+    "unit_holdings",
     "unit_places",
     "verify_ledger",
     "wastage_report",
