@@ -262,3 +262,59 @@ def _performance(p: Performance) -> str:
     if p.units_offline:
         text += f", {p.units_offline} offline"
     return text
+
+
+@report_app.command()
+def allocations(
+    facility: str = typer.Argument(..., help="Facility code: the report covers it and below."),
+    product: str = typer.Option(..., "--product", help="Product code."),
+    first: str = typer.Option(..., "--first", help="First local day, YYYY-MM-DD (included)."),
+    last: str = typer.Option(..., "--last", help="Last local day, YYYY-MM-DD (included)."),
+    csv_file: Path | None = typer.Option(None, "--csv", help="Write the CSV to this file."),
+) -> None:
+    """Allocation fulfilment: each facility's quota against the doses dispatched to it,
+    received by it and administered there and below, rolled up the tree."""
+    from sqlalchemy.exc import DBAPIError
+
+    from coldchain import db
+    from coldchain.cli import _settings
+    from coldchain.wiring import time_window
+    from inventory.errors import InventoryError
+    from inventory.queries import allocation_status, facility_by_code, product_by_code
+    from inventory.unit_of_work import UnitOfWork
+
+    period = _day("--first", first), _day("--last", last)
+    settings = _settings()
+    engine = db.make_engine(settings.database_url)
+    uow = UnitOfWork(db.make_session_factory(engine), window=time_window(settings))
+    try:
+        root = facility_by_code(uow, facility)
+        rows = allocation_status(uow, root.id, product_by_code(uow, product).id, *period)
+    except InventoryError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    except DBAPIError as exc:
+        raise _ledger_error(settings.database_url, exc.orig) from exc
+    finally:
+        engine.dispose()
+    if csv_file is not None:
+        from api.schemas.allocations import allocation_status_csv
+
+        csv_file.write_bytes(allocation_status_csv(rows, *period))
+        typer.echo(f"wrote {csv_file}")
+        return
+    out = [f"Allocations of {product}, {period[0]} to {period[1]}: {facility} and below"]
+    depth = {root.id: 0}
+    for r in rows:
+        level = depth[r.facility_id] = depth.get(r.parent_id or -1, -1) + 1
+        out.append(
+            f"{'  ' * level}{r.code} ({r.level}): allocated {r.allocated},"
+            f" dispatched {r.dispatched}, received {r.received}, administered"
+            f" {r.administered} here and {r.administered_in_subtree} with below"
+            + (
+                f"; gave {r.allocated_to_children} to the level below"
+                if r.allocated_to_children
+                else ""
+            )
+        )
+    typer.echo("\n".join(out) + "\n", nl=False)
