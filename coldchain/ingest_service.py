@@ -86,6 +86,7 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
         alarms=alarms_uow,
         notifier=notifier,
         close_at=settings.daily_close_at,
+        readings=engine if settings.telemetry_store == "embedded" else None,
     )
     scheduler = start_alarm_jobs(settings, jobs, guard, routine)
     try:
