@@ -180,7 +180,7 @@ def cold_chain_performance(
     type, time to acknowledgement and units offline, per facility (its own units and with
     everything below) and per unit."""
     from coldchain.cli import _settings
-    from coldchain.db import DatabaseError as DBAPIError
+    from coldchain.db import DatabaseError
     from coldchain.wiring import build_api_deps
     from ingest.alarms.errors import AlarmsError
     from ingest.alarms.performance import by_facility
@@ -207,7 +207,7 @@ def cold_chain_performance(
     except (InventoryError, AlarmsError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
-    except DBAPIError as exc:
+    except DatabaseError as exc:
         raise _ledger_error(settings.database_url, exc.orig) from exc
     typer.echo(render_performance(facility, *period, rows, units), nl=False)
 
@@ -274,10 +274,9 @@ def allocations(
 ) -> None:
     """Allocation fulfilment: each facility's quota against the doses dispatched to it,
     received by it and administered there and below, rolled up the tree."""
-    from sqlalchemy.exc import DBAPIError
-
     from coldchain import db
     from coldchain.cli import _settings
+    from coldchain.db import DatabaseError
     from coldchain.wiring import time_window
     from inventory.errors import InventoryError
     from inventory.queries import allocation_status, facility_by_code, product_by_code
@@ -293,7 +292,7 @@ def allocations(
     except InventoryError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
-    except DBAPIError as exc:
+    except DatabaseError as exc:
         raise _ledger_error(settings.database_url, exc.orig) from exc
     finally:
         engine.dispose()
