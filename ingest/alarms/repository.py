@@ -30,6 +30,7 @@ from ingest.models import (
     SensorBindingRow,
     SensorLastSeenRow,
     SensorRow,
+    UnitDayFigureRow,
 )
 
 _EPISODES: Table = ExcursionEpisodeRow.__table__  # type: ignore[assignment]
@@ -79,6 +80,11 @@ class AlarmRepository:
         return found
 
     # --- episodes ---
+
+    def put_day_figures(self, rows: Sequence[UnitDayFigureRow]) -> None:
+        """Write (or rewrite) the stored figures of these units' days."""
+        for row in rows:
+            self.session.merge(row)
 
     def insert_episode(self, values: Mapping[str, object]) -> int | None:
         """The new episode's id, or None when its key is already stored."""
