@@ -47,6 +47,7 @@ from inventory.services._runner import (
     required_text,
     run_movement,
 )
+from inventory.services.transit import detach_open_loggers, pending_holds
 from inventory.unit_of_work import UnitOfWork
 
 
@@ -249,7 +250,8 @@ def receive_shipment(uow: UnitOfWork, command: ReceiveShipment) -> ShipmentPoste
             shipment.origin_facility_id,
             shipment.destination_facility_id,
             where.unit.id,
-            frozenset(lot.id for lot in lots.values() if lot.recalled_at is not None),
+            frozenset(lot.id for lot in lots.values() if lot.recalled_at is not None)
+            | pending_holds(uow, shipment.id),
         )
         plan = plan_receipt(context, dispatched, command.lots)
         header = ctx.header(
@@ -265,6 +267,7 @@ def receive_shipment(uow: UnitOfWork, command: ReceiveShipment) -> ShipmentPoste
         uow.repo.add_discrepancies(shipment.id, movement_id, plan.discrepancies)
         shipment.status = plan.status.value
         shipment.received_at = occurred
+        detach_open_loggers(uow, shipment.id, occurred, ctx.user)
         uow.session.flush()
         return movement_id
 
@@ -291,6 +294,7 @@ def mark_shipment_lost(uow: UnitOfWork, command: MarkShipmentLost) -> ShipmentPo
         )
         movement_id = uow.repo.post(header, check_balanced(MovementKind.SHIPMENT_LOST, lines))
         shipment.status = ShipmentStatus.LOST.value
+        detach_open_loggers(uow, shipment.id, occurred, ctx.user)
         uow.session.flush()
         return movement_id
 
