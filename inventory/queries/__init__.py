@@ -49,6 +49,7 @@ from inventory.queries.places import (
     unit_codes_under,
     unit_places,
 )
+from inventory.queries.retention import RetentionHorizons, retention_horizons
 from inventory.queries.shipments import (
     OverdueShipment,
     get_shipment,
@@ -90,6 +91,7 @@ from inventory.queries.transit import (
     transit_exposure,
     transit_places,
 )
+from inventory.queries.unit_holdings import UnitHolding, unit_holdings
 from inventory.queries.wastage import (
     FacilityWastage,
     WastageFigures,
@@ -123,6 +125,7 @@ __all__ = [
     "ProductTotal",
     "Quantity",
     "Reconciliation",
+    "RetentionHorizons",
     "StockCard",
     "StockCardEntry",
     "StockLine",
@@ -136,6 +139,7 @@ __all__ = [
     "TransitHoldView",
     "TransitLine",
     "TransitPlace",
+    "UnitHolding",
     "UnitPlace",
     "WastageFigures",
     "WastageReport",
@@ -159,6 +163,7 @@ __all__ = [
     "overdue_shipments",
     "product_by_code",
     "product_by_gtin",
+    "retention_horizons",
     "root_facilities",
     "shipment_holds",
     "shipment_loggers",
@@ -176,6 +181,7 @@ __all__ = [
     "transit_places",
     "unit_codes_under",
     "unit_exposure",
+    "unit_holdings",
     "unit_places",
     "verify_ledger",
     "wastage_report",
