@@ -37,6 +37,7 @@ __all__ = [
     "RecordCount",
     "RecordVvmObservation",
     "RecordWastage",
+    "RefuseShipment",
     "RegisterLot",
     "ReleaseStock",
     "ReverseMovement",
@@ -219,6 +220,23 @@ class ReceiveShipment:
     user: str
     idempotency_key: str
     occurred_at: datetime | None = None
+    # Rule 27: "accept" or "accept_quarantined" (every lot lands held); whether the transport
+    # record covered the journey (None: not checked, no logger); a supervisor's override.
+    decision: str = "accept"
+    record_complete: bool | None = None
+    override_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RefuseShipment:
+    """The receiver refuses the delivery (rule 27): its doses go back to the sender."""
+
+    shipment_id: int
+    reason: str
+    user: str
+    idempotency_key: str
+    occurred_at: datetime | None = None
+    record_complete: bool | None = None
 
 
 @dataclass(frozen=True)

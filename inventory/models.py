@@ -57,6 +57,7 @@ MOVEMENT_KINDS = (
     "dispatch",
     "shipment_receipt",
     "shipment_lost",
+    "shipment_return",
     "transfer",
     "administration",
     "wastage",
@@ -67,7 +68,14 @@ MOVEMENT_KINDS = (
     "recall",
     "reversal",
 )
-SHIPMENT_STATUSES = ("created", "dispatched", "received", "partially_received", "lost")
+SHIPMENT_STATUSES = (
+    "created",
+    "dispatched",
+    "received",
+    "partially_received",
+    "lost",
+    "refused",
+)
 DISCREPANCY_KINDS = ("shortfall", "excess", "unknown_lot")
 RECEIPT_DECISIONS = ("accept", "accept_quarantined", "refuse")
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from enum import StrEnum
 
-from inventory.errors import InvalidInput
+from inventory.errors import InvalidInput, InvalidState
 
 TRANSIT_UNIT_PREFIX = "shipment-"
 _TRANSIT_CODE = re.compile(r"shipment-([1-9][0-9]{0,9})")
@@ -72,3 +73,24 @@ def require_sensor_id(sensor_id: str) -> str:
     if len(text) > 64:
         raise InvalidInput("a sensor id is at most 64 characters")
     return text
+
+
+class ReceiptDecision(StrEnum):
+    ACCEPT = "accept"
+    ACCEPT_QUARANTINED = "accept_quarantined"  # every lot lands held ("do not use")
+    REFUSE = "refuse"  # the doses go back to the sender
+
+
+def check_acceptance(
+    shipment_id: int, record_complete: bool | None, override_reason: str | None
+) -> str | None:
+    """A delivery whose transport record does not cover the journey is accepted only with
+    an override and its reason (China's Vaccine Administration Law: refuse it otherwise).
+    Answers the override reason to record (None when there is none)."""
+    reason = (override_reason or "").strip() or None
+    if record_complete is False and reason is None:
+        raise InvalidState(
+            f"the transport record of shipment {shipment_id} does not cover the journey: "
+            "accepting it needs a supervisor's override with a reason; otherwise refuse it"
+        )
+    return reason

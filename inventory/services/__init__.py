@@ -24,6 +24,7 @@ from inventory.services.shipments import (
     dispatch_shipment,
     mark_shipment_lost,
     receive_shipment,
+    refuse_shipment,
 )
 from inventory.services.stock import (
     administer_doses,
@@ -66,6 +67,7 @@ __all__ = [
     "record_count",
     "record_vvm_observation",
     "record_wastage",
+    "refuse_shipment",
     "register_lot",
     "release_stock",
     "reverse_movement",

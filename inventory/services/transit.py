@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from inventory import models as m
 from inventory.commands import AttachLogger, DetachLogger, HoldTransitExposure
@@ -243,9 +244,8 @@ def _hold_received(
 def _receipt_of(uow: UnitOfWork, shipment_id: int) -> tuple[int, dict[int, int]]:
     """The unit the standing receipt put the shipment into, and the doses of each lot."""
     line, account, movement = m.MovementLine, m.Account, m.Movement
-    reversal = select(m.Movement.reverses_movement_id).where(
-        m.Movement.reverses_movement_id.is_not(None)
-    )
+    undone = aliased(m.Movement)
+    reversal = select(undone.reverses_movement_id).where(undone.reverses_movement_id.is_not(None))
     stmt = (
         select(account.storage_unit_id, line.lot_id, line.doses)
         .join(account, account.id == line.account_id)

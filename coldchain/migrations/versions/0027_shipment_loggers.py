@@ -16,7 +16,42 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+_STATUSES = ("created", "dispatched", "received", "partially_received", "lost")
+_KINDS = (
+    "receipt",
+    "dispatch",
+    "shipment_receipt",
+    "shipment_lost",
+    "transfer",
+    "administration",
+    "wastage",
+    "count",
+    "quarantine",
+    "release",
+    "destruction",
+    "recall",
+    "reversal",
+)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _checks(statuses: tuple[str, ...], kinds: tuple[str, ...]) -> None:
+    # On SQLite this rebuilds the tables; coldchain/migrations/env.py runs migrations with
+    # foreign keys off and checks them all before the commit.
+    with op.batch_alter_table("shipments") as batch:
+        batch.drop_constraint("ck_shipments_status", type_="check")
+        batch.create_check_constraint(op.f("ck_shipments_status"), _in("status", statuses))
+    with op.batch_alter_table("movements") as batch:
+        batch.drop_constraint("ck_movements_kind", type_="check")
+        batch.create_check_constraint(op.f("ck_movements_kind"), _in("kind", kinds))
+
+
 def upgrade() -> None:
+    # A refused shipment (status ``refused``) goes back to the sender (``shipment_return``).
+    _checks((*_STATUSES, "refused"), (*_KINDS[:4], "shipment_return", *_KINDS[4:]))
     op.create_table(
         "shipment_loggers",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -114,3 +149,4 @@ def downgrade() -> None:
     op.drop_index("uq_shipment_loggers_open_sensor", table_name="shipment_loggers")
     op.drop_index(op.f("ix_shipment_loggers_shipment_id"), table_name="shipment_loggers")
     op.drop_table("shipment_loggers")
+    _checks(_STATUSES, _KINDS)

@@ -17,6 +17,8 @@ from inventory.commands import (
     HoldTransitExposure,
     ReceivedLot,
     ReceiveShipment,
+    RefuseShipment,
+    ReverseMovement,
 )
 from inventory.domain.excursions import ExcursionRef
 from inventory.errors import InvalidInput, InvalidState, NotFound
@@ -222,4 +224,77 @@ def test_a_hold_asked_after_arrival_quarantines_what_arrived_in_the_receiving_un
         services.hold_transit_exposure(
             uow, HoldTransitExposure(ExcursionRef("GD", "fridge-1", "x", 1), (), "r", "al")
         )
+    assert_conserved(uow)
+
+
+def test_a_record_that_does_not_cover_the_journey_is_accepted_only_with_an_override(
+    uow: UnitOfWork, world: World
+) -> None:
+    shipment = on_the_road(uow, world)
+    city = world.tree.cities[0]
+    lots = (ReceivedLot(world.early.id, 100), ReceivedLot(world.late.id, 50))
+
+    def accept(override: str | None, decision: str = "accept"):  # type: ignore[no-untyped-def]
+        return services.receive_shipment(
+            uow,
+            ReceiveShipment(
+                shipment.id,
+                city.unit.id,
+                lots,
+                "supervisor",
+                key("receive"),
+                ARRIVED,
+                decision=decision,
+                record_complete=False,
+                override_reason=override,
+            ),
+        )
+
+    with pytest.raises(InvalidState, match="needs a supervisor's override with a reason"):
+        accept(None)
+    with pytest.raises(InvalidState, match="override"):
+        accept("   ")
+    with pytest.raises(InvalidInput, match="decision must be one of"):
+        accept("x", decision="maybe")
+    with pytest.raises(InvalidInput, match="refuse it"):
+        accept("x", decision="refuse")
+
+    got = accept("logger battery died at km 80; box checked cold by hand", "accept_quarantined")
+
+    assert got.status == "received"
+    stock = queries.stock_on_hand(uow, storage_unit_id=city.unit.id)
+    assert {(x.lot_number, x.usable.doses, x.held.doses) for x in stock.lines} == {
+        ("EARLY1", 0, 100),
+        ("LATE1", 0, 50),
+    }
+    assert_conserved(uow)
+
+
+def test_a_refused_shipment_goes_back_to_the_sender_held(uow: UnitOfWork, world: World) -> None:
+    shipment = on_the_road(uow, world)
+    services.attach_logger(uow, AttachLogger(shipment.id, "TL-5", "dispatcher"))
+    command = RefuseShipment(
+        shipment.id, "no transport record for 6 h", "receiver", key("refuse"), ARRIVED, False
+    )
+
+    refused = services.refuse_shipment(uow, command)
+
+    assert refused.status == "refused"
+    assert services.refuse_shipment(uow, command) == refused  # a retry posts nothing
+    stock = queries.stock_on_hand(uow, storage_unit_id=world.store.id)
+    assert {(x.lot_number, x.usable.doses, x.held.doses) for x in stock.lines} == {
+        ("EARLY1", 0, 100),
+        ("LATE1", 150, 50),
+    }
+    assert queries.get_shipment(uow, shipment.id).status == "refused"
+    [logger] = queries.shipment_loggers(uow, shipment.id)
+    assert logger.detached_at == ARRIVED
+    with pytest.raises(InvalidState, match="is refused"):
+        receive(uow, world, shipment)
+    assert_conserved(uow)
+
+    services.reverse_movement(
+        uow, ReverseMovement(refused.movement.id, "refused the wrong box", "receiver", key("r"))
+    )
+    assert queries.get_shipment(uow, shipment.id).status == "dispatched"
     assert_conserved(uow)
