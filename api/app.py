@@ -1,4 +1,5 @@
-"""The FastAPI application factory: routers under ``/api/v1``, errors mapped once.
+"""The FastAPI application factory: routers under ``/api/v1``, errors mapped once, and the
+staff pages (``api/pages/``) on the same dependencies.
 
 ``create_app(deps)`` is the only way in: the composition root builds ``ApiDeps`` (session
 factory, facility look-up, clock) and the app keeps it on ``app.state.deps`` for the
@@ -14,6 +15,7 @@ from starlette.types import ASGIApp
 
 from api.deps import ApiDeps
 from api.errors import default_error_statuses, install_error_handlers
+from api.pages.app import install_pages
 from api.request_context import RequestContextMiddleware
 from api.routers import v1_router
 
@@ -36,6 +38,8 @@ def create_app(deps: ApiDeps) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
     )
     app.state.deps = deps
-    install_error_handlers(app, default_error_statuses(deps.error_statuses))
+    statuses = default_error_statuses(deps.error_statuses)
+    install_error_handlers(app, statuses)
     app.include_router(v1_router())
+    install_pages(app, deps.pages, statuses)  # the staff pages, outside the OpenAPI
     return app

@@ -24,12 +24,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from access import services
 from access.errors import NotAuthenticated
+from access.passwords import DEFAULT_PASSWORDS, Passwords
 from access.ports import FacilityPaths, NoFacilityPaths, NoUnitScopes, UnitScopes
 from access.principal import Principal, Role
 from access.scopes import ensure_role
 from access.unit_of_work import AccessUnitOfWork
 from api.contact_book import ContactBook
 from api.lot_excursions import LotExcursions
+from api.pages.config import PagesConfig
 from api.request_context import note_user
 from ingest.alarms.ports import Notifier, UnitDirectory
 from ingest.alarms.queries import AlarmQueries
@@ -84,6 +86,8 @@ class ApiDeps:
     lot_excursions: LotExcursions | None = None
     # Default lifetimes of new tokens per role (COLDCHAIN_STAFF_TOKEN_DAYS).
     token_lifetimes: services.TokenLifetimes = services.DEFAULT_LIFETIMES
+    # The Argon2 parameters passwords are hashed with (argon2-cffi's defaults).
+    passwords: Passwords = DEFAULT_PASSWORDS
     # /health/ready: check name -> None (passed) or why not. The composition root gives
     # the database and telemetry store checks; the default checks nothing.
     readiness: Callable[[], Mapping[str, str | None]] = dict
@@ -92,9 +96,12 @@ class ApiDeps:
     # Webhook contact rules: allowed targets, the box sealing secrets (default: public
     # targets only, no key: a webhook secret is refused).
     webhooks: WebhookConfig = field(default_factory=WebhookConfig)
+    # The staff pages' session signing key and cookie flags (api/pages/).
+    pages: PagesConfig = field(default_factory=PagesConfig)
 
     def access_uow(self) -> AccessUnitOfWork:
-        return AccessUnitOfWork(self.session_factory)
+        """Users and tokens, on the API's database, with the facility look-up."""
+        return AccessUnitOfWork(self.session_factory, self.clock, self.facility_paths)
 
     def inventory_uow(self) -> UnitOfWork:
         """A unit of work on the ledger, on the same database and clock as the API."""

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from datetime import datetime
 
 from coldchain import db
 from coldchain.alarms_to_ledger import InventoryLedger, InventoryUnitDirectory
@@ -28,14 +30,19 @@ from coldchain.wiring import (
     notify_config,
     time_window,
 )
+from ingest.alarms.day_figures import record_day_figures
 from ingest.alarms.follow_ups import FollowUpRunner, FollowUpWorker
+from ingest.alarms.ports import UnitDirectory
+from ingest.alarms.queries import AlarmQueries
 from ingest.alarms.recorder import AlarmRecorder
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
 from ingest.notify.dispatcher import build_notifier
 from ingest.process import run_ingest
+from ingest.queries import TelemetryReader
 from ingest.registry import load_snapshot
 from ingest.sinks.base import Sink, SinkUnavailable
 from ingest.sinks.influx_v1 import InfluxV1Sink
+from inventory import queries as inventory_queries
 from inventory.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -51,6 +58,23 @@ def _prepare_store(sink: Sink) -> None:
             sink.ensure_database()
         except SinkUnavailable as exc:
             log.warning("telemetry store not reachable at start (%s); retrying on write", exc)
+
+
+def day_figures_recorder(
+    session_factory: db.sessionmaker[db.Session],
+    telemetry: TelemetryReader,
+    units: UnitDirectory,
+    uow: AlarmsUnitOfWork,
+) -> Callable[[datetime], int]:
+    """The ``day_figures`` job's work: every storage unit's missing complete days stored."""
+    queries = AlarmQueries(session_factory, telemetry=telemetry, units=units)
+    ledger = UnitOfWork(session_factory)
+
+    def record(now: datetime) -> int:
+        codes = inventory_queries.unit_codes_under(ledger, None)
+        return record_day_figures(queries, uow, codes, now=now)
+
+    return record
 
 
 def run_ingest_service(settings: Settings, stop: threading.Event | None = None) -> None:
@@ -86,6 +110,10 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
         alarms=alarms_uow,
         notifier=notifier,
         close_at=settings.daily_close_at,
+        readings=engine if settings.telemetry_store == "embedded" else None,
+        record_day_figures=day_figures_recorder(
+            session_factory, build_telemetry_reader(settings, engine), units, alarms_uow
+        ),
     )
     scheduler = start_alarm_jobs(settings, jobs, guard, routine)
     try:

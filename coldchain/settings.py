@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     # Fernet key sealing webhook secrets at rest (several, comma-separated: the first seals,
     # any opens). Unset: webhook secrets are refused (409). ingest/notify/README.md.
     secret_key: SecretStr | None = None
+    # Signs the staff pages' session cookies (at least 32 characters). Unset: a random key
+    # per process (sessions end at a restart; several API processes need one shared key).
+    session_key: SecretStr | None = Field(default=None, min_length=32)
+    secure_cookies: bool = False  # the pages' cookies only over HTTPS (set it behind TLS)
     smtp_host: str | None = None  # unset: no e-mail (e-mail deliveries recorded as failed)
     smtp_port: int = Field(default=25, ge=1, le=65535)
     smtp_from: str = "coldchain@localhost"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
     Double,
     ForeignKey,
     Index,
@@ -110,6 +111,21 @@ class TelemetryReadingRow(Base):
     battery_pct: Mapped[float | None] = mapped_column(Double, nullable=True)
     door_open: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     power_on: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+
+class TelemetryHourlyRow(Base):
+    """An hour of a unit's readings, rolled up once its raw readings left every retention
+    horizon (domain rule 18): min, max, mean and count, so the record of that hour stays."""
+
+    __tablename__ = "telemetry_hourly"
+
+    unit: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hour_ns: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # the hour's start
+    facility: Mapped[str] = mapped_column(String(64))
+    min_c: Mapped[float] = mapped_column(Double)
+    max_c: Mapped[float] = mapped_column(Double)
+    mean_c: Mapped[float] = mapped_column(Double)
+    readings: Mapped[int] = mapped_column(Integer)
 
 
 # --- end of the embedded telemetry store section ---
@@ -342,3 +358,27 @@ class SensorLastSeenRow(Base):
 
 
 # --- end of the excursion episodes and alarms section ---
+
+
+# --- stored daily figures of storage units: what the status board reads ---
+# (owned by ingest/alarms/day_figures.py; migration 0023_unit_day_figures creates exactly this)
+
+
+class UnitDayFigureRow(Base):
+    """One complete local day of one storage unit, summarised from its daily summary (domain
+    rule 7): observed, too hot, too cold and unknown minutes. Written by the ``day_figures``
+    job, read for the status board's time in range so that no page reads days of raw
+    readings for thousands of units."""
+
+    __tablename__ = "unit_day_figures"
+
+    unit_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    observed_minutes: Mapped[float] = mapped_column(Double)
+    above_minutes: Mapped[float] = mapped_column(Double)
+    below_minutes: Mapped[float] = mapped_column(Double)
+    unknown_minutes: Mapped[float] = mapped_column(Double)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# --- end of the stored daily figures section ---

@@ -27,6 +27,7 @@ from ingest.alarms.views import (
     DailySummaryView,
     EpisodeDetail,
     EpisodeView,
+    NotificationView,
     UnitStatus,
     acknowledgement_view,
     alarm_view,
@@ -34,7 +35,13 @@ from ingest.alarms.views import (
     unit_state,
 )
 from ingest.detect import UnitConfig, day_bounds, summarise_day, to_utc
-from ingest.models import AlarmAcknowledgementRow, AlarmRow, ExcursionEpisodeRow
+from ingest.models import (
+    AlarmAcknowledgementRow,
+    AlarmRow,
+    ExcursionEpisodeRow,
+    NotificationOutboxRow,
+    UnitDayFigureRow,
+)
 from ingest.queries import LatestReading
 from ingest.readings import Reading
 from kit.clock import utc_now
@@ -109,6 +116,25 @@ class AlarmQueries:
                 .order_by(AlarmAcknowledgementRow.id)
             )
             return AlarmDetail(alarm_view(row), tuple(acknowledgement_view(r) for r in acks))
+
+    def notifications(self, alarm_id: int) -> list[NotificationView]:
+        """Every notice of the alarm to every recipient, oldest first: who was told when,
+        by which channel (the escalation ladder of the alarm page)."""
+        n = NotificationOutboxRow
+        query = select(n).where(n.alarm_id == alarm_id).order_by(n.created_at, n.id)
+        with self._sessions() as session:
+            return [
+                NotificationView(
+                    r.kind,
+                    r.channel,
+                    r.address,
+                    r.status,
+                    r.attempts,
+                    r.created_at,
+                    r.delivered_at,
+                )
+                for r in session.scalars(query)
+            ]
 
     # --- episodes ---
 
@@ -260,6 +286,46 @@ class AlarmQueries:
             if to_utc(day_bounds(day, info.time_zone)[0]) <= now
         ]
 
+    # --- stored daily figures (the status board's time in range) ---
+
+    def stored_days(self, unit_codes: Sequence[str], since: date) -> set[tuple[str, date]]:
+        """(unit, day) of every stored day figure from ``since`` on."""
+        f = UnitDayFigureRow
+        query = select(f.unit_code, f.day).where(f.day >= since)
+        found: set[tuple[str, date]] = set()
+        with self._sessions() as session:
+            for chunk in _chunks(list(unit_codes)):
+                rows = session.execute(query.where(f.unit_code.in_(chunk)))
+                found.update((code, day) for code, day in rows)
+        return found
+
+    def stored_time_in_range(
+        self, unit_codes: Sequence[str], first: date, last: date
+    ) -> dict[str, float | None]:
+        """Per unit with stored days in [first, last]: in range ÷ observed × 100 (rule 26's
+        time in range; None when nothing was observed). One grouped query per 500 units."""
+        f = UnitDayFigureRow
+        query = (
+            select(
+                f.unit_code,
+                func.sum(f.observed_minutes),
+                func.sum(f.above_minutes),
+                func.sum(f.below_minutes),
+            )
+            .where(f.day >= first, f.day <= last)
+            .group_by(f.unit_code)
+        )
+        found: dict[str, float | None] = {}
+        with self._sessions() as session:
+            for chunk in _chunks(list(unit_codes)):
+                for code, observed, above, below in session.execute(
+                    query.where(f.unit_code.in_(chunk))
+                ):
+                    observed = float(observed or 0)
+                    in_range = max(0.0, observed - float(above or 0) - float(below or 0))
+                    found[code] = round(100 * in_range / observed, 1) if observed > 0 else None
+        return found
+
     # --- cold-chain performance ---
 
     def performance(self, unit_code: str, first: date, last: date) -> UnitPerformance:
@@ -345,6 +411,10 @@ def _day_view(
         unknown_minutes=s.unknown_minutes,
         alarms=tuple(flags),
     )
+
+
+def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _days(first: date, last: date) -> list[date]:

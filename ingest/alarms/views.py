@@ -61,6 +61,20 @@ class AcknowledgementView:
 
 
 @dataclass(frozen=True, slots=True)
+class NotificationView:
+    """One notice of an alarm to one recipient (the escalation ladder): raised, renotified,
+    escalated or cleared, by which channel to where, and whether it was delivered."""
+
+    kind: str
+    channel: str
+    address: str
+    status: str  # pending | delivered | failed
+    attempts: int
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class AlarmDetail:
     alarm: AlarmView
     acknowledgements: tuple[AcknowledgementView, ...]  # oldest first

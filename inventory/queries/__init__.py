@@ -49,6 +49,7 @@ from inventory.queries.places import (
     unit_codes_under,
     unit_places,
 )
+from inventory.queries.retention import RetentionHorizons, retention_horizons
 from inventory.queries.shipments import (
     OverdueShipment,
     get_shipment,
@@ -80,6 +81,7 @@ from inventory.queries.trace import (
     trace_lot,
     trace_lot_number,
 )
+from inventory.queries.unit_holdings import UnitHolding, unit_holdings
 from inventory.queries.wastage import (
     FacilityWastage,
     WastageFigures,
@@ -113,6 +115,7 @@ __all__ = [
     "ProductTotal",
     "Quantity",
     "Reconciliation",
+    "RetentionHorizons",
     "StockCard",
     "StockCardEntry",
     "StockLine",
@@ -123,6 +126,7 @@ __all__ = [
     "TraceShipment",
     "TraceUnit",
     "TransitLine",
+    "UnitHolding",
     "UnitPlace",
     "WastageFigures",
     "WastageReport",
@@ -146,6 +150,7 @@ __all__ = [
     "overdue_shipments",
     "product_by_code",
     "product_by_gtin",
+    "retention_horizons",
     "root_facilities",
     "stock_card",
     "stock_on_hand",
@@ -158,6 +163,7 @@ __all__ = [
     "trace_lot_number",
     "unit_codes_under",
     "unit_exposure",
+    "unit_holdings",
     "unit_places",
     "verify_ledger",
     "wastage_report",

@@ -1,0 +1,70 @@
+"""A storage unit's temperature chart (pure): the ranges offered, their bucket sizes, and
+the data the page draws with uPlot (min and max per bucket, never only a mean, so a single
+hot reading shows), the profile's band and the excursions to shade.
+
+Bucket sizes keep every range at about 150–180 points, so the 90-day chart is as light as
+the 24-hour one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from ingest.alarms.views import EpisodeView
+from ingest.sinks.base import Bucket
+
+RANGES: dict[str, tuple[timedelta, int]] = {
+    "24h": (timedelta(hours=24), 600),
+    "7d": (timedelta(days=7), 3600),
+    "30d": (timedelta(days=30), 4 * 3600),
+    "90d": (timedelta(days=90), 12 * 3600),
+}
+DEFAULT_RANGE = "24h"
+
+
+@dataclass(frozen=True, slots=True)
+class ChartWindow:
+    name: str
+    start: datetime
+    end: datetime
+    every_s: int
+
+
+def chart_window(name: str, now: datetime) -> ChartWindow:
+    span, every = RANGES.get(name, RANGES[DEFAULT_RANGE])
+    name = name if name in RANGES else DEFAULT_RANGE
+    # Buckets aligned on their size, so that a refresh does not shift them.
+    end_s = (int(now.timestamp()) // every + 1) * every
+    end = datetime.fromtimestamp(end_s, tz=now.tzinfo)
+    return ChartWindow(name, end - span, end, every)
+
+
+def chart_data(
+    window: ChartWindow,
+    buckets: Sequence[Bucket],
+    low_c: float,
+    high_c: float,
+    episodes: Sequence[EpisodeView],
+) -> dict[str, Any]:
+    """What ``static/chart.js`` draws: x in seconds, min and max series, the band and the
+    excursions' [start, end) in seconds (an open one ends at the window's end)."""
+    end_s = window.end.timestamp()
+    return {
+        "x": [b.start_ns // 1_000_000_000 for b in buckets],
+        "min": [round(b.min_c, 2) for b in buckets],
+        "max": [round(b.max_c, 2) for b in buckets],
+        "low": low_c,
+        "high": high_c,
+        "start": window.start.timestamp(),
+        "end": end_s,
+        "excursions": [
+            [
+                max(e.start_at.timestamp(), window.start.timestamp()),
+                e.end_at.timestamp() if e.end_at else end_s,
+            ]
+            for e in episodes
+        ],
+    }

@@ -1,0 +1,84 @@
+"""Languages of the pages: the message catalogues (gettext through Babel), the user's choice
+(a cookie, else the browser's Accept-Language, else English), and dates, times and numbers
+formatted for the locale in the facility's own time zone.
+
+Invariant: every visible string of a template goes through ``_``/``gettext``;
+``tests/pages/test_translations.py`` fails when one has no Chinese translation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_timedelta
+from babel.numbers import format_decimal, format_percent
+from babel.support import NullTranslations, Translations
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
+LANGUAGES: dict[str, str] = {"en": "English", "zh_Hans": "中文"}
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_COOKIE = "coldchain_lang"
+DEFAULT_TIME_ZONE = "UTC"
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    """The compiled catalogue of ``language`` (English is the source: its catalogue maps
+    every message to itself)."""
+    return Translations.load(str(LOCALE_DIR), [language], domain=DOMAIN)
+
+
+def choose_language(cookie: str | None, accept_language: str | None) -> str:
+    """The cookie's language when it is one we have, else the first of Accept-Language that
+    we have (``zh``, ``zh-CN``, ``zh-Hans`` give Chinese), else English."""
+    if cookie in LANGUAGES:
+        return cookie
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        if tag.startswith("zh"):
+            return "zh_Hans"
+        if tag.startswith("en"):
+            return "en"
+    return DEFAULT_LANGUAGE
+
+
+class Formats:
+    """Dates, times, numbers and durations for one language; times in a given zone."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.locale = Locale.parse(language)
+
+    def datetime(self, moment: datetime | None, time_zone: str | None = None) -> str:
+        if moment is None:
+            return "—"
+        zone = ZoneInfo(time_zone or DEFAULT_TIME_ZONE)
+        return format_datetime(moment, "short", tzinfo=zone, locale=self.locale)
+
+    def date(self, day: date | None) -> str:
+        return "—" if day is None else format_date(day, "medium", locale=self.locale)
+
+    def number(self, value: float | int | None, digits: int = 0) -> str:
+        if value is None:
+            return "—"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def temperature(self, value: float | None) -> str:
+        return "—" if value is None else f"{self.number(value, 1)} °C"
+
+    def percent(self, value: float | None) -> str:
+        """``value`` in percent (83.9 for 83.9 %)."""
+        return "—" if value is None else format_percent(value / 100, "#,##0.0%", locale=self.locale)
+
+    def age(self, since: dt.datetime | None, now: dt.datetime) -> str:
+        """How long ago, in words ("3 hours")."""
+        if since is None:
+            return "—"
+        return format_timedelta(now - since, threshold=1.5, locale=self.locale)

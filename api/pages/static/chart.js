@@ -1,0 +1,43 @@
+// The unit chart: the highest and lowest reading of each period (uPlot), the unit's allowed
+// range as a green band, excursions shaded red. Without JavaScript the table below it shows
+// the same figures.
+(function () {
+  "use strict";
+  var holder = document.getElementById("chart");
+  var source = document.getElementById("chart-data");
+  if (!holder || !source || typeof uPlot === "undefined") return;
+  var d = JSON.parse(source.textContent);
+  if (!d.x.length) return;
+  function shade(u) {
+    var ctx = u.ctx, top = u.bbox.top, height = u.bbox.height, left = u.bbox.left, width = u.bbox.width;
+    ctx.save();
+    ctx.fillStyle = "rgba(11,107,43,0.18)";
+    var yHigh = u.valToPos(d.high, "y", true), yLow = u.valToPos(d.low, "y", true);
+    ctx.fillRect(left, yHigh, width, yLow - yHigh);
+    ctx.fillStyle = "rgba(176,0,32,0.22)";
+    d.excursions.forEach(function (e) {
+      var x0 = u.valToPos(e[0], "x", true), x1 = u.valToPos(e[1], "x", true);
+      ctx.fillRect(x0, top, Math.max(x1 - x0, 2), height);
+    });
+    ctx.restore();
+  }
+  var lo = Math.min(d.low, Math.min.apply(null, d.min)) - 1;
+  var hi = Math.max(d.high, Math.max.apply(null, d.max)) + 1;
+  var opts = {
+    width: holder.clientWidth || 340,
+    height: 260,
+    scales: { x: { time: true, range: [d.start, d.end] }, y: { range: [lo, hi] } },
+    series: [
+      {},
+      { label: holder.dataset.maxLabel || "max", stroke: "#b00020", width: 2 },
+      { label: holder.dataset.minLabel || "min", stroke: "#0645ad", width: 2 }
+    ],
+    axes: [{}, { values: function (u, vals) { return vals.map(function (v) { return v + "°"; }); } }],
+    legend: { show: false },
+    hooks: { drawClear: [shade] }
+  };
+  var plot = new uPlot(opts, [d.x, d.max, d.min], holder);
+  window.addEventListener("resize", function () {
+    plot.setSize({ width: holder.clientWidth || 340, height: 260 });
+  });
+})();

@@ -1,0 +1,54 @@
+"""The status board's time in range comes from stored daily figures: the ``day_figures``
+job computes each unit's complete days from its readings once, and the board sums them in
+one query."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from typing import Any
+
+from api.deps import ApiDeps
+from ingest.alarms.day_figures import record_day_figures
+from ingest.models import UnitDayFigureRow
+from tests.e2e.telemetry_feed import CLINIC_UNIT, CLINIC_UNIT_2, Feed
+from tests.pages.conftest import NOW
+from tests.unit.alarms.fakes import T0
+
+
+def test_the_job_stores_complete_days_once_and_time_in_range_follows(
+    fed: Feed, deps: ApiDeps
+) -> None:
+    later = T0 + timedelta(days=2)
+    queries = dataclasses.replace(deps, clock=lambda: later).alarm_queries()
+    codes = [CLINIC_UNIT, CLINIC_UNIT_2]
+    written = record_day_figures(queries, deps.alarms_uow(), codes, now=later)
+    assert written >= 2
+    day = T0.date()
+    found = queries.stored_time_in_range(codes, day, day)
+    assert found[CLINIC_UNIT_2] == 100.0  # 5 °C all along
+    assert found[CLINIC_UNIT] is not None and 0 < found[CLINIC_UNIT] < 20  # 610 min at 12 °C
+    again = record_day_figures(queries, deps.alarms_uow(), codes, now=later)
+    assert queries.stored_time_in_range(codes, day, day) == found and again <= written
+
+
+def test_the_board_shows_the_stored_time_in_range(fed: Feed, deps: ApiDeps, person: Any) -> None:
+    uow = deps.alarms_uow()
+    with uow:
+        uow.repo.put_day_figures(
+            [
+                UnitDayFigureRow(
+                    unit_code=CLINIC_UNIT_2,
+                    day=NOW.date() - timedelta(days=1),
+                    observed_minutes=1440.0,
+                    above_minutes=144.0,
+                    below_minutes=0.0,
+                    unknown_minutes=0.0,
+                    computed_at=NOW,
+                )
+            ]
+        )
+        uow.commit()
+    html = person("admin").get("/board").text
+    assert "90.0%" in html
+    assert "Not known yet" in html  # the units without stored days
