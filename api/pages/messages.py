@@ -59,3 +59,10 @@ NOTICE_KINDS: dict[str, str] = {
     "escalated": N_("escalated"),
     "cleared": N_("cleared"),
 }
+
+# What went wrong with a lot of a shipment (inventory.models.DISCREPANCY_KINDS).
+DISCREPANCY_KINDS: dict[str, str] = {
+    "shortfall": N_("fewer doses arrived"),
+    "excess": N_("more doses arrived"),
+    "unknown_lot": N_("a lot that was not sent arrived"),
+}
