@@ -58,5 +58,9 @@ class InvalidName(InvalidAccessInput):
     """A user name that is empty or too long."""
 
 
+class InvalidPassword(InvalidAccessInput):
+    """A password too short or too long (the message never contains it)."""
+
+
 class WeakToken(InvalidAccessInput):
     """A bootstrap token too short to be a secret."""

@@ -1,6 +1,11 @@
-"""SQLAlchemy rows of access: users, their role and scope, and their API tokens.
+"""SQLAlchemy rows of access: users, their role, scope and password, and their API tokens.
 
-Invariants: a token is stored only as the SHA-256 hex digest of its secret (the secret is
+Invariants: a password is stored only as its Argon2id hash (``password_hash``; NULL: the
+user signs in with tokens only); a user is disabled, never deleted (``disabled_at`` and
+``disabled_by`` set together), and a disabled user's tokens and password let nobody in;
+users and tokens record who created them (``created_by``: a user name, or ``cli``) and when
+they were last used (``last_used_at``, written at most once a minute so that a request is
+not a write). A token is stored only as the SHA-256 hex digest of its secret (the secret is
 shown once, at creation); a revoked token keeps its row (``revoked_at`` set) so that its
 history stays; a token with ``expires_at`` is refused from that instant on (NULL: it never
 expires). A user's scope is a facility id of the inventory ledger, stored without a
@@ -32,6 +37,9 @@ class User(Base):
             "role NOT IN ('staff', 'supervisor') OR facility_id IS NOT NULL", name="staff_scoped"
         ),
         CheckConstraint("role <> 'admin' OR facility_id IS NULL", name="admin_unscoped"),
+        CheckConstraint(
+            "(disabled_at IS NULL) = (disabled_by IS NULL)", name="disabled_by_someone"
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -40,6 +48,11 @@ class User(Base):
     # inventory's facilities.id; no foreign key across packages' metadata (see docstring)
     facility_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str | None] = mapped_column(String(100))  # NULL: before 0021
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    disabled_by: Mapped[str | None] = mapped_column(String(100))
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ApiToken(Base):
@@ -51,3 +64,5 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by: Mapped[str | None] = mapped_column(String(100))  # NULL: before 0021
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

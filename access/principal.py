@@ -27,7 +27,7 @@ class Principal:
     user_id: int
     name: str
     role: Role
-    token_id: int
+    token_id: int | None  # None: signed in with a password
     facility_id: int | None = None  # scope root; None: not scoped
     scope_path: str | None = None  # the scope facility's path, resolved at authentication
     expires_at: datetime | None = None  # when the caller's token stops working; None: never

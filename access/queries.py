@@ -1,4 +1,5 @@
-"""Read side of access: API tokens with their owner, never their secret or hash."""
+"""Read side of access: users (never their password hash) and API tokens with their owner
+(never their secret or hash), with who created them and when they were last used."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ class TokenRecord:
     created_at: datetime
     revoked_at: datetime | None
     expires_at: datetime | None  # None: never expires
+    created_by: str | None = None  # None: before accounts were audited
+    last_used_at: datetime | None = None  # to the minute; None: never used
 
     def is_active(self, now: datetime) -> bool:
         """Neither revoked nor expired at ``now``: the token lets its holder in."""
@@ -38,7 +41,53 @@ def token_record(token: ApiToken, user: User) -> TokenRecord:
         created_at=token.created_at,
         revoked_at=token.revoked_at,
         expires_at=token.expires_at,
+        created_by=token.created_by,
+        last_used_at=token.last_used_at,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: int
+    name: str
+    role: Role
+    facility_id: int | None
+    created_at: datetime
+    created_by: str | None
+    has_password: bool
+    disabled_at: datetime | None
+    disabled_by: str | None
+    last_used_at: datetime | None  # by a token or a password, to the minute
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
+
+
+def user_record(user: User) -> UserRecord:
+    return UserRecord(
+        id=user.id,
+        name=user.name,
+        role=Role(user.role),
+        facility_id=user.facility_id,
+        created_at=user.created_at,
+        created_by=user.created_by,
+        has_password=user.password_hash is not None,
+        disabled_at=user.disabled_at,
+        disabled_by=user.disabled_by,
+        last_used_at=user.last_used_at,
+    )
+
+
+def list_users(
+    session_factory: sessionmaker[Session], *, include_disabled: bool = True
+) -> list[UserRecord]:
+    """Every user, oldest first; disabled ones too unless told otherwise."""
+    query = select(User).order_by(User.id)
+    if not include_disabled:
+        query = query.where(User.disabled_at.is_(None))
+    with session_factory() as session:
+        return [user_record(user) for user in session.scalars(query)]
 
 
 def list_tokens(

@@ -6,7 +6,9 @@ Invariant: the repository never commits; the unit of work around it does.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from access.models import ApiToken, User
@@ -43,3 +45,33 @@ class AccessRepository:
             .where(ApiToken.token_hash == token_hash)
         ).one_or_none()
         return None if row is None else (row[0], row[1])
+
+    def users(self) -> list[User]:
+        return list(self._session.scalars(select(User).order_by(User.id)))
+
+    def touch_token(self, token_id: int, now: datetime, unless_since: datetime) -> None:
+        """Set the token's ``last_used_at`` to ``now`` unless it was used at or after
+        ``unless_since`` (one conditional UPDATE: two requests at once write once)."""
+        self._session.execute(
+            update(ApiToken)
+            .where(ApiToken.id == token_id)
+            .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < unless_since))
+            .values(last_used_at=now)
+        )
+
+    def touch_user(self, user_id: int, now: datetime, unless_since: datetime) -> None:
+        self._session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .where(or_(User.last_used_at.is_(None), User.last_used_at < unless_since))
+            .values(last_used_at=now)
+        )
+
+    def replace_password_hash(self, user_id: int, old: str, new: str) -> None:
+        """Replace the hash only while it is still ``old`` (a password changed meanwhile
+        is kept)."""
+        self._session.execute(
+            update(User)
+            .where(User.id == user_id, User.password_hash == old)
+            .values(password_hash=new)
+        )

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from access import services
 from access.errors import NotAuthenticated
+from access.passwords import DEFAULT_PASSWORDS, Passwords
 from access.ports import FacilityPaths, NoFacilityPaths, NoUnitScopes, UnitScopes
 from access.principal import Principal, Role
 from access.scopes import ensure_role
@@ -85,6 +86,8 @@ class ApiDeps:
     lot_excursions: LotExcursions | None = None
     # Default lifetimes of new tokens per role (COLDCHAIN_STAFF_TOKEN_DAYS).
     token_lifetimes: services.TokenLifetimes = services.DEFAULT_LIFETIMES
+    # The Argon2 parameters passwords are hashed with (argon2-cffi's defaults).
+    passwords: Passwords = DEFAULT_PASSWORDS
     # /health/ready: check name -> None (passed) or why not. The composition root gives
     # the database and telemetry store checks; the default checks nothing.
     readiness: Callable[[], Mapping[str, str | None]] = dict
@@ -97,7 +100,8 @@ class ApiDeps:
     pages: PagesConfig = field(default_factory=PagesConfig)
 
     def access_uow(self) -> AccessUnitOfWork:
-        return AccessUnitOfWork(self.session_factory)
+        """Users and tokens, on the API's database, with the facility look-up."""
+        return AccessUnitOfWork(self.session_factory, self.clock, self.facility_paths)
 
     def inventory_uow(self) -> UnitOfWork:
         """A unit of work on the ledger, on the same database and clock as the API."""

@@ -45,8 +45,11 @@ class InventoryLedger:
         return [exposed_lot(lot) for lot in queries.unit_exposure(self._uow, unit.id, start, end)]
 
     def quarantine_exposed(self, request: QuarantineRequest) -> None:
+        excursion = ExcursionRef.parse(request.reference)
+        if excursion.unit != request.unit_code:
+            raise ValueError(f"{request.reference!r} is not an excursion of {request.unit_code}")
         command = cmd.QuarantineRequest(
-            excursion=ExcursionRef.parse(request.reference),
+            excursion=excursion,
             lot_ids=tuple(lot.lot_id for lot in request.lots),
             reason=request.reason,
             user=SYSTEM_USER,

@@ -10,6 +10,7 @@ import typer
 
 from coldchain.report_commands import report_app
 from coldchain.settings import ConfigurationError, Settings, load_settings
+from coldchain.user_commands import user_app
 
 app = typer.Typer(
     help="coldchain: cold-chain telemetry and vaccine lot ledger.", no_args_is_help=True
@@ -19,6 +20,7 @@ app.add_typer(db_app, name="db")
 token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(report_app, name="report")
+app.add_typer(user_app, name="user")
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns (access.services.MAX_ID)
 
@@ -58,8 +60,8 @@ def _ensure_bootstrap_admin(settings: Settings, *, to_log: bool = False) -> None
 
     from access.errors import AccessError
     from access.services import BootstrapOutcome, ensure_bootstrap_admin
+    from coldchain.access_wiring import access_unit_of_work
     from coldchain.demo import KNOWN_DEMO_TOKENS
-    from coldchain.wiring import access_unit_of_work
 
     if settings.bootstrap_admin_token in KNOWN_DEMO_TOKENS:
         typer.echo(
@@ -109,8 +111,8 @@ def _refuse_demo_tokens(settings: Settings) -> None:
 
     from access.services import active_token
     from coldchain import db
+    from coldchain.access_wiring import access_unit_of_work
     from coldchain.demo import KNOWN_DEMO_TOKENS
-    from coldchain.wiring import access_unit_of_work
 
     now = datetime.now(UTC)
     with access_unit_of_work(settings) as uow:
@@ -176,7 +178,7 @@ def token_create(
     from access.errors import AccessError
     from access.principal import Role
     from coldchain import db
-    from coldchain.wiring import token_issuing, token_lifetimes
+    from coldchain.access_wiring import access_and_facilities, token_lifetimes
 
     if role not in {r.value for r in Role}:
         typer.echo(f"--role must be admin, supervisor, staff or viewer, got {role!r}", err=True)
@@ -184,7 +186,7 @@ def token_create(
     settings = _settings()
     db.upgrade(settings.database_url, secret_key=_secret_key(settings))
     try:
-        with token_issuing(settings) as (uow, facilities):
+        with access_and_facilities(settings) as (uow, facilities):
             issued = services.create_token(
                 uow,
                 name=name,
@@ -223,7 +225,7 @@ def token_revoke(
     from access import services
     from access.errors import AccessError
     from coldchain import db
-    from coldchain.wiring import access_unit_of_work
+    from coldchain.access_wiring import access_unit_of_work
 
     settings = _settings()
     db.upgrade(settings.database_url, secret_key=_secret_key(settings))
@@ -292,8 +294,13 @@ def simulate(
         f"scenario {loaded.name}: {len(loaded.sensors)} sensors,"
         f" {loaded.duration_s / 3600:g} h at speed {speed:g}"
     )
+    span = f"{loaded.duration_s / 3600:g} h"
+
+    def spanned(sent: int) -> None:
+        typer.echo(f"published the scenario's {span}: {sent} readings; following live")
+
     try:
-        sent = run(publisher, messages, pace, stop=stop)
+        sent = run(publisher, messages, pace, stop=stop, on_span_end=spanned)
         typer.echo(f"published {sent} readings in {publisher.sent_messages} messages")
     except KeyboardInterrupt:
         stop.set()

@@ -305,7 +305,7 @@ def run_demo(settings: Settings) -> None:
 
 def _ensure_admin(settings: Settings) -> None:
     from access.services import ensure_bootstrap_admin
-    from coldchain.wiring import access_unit_of_work
+    from coldchain.access_wiring import access_unit_of_work
 
     assert settings.bootstrap_admin_token is not None
     with access_unit_of_work(settings) as uow:

@@ -36,6 +36,13 @@ class LedgerFacilityPaths:
         self._paths[facility_id] = path
         return path
 
+    def id_of_code(self, facility_code: str) -> int | None:
+        """The id of the facility with this code; None when there is none."""
+        try:
+            return queries.facility_by_code(self._uow, facility_code).id
+        except NotFound:
+            return None
+
 
 class LedgerUnitScopes:
     """Facility and unit codes to materialized paths, over the ledger; ``facility_paths``

@@ -110,6 +110,7 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
         alarms=alarms_uow,
         notifier=notifier,
         close_at=settings.daily_close_at,
+        readings=engine if settings.telemetry_store == "embedded" else None,
         record_day_figures=day_figures_recorder(
             session_factory, build_telemetry_reader(settings, engine), units, alarms_uow
         ),

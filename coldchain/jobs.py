@@ -12,6 +12,12 @@ one line:
   local cut-off (``COLDCHAIN_DAILY_CLOSE_AT``, 18:00), a day that does not reconcile raised
   as a ``STOCK_RECONCILIATION`` alarm at the facility (it stays until acknowledged: a past
   day's figures do not change by themselves);
+- ``overdue_shipments`` (every 5 min) → ``inventory.queries.overdue_shipments``, synced as
+  ``SHIPMENT_OVERDUE`` alarms at the sender and the receiver's parent (cleared at receipt);
+- ``retention`` (03:30 UTC) → ``inventory.queries.retention_horizons`` and
+  ``ingest.retention.roll_up_and_purge``: the embedded store's raw readings outside every
+  lot's horizon (rule 18) rolled up into hours and deleted; the ledger and the alarms are
+  kept (no purge); with InfluxDB, its retention policy keeps the readings;
 - ``ledger_check`` (02:30 UTC) → ``inventory.queries.verify_ledger``, its findings synced as
   one ``LEDGER_CHECK`` alarm per root facility.
 
@@ -43,11 +49,17 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from coldchain.db import Engine, make_session_factory
-from coldchain.ledger_to_alarms import expiry_alarm, ledger_check_alarms, reconciliation_alarm
+from coldchain.ledger_to_alarms import (
+    expiry_alarm,
+    ledger_check_alarms,
+    overdue_alarms,
+    reconciliation_alarm,
+)
 from coldchain.settings import Settings
 from ingest.alarms.facility_alarms import (
     LEDGER_CHECK,
     LOT_EXPIRING,
+    SHIPMENT_OVERDUE,
     STOCK_RECONCILIATION,
     sync_facility_alarms,
 )
@@ -55,7 +67,13 @@ from ingest.alarms.policy import FollowUpPolicy
 from ingest.alarms.ports import LedgerPort, Notifier, UnitDirectory
 from ingest.alarms.services import check_offline_sensors, notify_due_alarms, settle_exposures
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
-from inventory.queries import root_facilities, verify_ledger
+from ingest.retention import roll_up_and_purge
+from inventory.queries import (
+    overdue_shipments,
+    retention_horizons,
+    root_facilities,
+    verify_ledger,
+)
 from inventory.services import close_days, expiry_warnings, hold_expired_stock
 from inventory.unit_of_work import UnitOfWork
 from kit.clock import utc_now
@@ -105,6 +123,7 @@ class RoutineJobs:
     notifier: Notifier
     clock: Callable[[], datetime] = utc_now
     close_at: time = time(18, 0)  # each facility's local cut-off
+    readings: Engine | None = None  # the embedded store's database (None: InfluxDB)
     # Stores the units' complete days for the status board (ingest.alarms.day_figures);
     # None: the job is not planned.
     record_day_figures: Callable[[datetime], int] | None = None
@@ -136,6 +155,31 @@ class RoutineJobs:
             report.raised,
         )
 
+    def overdue_shipments(self) -> None:
+        now = self.clock()
+        late = overdue_shipments(self.ledger, now)
+        alarms = [a for shipment in late for a in overdue_alarms(shipment, now)]
+        report = sync_facility_alarms(self.alarms, self.notifier, SHIPMENT_OVERDUE, alarms, now)
+        log.info(
+            "overdue_shipments: %d overdue, %d alarms raised, %d cleared",
+            len(late),
+            report.raised,
+            report.cleared,
+        )
+
+    def retention(self) -> None:
+        if self.readings is None:
+            log.info("retention: readings are kept by InfluxDB's retention policy")
+            return
+        horizons = retention_horizons(self.ledger, self.clock())
+        report = roll_up_and_purge(self.readings, horizons.of)
+        log.info(
+            "retention: %d raw readings of %d units rolled up into %d hours and deleted",
+            report.readings,
+            report.units,
+            report.hours,
+        )
+
     def day_figures(self) -> None:
         if self.record_day_figures is None:
             return
@@ -159,7 +203,9 @@ class RoutineJobs:
 ROUTINE_TRIGGERS: dict[str, BaseTrigger] = {
     "expiry": IntervalTrigger(minutes=5, timezone=UTC),
     "daily_close": IntervalTrigger(minutes=15, timezone=UTC),
+    "overdue_shipments": IntervalTrigger(minutes=5, timezone=UTC),
     "ledger_check": CronTrigger(hour=2, minute=30, timezone=UTC),
+    "retention": CronTrigger(hour=3, minute=30, timezone=UTC),
     "day_figures": IntervalTrigger(minutes=30, timezone=UTC),
 }
 
@@ -224,7 +270,9 @@ def build_scheduler(
     if routine is not None:
         planned += [(routine.expiry, ROUTINE_TRIGGERS["expiry"])]
         planned += [(routine.daily_close, ROUTINE_TRIGGERS["daily_close"])]
+        planned += [(routine.overdue_shipments, ROUTINE_TRIGGERS["overdue_shipments"])]
         planned += [(routine.ledger_check, ROUTINE_TRIGGERS["ledger_check"])]
+        planned += [(routine.retention, ROUTINE_TRIGGERS["retention"])]
         if routine.record_day_figures is not None:
             planned += [(routine.day_figures, ROUTINE_TRIGGERS["day_figures"])]
     for job, trigger in planned:

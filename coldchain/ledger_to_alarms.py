@@ -6,6 +6,9 @@
 - a closed day whose reconciliation does not balance (``inventory.services.close_days``) →
   ``STOCK_RECONCILIATION`` (alarm) at the facility, one per facility and day, with the
   figures of every product that does not balance;
+- an overdue shipment (``inventory.queries.overdue_shipments``: not received by its
+  expected arrival + the grace, 24 h) → ``SHIPMENT_OVERDUE`` (alarm) at the sender and at
+  the receiver's parent (one alarm when they are the same), cleared at receipt;
 - the ledger check's findings (``inventory.queries.verify_ledger``) → one ``LEDGER_CHECK``
   alarm at each root facility that lists every finding; the key carries a digest of the
   findings, so a changed list is a new alarm and an empty one clears it.
@@ -20,9 +23,11 @@ from datetime import datetime
 from ingest.alarms.facility_alarms import (
     LEDGER_CHECK,
     LOT_EXPIRING,
+    SHIPMENT_OVERDUE,
     STOCK_RECONCILIATION,
     FacilityAlarm,
 )
+from inventory.queries import OverdueShipment
 from inventory.services.daily_close import ClosedDay
 from inventory.services.expiry import ExpiryWarning
 
@@ -37,6 +42,11 @@ RECONCILIATION_STEPS = (
     " or sent) and record it with today's date; record the count with a reason for any"
     " difference left.",
     "Acknowledge this alarm saying what you found.",
+)
+OVERDUE_STEPS = (
+    "Call the receiving facility and the driver now: where is the vaccine?",
+    "If it has arrived, the receiver records the receipt (this alarm then clears); if it is"
+    " lost or stolen, record the shipment as lost and report it to your supervisor.",
 )
 LEDGER_STEPS = (
     "Do not correct the stock by hand: the findings say which movement, lot or shipment"
@@ -118,3 +128,38 @@ def reconciliation_alarm(closed: ClosedDay, now: datetime) -> FacilityAlarm:
         steps=RECONCILIATION_STEPS,
         facts={"day": closed.day.isoformat(), "products": products},
     )
+
+
+def overdue_alarms(shipment: OverdueShipment, now: datetime) -> list[FacilityAlarm]:
+    """The sender's alarm and, when another facility supervises the receiver, its alarm."""
+    hours = shipment.overdue_by.total_seconds() / 3600
+    summary = (
+        f"shipment {shipment.shipment_id} from {shipment.origin_code} to"
+        f" {shipment.destination_code}"
+        + (f" ({shipment.reference})" if shipment.reference else "")
+        + f" was due by {shipment.due_at:%Y-%m-%d %H:%M} UTC and is not received"
+        f" ({hours:.0f} h late)"
+    )
+    facts = {
+        "shipment_id": shipment.shipment_id,
+        "origin": shipment.origin_code,
+        "destination": shipment.destination_code,
+        "dispatched_at": shipment.dispatched_at.isoformat(),
+        "due_at": shipment.due_at.isoformat(),
+    }
+    told = dict.fromkeys(
+        c for c in (shipment.origin_code, shipment.destination_parent_code) if c is not None
+    )
+    return [
+        FacilityAlarm(
+            type=SHIPMENT_OVERDUE,
+            severity="alarm",
+            facility=code,
+            key=f"{SHIPMENT_OVERDUE}/{code}/{shipment.shipment_id}",
+            started_at=shipment.due_at,
+            summary=summary,
+            steps=OVERDUE_STEPS,
+            facts=facts,
+        )
+        for code in told
+    ]

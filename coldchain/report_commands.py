@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 
+from ingest.alarms.performance import FacilityPerformance, Performance, UnitPerformance
 from inventory.queries import StockStatusReport, WastageFigures, WastageReport
 
 report_app = typer.Typer(help="The programme's reports.", no_args_is_help=True)
@@ -167,3 +168,152 @@ def _figures(p: WastageFigures, indent: str) -> str:
         reasons = ", ".join(f"{reason.value} {doses}" for reason, doses in p.wasted_by_reason)
         text += f"\n{indent}  by reason: {reasons}"
     return text
+
+
+@report_app.command("cold-chain-performance")
+def cold_chain_performance(
+    facility: str = typer.Argument(..., help="Facility code: the report covers it and below."),
+    first: str = typer.Option(..., "--first", help="First local day, YYYY-MM-DD (included)."),
+    last: str = typer.Option(..., "--last", help="Last local day, YYYY-MM-DD (included)."),
+) -> None:
+    """Time in range (too hot, too cold and unknown apart), MKT, excursions and alarms by
+    type, time to acknowledgement and units offline, per facility (its own units and with
+    everything below) and per unit."""
+    from coldchain.cli import _settings
+    from coldchain.db import DatabaseError
+    from coldchain.wiring import build_api_deps
+    from ingest.alarms.errors import AlarmsError
+    from ingest.alarms.performance import by_facility
+    from inventory.errors import InventoryError
+
+    period = _day("--first", first), _day("--last", last)
+    settings = _settings()
+    deps = build_api_deps(settings)
+    try:
+        deps.window.check_days(*period, ("--first", "--last"))
+        scopes = deps.unit_scopes
+        path = scopes.path_of_facility(facility)
+        if path is None:
+            typer.echo(f"no facility with code {facility!r}", err=True)
+            raise typer.Exit(1)
+        alarms = deps.alarm_queries()
+        units = [alarms.performance(u, *period) for u in scopes.unit_codes_under(path)]
+        facilities = [
+            (code, scopes.facility_codes_under(below))
+            for code in scopes.facility_codes_under(path)
+            if (below := scopes.path_of_facility(code)) is not None
+        ]
+        rows = by_facility(units, facilities)
+    except (InventoryError, AlarmsError) as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    except DatabaseError as exc:
+        raise _ledger_error(settings.database_url, exc.orig) from exc
+    typer.echo(render_performance(facility, *period, rows, units), nl=False)
+
+
+def render_performance(
+    facility: str,
+    first: date,
+    last: date,
+    rows: list[FacilityPerformance],
+    units: list[UnitPerformance],
+) -> str:
+    out = [f"Cold-chain performance, {first} to {last} (local days): {facility} and below"]
+    by_facility: dict[str, list[UnitPerformance]] = {}
+    for unit in units:
+        by_facility.setdefault(unit.facility, []).append(unit)
+    for row in rows:
+        if not row.subtree.units:
+            continue
+        out.append("")
+        out.append(f"{row.facility}: {_performance(row.own)}")
+        if row.subtree.units != row.own.units:
+            out.append(f"  with everything below: {_performance(row.subtree)}")
+        out.extend(
+            f"  {u.unit}: {_performance(u.figures)}" for u in by_facility.get(row.facility, [])
+        )
+    if len(out) == 1:
+        out.append("(no storage units)")
+    return "\n".join(out) + "\n"
+
+
+def _performance(p: Performance) -> str:
+    if not p.units:
+        return "no units"
+    tir = (
+        "no readings"
+        if p.time_in_range_percent is None
+        else f"{p.time_in_range_percent:.1f} % in range"
+    )
+    text = (
+        f"{p.units} unit(s), {tir} (too hot {p.above_minutes:g} min, too cold"
+        f" {p.below_minutes:g} min, unknown {p.unknown_minutes:g} min)"
+    )
+    if p.mkt_c is not None:
+        text += f", MKT {p.mkt_c:.1f} °C"
+    text += f", {p.excursions} excursion(s), {p.alarms} alarm(s)"
+    if p.alarms_by_type:
+        text += " (" + ", ".join(f"{t} {n}" for t, n in p.alarms_by_type) + ")"
+    if p.median_ack_minutes is not None and p.p90_ack_minutes is not None:
+        text += (
+            f", acknowledged in {p.median_ack_minutes:g} min (median), {p.p90_ack_minutes:g} (p90)"
+        )
+    if p.units_offline:
+        text += f", {p.units_offline} offline"
+    return text
+
+
+@report_app.command()
+def allocations(
+    facility: str = typer.Argument(..., help="Facility code: the report covers it and below."),
+    product: str = typer.Option(..., "--product", help="Product code."),
+    first: str = typer.Option(..., "--first", help="First local day, YYYY-MM-DD (included)."),
+    last: str = typer.Option(..., "--last", help="Last local day, YYYY-MM-DD (included)."),
+    csv_file: Path | None = typer.Option(None, "--csv", help="Write the CSV to this file."),
+) -> None:
+    """Allocation fulfilment: each facility's quota against the doses dispatched to it,
+    received by it and administered there and below, rolled up the tree."""
+    from coldchain import db
+    from coldchain.cli import _settings
+    from coldchain.db import DatabaseError
+    from coldchain.wiring import time_window
+    from inventory.errors import InventoryError
+    from inventory.queries import allocation_status, facility_by_code, product_by_code
+    from inventory.unit_of_work import UnitOfWork
+
+    period = _day("--first", first), _day("--last", last)
+    settings = _settings()
+    engine = db.make_engine(settings.database_url)
+    uow = UnitOfWork(db.make_session_factory(engine), window=time_window(settings))
+    try:
+        root = facility_by_code(uow, facility)
+        rows = allocation_status(uow, root.id, product_by_code(uow, product).id, *period)
+    except InventoryError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    except DatabaseError as exc:
+        raise _ledger_error(settings.database_url, exc.orig) from exc
+    finally:
+        engine.dispose()
+    if csv_file is not None:
+        from api.schemas.allocations import allocation_status_csv
+
+        csv_file.write_bytes(allocation_status_csv(rows, *period))
+        typer.echo(f"wrote {csv_file}")
+        return
+    out = [f"Allocations of {product}, {period[0]} to {period[1]}: {facility} and below"]
+    depth = {root.id: 0}
+    for r in rows:
+        level = depth[r.facility_id] = depth.get(r.parent_id or -1, -1) + 1
+        out.append(
+            f"{'  ' * level}{r.code} ({r.level}): allocated {r.allocated},"
+            f" dispatched {r.dispatched}, received {r.received}, administered"
+            f" {r.administered} here and {r.administered_in_subtree} with below"
+            + (
+                f"; gave {r.allocated_to_children} to the level below"
+                if r.allocated_to_children
+                else ""
+            )
+        )
+    typer.echo("\n".join(out) + "\n", nl=False)

@@ -7,12 +7,10 @@ from contextlib import contextmanager
 
 from fastapi import FastAPI
 
-from access.principal import Role
-from access.services import TokenLifetimes
-from access.unit_of_work import AccessUnitOfWork
 from api.app import ApiDeps, create_app
 from api.pages.config import PagesConfig
 from coldchain import db
+from coldchain.access_wiring import token_lifetimes
 from coldchain.alarms_to_trace import LedgerLotExcursions
 from coldchain.db import Engine
 from coldchain.facility_tree import LedgerFacilityPaths
@@ -96,34 +94,6 @@ def with_telemetry(deps: ApiDeps, settings: Settings, engine: Engine) -> ApiDeps
 
 def build_app(settings: Settings) -> FastAPI:
     return create_app(build_api_deps(settings))
-
-
-@contextmanager
-def access_unit_of_work(settings: Settings) -> Iterator[AccessUnitOfWork]:
-    """A unit of work on users and tokens for one CLI command; the engine closes after."""
-    engine = db.make_engine(settings.database_url)
-    try:
-        yield AccessUnitOfWork(db.make_session_factory(engine))
-    finally:
-        engine.dispose()
-
-
-def token_lifetimes(settings: Settings) -> TokenLifetimes:
-    """Default token lifetimes: staff COLDCHAIN_STAFF_TOKEN_DAYS (0: never); others never."""
-    days = settings.staff_token_days
-    return TokenLifetimes(default_days={Role.STAFF: days} if days else {})
-
-
-@contextmanager
-def token_issuing(settings: Settings) -> Iterator[tuple[AccessUnitOfWork, LedgerFacilityPaths]]:
-    """A unit of work on users and tokens and the ledger's facility look-up (a scope must
-    name an existing facility), for `coldchain token create`; the engine closes after."""
-    engine = db.make_engine(settings.database_url)
-    try:
-        session_factory = db.make_session_factory(engine)
-        yield AccessUnitOfWork(session_factory), LedgerFacilityPaths(UnitOfWork(session_factory))
-    finally:
-        engine.dispose()
 
 
 @contextmanager

@@ -113,6 +113,21 @@ class TelemetryReadingRow(Base):
     power_on: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
+class TelemetryHourlyRow(Base):
+    """An hour of a unit's readings, rolled up once its raw readings left every retention
+    horizon (domain rule 18): min, max, mean and count, so the record of that hour stays."""
+
+    __tablename__ = "telemetry_hourly"
+
+    unit: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hour_ns: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # the hour's start
+    facility: Mapped[str] = mapped_column(String(64))
+    min_c: Mapped[float] = mapped_column(Double)
+    max_c: Mapped[float] = mapped_column(Double)
+    mean_c: Mapped[float] = mapped_column(Double)
+    readings: Mapped[int] = mapped_column(Integer)
+
+
 # --- end of the embedded telemetry store section ---
 
 

@@ -100,11 +100,17 @@ def run(
     *,
     stop: threading.Event | None = None,
     clock: Callable[[], float] = time.time,
+    on_span_end: Callable[[int], None] | None = None,
 ) -> int:
     """Publish every message when it is due, until the messages end or ``stop`` is set;
-    return how many readings the broker acknowledged."""
+    return how many readings the broker acknowledged. ``on_span_end`` is told that count
+    once, when the scenario's span is published and following live begins."""
     stop = stop or threading.Event()
     for message in messages:
+        if on_span_end is not None and message.publish_s > pace.span_s:
+            publisher.flush()
+            on_span_end(publisher.sent_readings)
+            on_span_end = None
         wait = pace.due_s(message.publish_s) - clock()
         if wait > 0:
             publisher.flush()

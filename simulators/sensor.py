@@ -154,7 +154,7 @@ class _Logger:
             yield from self._upload(span_s)
         if follow_interval_s is None:
             return
-        t = span_s
+        t = span_s + follow_interval_s
         while True:
             yield from self._sample(t, seq, live=True)
             seq += 1

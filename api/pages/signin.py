@@ -91,6 +91,7 @@ def sign_in(
     if principal is None or principal.name != name.strip():
         throttle.failed(*keys)
         raise SignInRefused("that user name and token do not match an active account")
+    assert principal.token_id is not None  # authenticated by a token
     return SignedIn(principal.user_id, principal.token_id, principal)
 
 

@@ -30,9 +30,11 @@ from api.routers import (
     telemetry,
     tokens,
     trace,
+    users,
 )
 
-ROUTERS: tuple[APIRouter, ...] = (health.router, me.router, tokens.router, scan.router)
+ROUTERS: tuple[APIRouter, ...] = (health.router, me.router, tokens.router, users.router)
+ROUTERS += (scan.router,)
 # The ledger (inventory): registry, movements, shipments, allocations, reads, reports.
 ROUTERS += (facilities.router, storage_units.router, products.router, lots.router)
 ROUTERS += (lots.observations_router,)

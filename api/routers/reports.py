@@ -5,7 +5,6 @@ report (rule 25) and the stock levels it is measured against."""
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from datetime import date
 from typing import Annotated
 
@@ -42,7 +41,7 @@ from api.schemas.reports import (
     wastage_csv,
 )
 from api.spreadsheet import MEDIA_TYPE, parse_population_csv
-from ingest.alarms.performance import Performance, combine
+from ingest.alarms.performance import by_facility
 from inventory import queries, services
 from inventory.commands import SetDoseTarget, SetEligiblePopulation, SetStockLevel
 from inventory.errors import InvalidInput, NotFound
@@ -210,21 +209,18 @@ def cold_chain_performance(
     unit_codes = unit_codes_in_scope(deps, who, facility)
     queries_ = deps.alarm_queries()
     units = [queries_.performance(code, first, last) for code in unit_codes]
-    by_facility: dict[str, list[Performance]] = defaultdict(list)
-    for unit in units:
-        by_facility[unit.facility].append(unit.figures)
-    rows = []
-    for code in facility_codes_in_scope(deps, who, facility) or []:
-        below = deps.unit_scopes.facility_codes_under(facility_path_of(deps, code))
-        rows.append(
-            FacilityPerformancePublic(
-                facility=code,
-                own=PerformancePublic.of(combine(by_facility.get(code, []))),
-                subtree=PerformancePublic.of(
-                    combine(p for c in below for p in by_facility.get(c, []))
-                ),
-            )
+    subtrees = [
+        (code, deps.unit_scopes.facility_codes_under(facility_path_of(deps, code)))
+        for code in facility_codes_in_scope(deps, who, facility) or []
+    ]
+    rows = [
+        FacilityPerformancePublic(
+            facility=f.facility,
+            own=PerformancePublic.of(f.own),
+            subtree=PerformancePublic.of(f.subtree),
         )
+        for f in by_facility(units, subtrees)
+    ]
     return ColdChainPerformancePublic(
         facility=facility,
         first=first,

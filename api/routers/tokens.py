@@ -22,7 +22,7 @@ router = APIRouter(prefix="/tokens", tags=["access"], responses=ERROR_RESPONSES)
     responses={**BAD_BODY, **error_responses(409, s409="name taken by another role/scope")},
 )
 def create_token(
-    body: TokenCreate, deps: Deps, _admin: AdminPrincipal, response: Response
+    body: TokenCreate, deps: Deps, admin: AdminPrincipal, response: Response
 ) -> TokenCreatedPublic:
     """Issue a token (creating its user when new). The secret is in this answer only.
     A scope must name an existing facility (422 otherwise)."""
@@ -35,6 +35,7 @@ def create_token(
         facilities=deps.facility_paths,
         expires_in_days=body.expires_in_days,
         lifetimes=deps.token_lifetimes,
+        by=admin,
     )
     response.headers["Cache-Control"] = "no-store"
     return TokenCreatedPublic.issued(issued)

@@ -18,7 +18,8 @@ the alarms table:
   time of it (raised before its end, not cleared before its start).
 
 ``combine`` sums units into a facility's or district's figures: minutes add, MKT combines
-like the days do, acknowledgement times pool.
+like the days do, acknowledgement times pool; ``by_facility`` gives each facility its own
+units' figures and its subtree's.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -158,3 +159,28 @@ def combine(parts: Iterable[Performance], delta_h_over_r_k: float = 10_000.0) ->
         tuple(sorted(m for p in items for m in p.ack_minutes)),
         sum(p.units_offline for p in items),
     )
+
+
+@dataclass(frozen=True)
+class FacilityPerformance:
+    facility: str
+    own: Performance  # the facility's own units
+    subtree: Performance  # its units and every unit below it
+
+
+def by_facility(
+    units: Iterable[UnitPerformance], subtrees: Iterable[tuple[str, Collection[str]]]
+) -> list[FacilityPerformance]:
+    """Each facility of ``subtrees`` (its code, the codes of it and every facility below it)
+    with its own and its subtree's figures, from the units' figures."""
+    figures: dict[str, list[Performance]] = {}
+    for unit in units:
+        figures.setdefault(unit.facility, []).append(unit.figures)
+    return [
+        FacilityPerformance(
+            code,
+            combine(figures.get(code, [])),
+            combine(p for c in below for p in figures.get(c, [])),
+        )
+        for code, below in subtrees
+    ]

@@ -11,9 +11,10 @@ write, in the pipeline thread):
    open, so that its key is reproduced (at most ``max_replay`` back);
 2. the pure ``Detector`` turns the readings into events;
 3. ONE transaction stores them (episodes opened/closed, freeze exposure flagged, alarms
-   raised/cleared) with the newest device time per sensor (``sensor_last_seen``, written at
-   most every ``last_seen_every_s``) and, for what actually changed in it (not for
-   replays), one ``alarm_follow_ups`` row each;
+   raised/cleared; a late reading's replay revises the rows of the same excursion in place,
+   ``ingest.alarms.revisions``) with the newest device time per sensor
+   (``sensor_last_seen``, written at most every ``last_seen_every_s``) and, for what
+   actually changed in it (not for replays or revisions), one ``alarm_follow_ups`` row each;
 4. after the commit, the follow-up worker is woken (``ingest.alarms.follow_ups``): exposure
    from the ``LedgerPort`` → the RAISED notice (with the exposed lots) → quarantine; CLEARED
    notices; exposure and quarantine of closed and freeze-exposed episodes. It runs on its
@@ -56,6 +57,7 @@ from ingest.alarms.records import (
     raised_alarm_values,
     started_episode_values,
 )
+from ingest.alarms.revisions import Revisions
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
 from ingest.detect import (
     FRIDGE_DEFAULTS,
@@ -138,7 +140,7 @@ class AlarmRecorder:
                 if (
                     self._history is not None
                     and unit is not None
-                    and any(unit.reveals_past_excursion(r) for r in group)
+                    and any(unit.revises_past(r) for r in group)
                 ):
                     events.extend(self._replay_backfill(key, group, unit.active_alarms()))
                 else:
@@ -191,10 +193,11 @@ class AlarmRecorder:
     def _replay_backfill(
         self, key: UnitKey, group: list[Reading], active: tuple[str, ...]
     ) -> list[Event]:
-        """A batch whose late out-of-range readings reveal an excursion the unit's detector
-        never saw (a device's backlog after its live readings): a new detector replays the
-        stored readings and the batch in device order. Events already recorded are stored
-        once (deterministic keys), so only what the backlog reveals is new. With no alarm
+        """A batch whose late readings revise the unit's past (``UnitDetector.revises_past``:
+        a device's backlog after its live readings): a new detector replays the stored
+        readings and the batch in device order. Its events are matched to the stored rows of
+        the same excursions and revise them in place (``revisions``), so only what the
+        backlog reveals is new. With no alarm
         active the replay starts at a stored in-range reading, so no earlier episode is cut
         and re-keyed; with one active it starts where that alarm's run began (``_replays``),
         so its key is reproduced."""
@@ -208,7 +211,7 @@ class AlarmRecorder:
         events = detector.observe([*past, *group])
         self._detectors[key] = detector
         log.warning(
-            "late readings of %s/%s reveal an excursion: replayed %d stored readings and %d new",
+            "late readings of %s/%s revise its past: replayed %d stored readings and %d new",
             *key,
             len(past),
             len(group),
@@ -257,8 +260,9 @@ class AlarmRecorder:
         changes: list[_Change] = []
         with self._uow as uow:
             now = uow.clock()
+            revisions = Revisions(uow.repo, events)
             for event in events:
-                change = self._apply(event, now)
+                change = self._apply(revisions.name(event), now, revisions)
                 if change is not None:
                     changes.append(change)
             uow.repo.add_follow_ups([(c.kind, c.row_id) for c in changes], now)
@@ -276,37 +280,54 @@ class AlarmRecorder:
                     ]
                 )
             uow.commit()
+        if revisions.names:  # the live detectors go on under the stored names
+            for detector in self._detectors.values():
+                for unit in detector.units():
+                    unit.rename(revisions.names)
         if flush_seen:
             self._seen = {}
             self._seen_flushed_at = self._monotonic()
         return changes
 
-    def _apply(self, event: Event, now: datetime) -> _Change | None:
+    def _first_seen(self, facility: str, unit: str) -> int:
+        """The first reading the unit's detector saw (where its replay began)."""
+        detector = self._detectors.get((facility, unit))
+        found = None if detector is None else detector.unit(facility, unit)
+        return found.first_ns if found is not None else 0
+
+    def _apply(self, event: Event, now: datetime, revisions: Revisions) -> _Change | None:
         repo = self._uow.repo
         if isinstance(event, ExcursionStarted):
-            rules = self._config(event.unit).rules
-            repo.insert_episode(started_episode_values(event, rules, now))
+            replay_from = self._first_seen(event.facility, event.unit)
+            if not revisions.episode_started(event, replay_from):
+                rules = self._config(event.unit).rules
+                repo.insert_episode(started_episode_values(event, rules, now))
             return None
         if isinstance(event, AlarmRaised):
+            if revisions.alarm_raised(event, self._first_seen(event.facility, event.unit)):
+                return None
             return _change("raised", repo.insert_alarm(raised_alarm_values(event, now)))
         if isinstance(event, AlarmCleared):
-            return _change("cleared", repo.clear_alarm(event.key, to_utc(event.cleared_at_ns), now))
+            cleared = repo.clear_alarm(event.key, to_utc(event.cleared_at_ns), now)
+            if cleared is None:
+                revisions.alarm_cleared_again(event)
+            return _change("cleared", cleared)
         if isinstance(event, FreezeExposureDetected):
             return _change(
                 "freeze", repo.flag_freeze_exposure(event.episode_key, to_utc(event.at_ns))
             )
-        return self._close(event, now)
+        return self._close(event, now, revisions)
 
-    def _close(self, event: ExcursionEnded, now: datetime) -> _Change | None:
+    def _close(self, event: ExcursionEnded, now: datetime, revisions: Revisions) -> _Change | None:
         repo = self._uow.repo
         episode = event.episode
         values = closed_episode_values(episode)
         episode_id = repo.close_episode(episode.key, values)
-        if episode_id is None and repo.episode_by_key(episode.key) is None:
-            episode_id = repo.insert_episode(full_episode_values(episode, now))
-        elif episode_id is None and episode.reading_count is not None:
-            # closed already: a backlog replay may know it from more readings
-            episode_id = repo.revise_closed_episode(episode.key, values, episode.reading_count)
+        if episode_id is None:
+            first_seen = self._first_seen(episode.facility, episode.unit)
+            stored, episode_id = revisions.episode_ended(event, values, first_seen)
+            if not stored:  # its start was never stored (e.g. a failed batch)
+                episode_id = repo.insert_episode(full_episode_values(episode, now))
         if episode_id is None:
             return None
         scope = episode_scope(repo.severities_of(episode.alarm_keys), episode.freeze_exposed)

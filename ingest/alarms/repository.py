@@ -93,14 +93,22 @@ class AlarmRepository:
         c = _EPISODES.c
         return self._update_returning(_EPISODES, and_(c.key == key, c.end_at.is_(None)), values)
 
-    def revise_closed_episode(
-        self, key: str, values: Mapping[str, object], reading_count: int
-    ) -> int | None:
-        """Replace a closed episode's figures by ones built from more readings (a backlog
-        replayed after it closed); None if it is unknown, open, or already as complete."""
+    def episodes_overlapping(
+        self, facility: str, unit: str, start: datetime, end: datetime | None
+    ) -> list[ExcursionEpisodeRow]:
+        """The unit's episodes sharing a moment with [start, end) (None: still open), first
+        recorded first: the candidates for one excursion seen again (``revisions``)."""
+        e = ExcursionEpisodeRow
+        where = [e.facility_code == facility, e.unit_code == unit]
+        where.append(or_(e.end_at.is_(None), e.end_at > start))
+        if end is not None:
+            where.append(e.start_at < end)
+        return list(self.session.scalars(select(e).where(*where).order_by(e.id)))
+
+    def revise_episode(self, episode_id: int, values: Mapping[str, object]) -> int | None:
+        """Revise a stored episode's figures in place (same id, same key)."""
         c = _EPISODES.c
-        more = and_(c.key == key, c.end_at.is_not(None), c.reading_count < reading_count)
-        return self._update_returning(_EPISODES, more, values)
+        return self._update_returning(_EPISODES, c.id == episode_id, values)
 
     def flag_freeze_exposure(self, episode_key: str, at: datetime) -> int | None:
         """Mark the episode freeze-exposed once (at least freeze-sensitive stock to hold)."""
@@ -183,6 +191,26 @@ class AlarmRepository:
 
     def alarm(self, alarm_id: int) -> AlarmRow | None:
         return self.session.get(AlarmRow, alarm_id)
+
+    def alarm_by_key(self, key: str) -> AlarmRow | None:
+        return self.session.scalars(select(AlarmRow).where(AlarmRow.key == key)).one_or_none()
+
+    def alarms_overlapping(
+        self, facility: str, unit: str, rule_id: str, start: datetime, end: datetime | None
+    ) -> list[AlarmRow]:
+        """The unit's alarms of one rule raised over a moment of [start, end) (None: still
+        raised), first recorded first (``revisions``)."""
+        a = AlarmRow
+        where = [a.facility_code == facility, a.unit_code == unit, a.type == rule_id]
+        where.append(or_(a.cleared_at.is_(None), a.cleared_at > start))
+        if end is not None:
+            where.append(a.started_at < end)
+        return list(self.session.scalars(select(a).where(*where).order_by(a.id)))
+
+    def revise_alarm(self, alarm_id: int, values: Mapping[str, object]) -> int | None:
+        """Revise a stored alarm's figures in place: same id and key, its state, notices,
+        escalation and acknowledgements untouched."""
+        return self._update_returning(_ALARMS, _ALARMS.c.id == alarm_id, values)
 
     def alarm_for_update(self, alarm_id: int) -> AlarmRow | None:
         return self.session.scalars(

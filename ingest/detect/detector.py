@@ -17,17 +17,21 @@ Invariants of a ``UnitDetector`` (everything on device time, nothing on the wall
   alarm, never restarts or resets a rule's run. If it falls inside the open episode it is
   added to the episode's statistics (and may raise the episode's freeze-exposure signal,
   once); otherwise detection only counts it (``late_ignored``). The sink stores it anyway,
-  so daily summaries built from stored readings include it. A late *out-of-range* reading
-  with no episode open reveals an excursion this detector never saw:
-  ``reveals_past_excursion`` says so, and the alarm recorder then rebuilds the unit by
-  replaying it in device order (a new detector: the decision above holds per detector).
+  so daily summaries built from stored readings include it. A late reading that device
+  order would put into an excursion this detector cannot revise itself (out of range and
+  not inside the open episode; or in range inside the last closed episode) revises the
+  past: ``revises_past`` says so, and the alarm recorder then replays the unit in device
+  order with a new detector and revises the stored rows in place
+  (``ingest.alarms.revisions``; the decision above holds per detector).
+- Names: the keys a detector gives are derived from device time; ``rename`` makes it carry
+  the keys the rows were stored under when a revision kept an earlier name.
 - Cost: O(1) amortised per in-order reading (one step per rule; cumulative rules keep a
   deque of intervals); memory is bounded by the open episode and the longest rule window.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from operator import attrgetter
 
 from ingest.detect.config import FRIDGE_DEFAULTS, UnitConfig
@@ -69,6 +73,7 @@ class DetectorCounters:
 
 class UnitDetector:
     __slots__ = (
+        "_closed",
         "_cover_ns",
         "_episode",
         "_high",
@@ -79,6 +84,7 @@ class UnitDetector:
         "config",
         "counters",
         "facility",
+        "first_ns",
         "unit",
     )
 
@@ -96,6 +102,8 @@ class UnitDetector:
         self._newest_ns = _NEVER
         self._newest_sensors: list[str] = []
         self._episode: OpenEpisode | None = None
+        self._closed: tuple[int, int] | None = None  # the last closed episode: start, end
+        self.first_ns = _NEVER  # the first reading this detector saw (where its replay began)
 
     def observe(self, reading: Reading, out: list[Event]) -> None:
         """Process one reading of this unit; append the events it causes to ``out``."""
@@ -114,6 +122,8 @@ class UnitDetector:
             delta = t - newest  # weighting.unknown_ns, inlined on the hot path
             unknown = delta - self._cover_ns if delta > self._cover_ns and newest != _NEVER else 0
             self._newest_sensors.clear()
+            if newest == _NEVER:
+                self.first_ns = t
             self._newest_ns = t
         self._newest_sensors.append(sensor)
         self.counters.in_order += 1
@@ -134,17 +144,33 @@ class UnitDetector:
                     episode.alarm_keys.append(event.key)
         if in_range and episode is not None:
             self._episode = None
+            self._closed = (episode.start_ns, t)
             out.append(ExcursionEnded(episode.key, self._to_episode(episode, t, closed=True)))
 
-    def reveals_past_excursion(self, reading: Reading) -> bool:
-        """True for a late out-of-range reading with no episode open: an excursion this
-        detector never saw (a device's backlog arriving after its live readings). Only a
-        replay in device order can record it (``AlarmRecorder`` does)."""
-        return (
-            reading.device_time_ns < self._newest_ns
-            and self._episode is None
-            and not self._low <= reading.temperature_c <= self._high
-        )
+    def revises_past(self, reading: Reading) -> bool:
+        """True for a late reading that device order would put into an excursion this
+        detector cannot revise by itself: out of range with no episode open or before the
+        open one's start (a device's backlog after its live readings: the excursion is new,
+        or starts earlier), or in range inside the last closed episode (it ends earlier).
+        Only a replay in device order can record it (``AlarmRecorder`` does)."""
+        t = reading.device_time_ns
+        if t >= self._newest_ns:
+            return False
+        if not self._low <= reading.temperature_c <= self._high:
+            return self._episode is None or t < self._episode.start_ns
+        closed = self._closed
+        return closed is not None and closed[0] < t < closed[1]
+
+    def rename(self, names: Mapping[str, str]) -> None:
+        """Carry the stored names of the open episode and the active alarms (``names``:
+        detector key → stored key), so that later events use the keys the rows have."""
+        episode = self._episode
+        if episode is not None:
+            episode.key = names.get(episode.key, episode.key)
+            episode.alarm_keys = [names.get(k, k) for k in episode.alarm_keys]
+        for tracker in self._trackers:
+            if tracker.active_key is not None:
+                tracker.active_key = names.get(tracker.active_key, tracker.active_key)
 
     def open_episode(self) -> Episode | None:
         """A snapshot of the excursion in progress, up to the newest reading."""

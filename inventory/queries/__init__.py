@@ -49,6 +49,7 @@ from inventory.queries.places import (
     unit_codes_under,
     unit_places,
 )
+from inventory.queries.retention import RetentionHorizons, retention_horizons
 from inventory.queries.shipments import (
     OverdueShipment,
     get_shipment,
@@ -114,6 +115,7 @@ __all__ = [
     "ProductTotal",
     "Quantity",
     "Reconciliation",
+    "RetentionHorizons",
     "StockCard",
     "StockCardEntry",
     "StockLine",
@@ -148,6 +150,7 @@ __all__ = [
     "overdue_shipments",
     "product_by_code",
     "product_by_gtin",
+    "retention_horizons",
     "root_facilities",
     "stock_card",
     "stock_on_hand",

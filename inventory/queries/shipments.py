@@ -30,6 +30,7 @@ class OverdueShipment:
     due_at: datetime
     overdue_by: timedelta
     reference: str | None
+    destination_parent_code: str | None = None  # who supervises the receiver (None: a root)
 
 
 def get_shipment(uow: UnitOfWork, shipment_id: int) -> ShipmentView:
@@ -63,11 +64,13 @@ def overdue_shipments(
     ``facility_path`` (a facility's ``path``) limits them to shipments from or to that subtree.
     """
     origin, destination = aliased(m.Facility), aliased(m.Facility)
+    parent = aliased(m.Facility)
     s = m.Shipment
     stmt = (
-        select(s, origin.code, destination.code)
+        select(s, origin.code, destination.code, parent.code)
         .join(origin, origin.id == s.origin_facility_id)
         .join(destination, destination.id == s.destination_facility_id)
+        .outerjoin(parent, parent.id == destination.parent_id)
         .where(s.status == ShipmentStatus.DISPATCHED.value)
         .order_by(s.dispatched_at, s.id)
     )
@@ -77,7 +80,7 @@ def overdue_shipments(
         )
     found: list[OverdueShipment] = []
     with uow:
-        for row, origin_code, destination_code in uow.session.execute(stmt):
+        for row, origin_code, destination_code, parent_code in uow.session.execute(stmt):
             if row.dispatched_at is None:
                 continue
             lead = timedelta(minutes=row.lead_time_minutes)
@@ -94,6 +97,7 @@ def overdue_shipments(
                         due,
                         now - due,
                         row.reference,
+                        parent_code,
                     )
                 )
     return found

@@ -95,3 +95,48 @@ def test_performance_is_scoped_and_checked(fed: Feed, api_as: ApiAs, programme: 
         "/reports/cold-chain-performance", facility=CLINIC, first="2024-03-02", last="2024-03-01"
     )
     assert backwards.status_code == 422
+
+
+def test_the_cli_prints_the_same_figures(fed: Feed, admin: Caller, database_url: str) -> None:
+    from typer.testing import CliRunner
+
+    from coldchain.cli import app as cli
+
+    hot = {u["unit"]: u["figures"] for u in report(admin, PROVINCE)["units"]}[CLINIC_UNIT]
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "cold-chain-performance",
+            CLINIC,
+            "--first",
+            DAY["first"],
+            "--last",
+            DAY["last"],
+        ],
+        env={"COLDCHAIN_DATABASE_URL": database_url},
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        f"Cold-chain performance, {DAY['first']} to {DAY['last']} (local days): {CLINIC} and below"
+    )
+    (unit_line,) = [line for line in lines if line.startswith(f"  {CLINIC_UNIT}:")]
+    assert f"{hot['time_in_range_percent']:.1f} % in range" in unit_line
+    assert f"too hot {hot['above_minutes']:g} min" in unit_line
+    assert "1 excursion(s)" in unit_line and "who-heat 1" in unit_line
+
+    unknown = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "cold-chain-performance",
+            "NOPE",
+            "--first",
+            DAY["first"],
+            "--last",
+            DAY["last"],
+        ],
+        env={"COLDCHAIN_DATABASE_URL": database_url},
+    )
+    assert unknown.exit_code == 1 and "no facility with code 'NOPE'" in unknown.output

@@ -125,6 +125,17 @@ def test_a_heat_excursion_alarms_the_clinic_and_quarantines_exactly_the_exposed_
     assert lot_doses(alarm["exposed_lots"]) == EXPOSED and alarm["quarantined_at"] is not None
 
     _assert_quarantined(staff, ledger)
+    held = [
+        entry
+        for number in EXPOSED
+        for entry in staff.ok(
+            staff.get("/stock-card", storage_unit_id=ledger.fridge, lot_id=ledger.lots[number])
+        )["entries"]
+        if entry["kind"] == "quarantine"
+    ]
+    assert len({e["movement_id"] for e in held}) == 1  # every exposed lot, one transaction
+    assert {e["reference"] for e in held} == {notice["key"]}  # citing the alarm
+    assert sorted(e["lot_number"] for e in held) == sorted(EXPOSED)
 
     # Replay: the logger republishes everything, first to the same process, then to a new
     # one (its detector rebuilt from the store): no second alarm, episode or notice.

@@ -15,9 +15,24 @@ from coldchain.jobs import RoutineJobs
 from ingest.alarms.queries import AlarmQueries
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
 from inventory import models, queries, services
-from inventory.commands import CountedLot, RecordCount
+from inventory.commands import (
+    CountedLot,
+    DispatchItem,
+    DispatchShipment,
+    ReceivedLot,
+    ReceiveShipment,
+    RecordCount,
+)
 from inventory.unit_of_work import UnitOfWork
-from tests.builders import key, make_facility_tree, make_lot, make_product, make_uow, stock_up
+from tests.builders import (
+    key,
+    make_facility_tree,
+    make_lot,
+    make_product,
+    make_shipment,
+    make_uow,
+    stock_up,
+)
 from tests.unit.alarms.fakes import FakeNotifier
 
 
@@ -134,3 +149,57 @@ def test_the_daily_close_flags_a_day_that_does_not_reconcile_once_at_the_local_c
     (product,) = alarm.details["products"]
     assert (product["opening"], product["closing"], product["difference"]) == (100, 95, 5)
     assert len(notifier.notices) == 1
+
+
+def test_an_overdue_shipment_alarms_the_sender_and_the_receivers_parent_until_received(
+    engine: Engine,
+) -> None:
+    uow = make_uow(engine)
+    tree = make_facility_tree(uow, clinics_per_county=1)
+    province, county, clinic = tree.province, tree.counties[0], tree.clinics[0]
+    product = make_product(uow, "MMR", doses_per_vial=10)
+    lot = make_lot(uow, product, "M1")
+    dispatched = datetime(2024, 3, 5, 1, tzinfo=UTC)
+    stock_up(uow, province.unit, lot, 100, at=dispatched - timedelta(hours=1))
+    shipment = make_shipment(uow, province, clinic, lead_time=timedelta(hours=48))
+    services.dispatch_shipment(
+        uow,
+        DispatchShipment(
+            shipment.id,
+            province.unit.id,
+            (DispatchItem(product.id, 30),),
+            "dispatcher",
+            key("dispatch"),
+            dispatched,
+        ),
+    )
+    due = dispatched + timedelta(hours=48 + 24)
+    clock = Clock(due - timedelta(minutes=1))
+    jobs, alarms, notifier = routine(engine, clock)
+    jobs.overdue_shipments()
+    assert alarms.alarms() == []
+
+    clock.now = due + timedelta(minutes=1)
+    jobs.overdue_shipments()
+    jobs.overdue_shipments()
+    raised = alarms.alarms(state="raised")
+    assert sorted((a.type, a.facility) for a in raised) == sorted(
+        [("SHIPMENT_OVERDUE", county.facility.code), ("SHIPMENT_OVERDUE", province.facility.code)]
+    )
+    assert {a.details["shipment_id"] for a in raised if a.details} == {shipment.id}
+    assert len(notifier.notices) == 2
+
+    services.receive_shipment(
+        uow,
+        ReceiveShipment(
+            shipment.id,
+            clinic.unit.id,
+            (ReceivedLot(lot.id, 30),),
+            "nurse",
+            key("receive"),
+            clock.now,
+        ),
+    )
+    jobs.overdue_shipments()
+    assert alarms.alarms(state="raised") == []
+    assert len(alarms.alarms(state="cleared")) == 2

@@ -1,7 +1,7 @@
 """Leases: one holder of a name at a time (the scheduler's lease, so one scheduler runs jobs).
 
 Revision ID: 0024_leases
-Revises: 0020_eligible_populations
+Revises: 0023_unit_day_figures
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024_leases"
-down_revision: str | None = "0020_eligible_populations"
+down_revision: str | None = "0023_unit_day_figures"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

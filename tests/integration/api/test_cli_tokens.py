@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 import inventory.commands as cmd
 from access.services import active_token, ensure_bootstrap_admin
 from coldchain import db
+from coldchain.access_wiring import access_unit_of_work
 from coldchain.cli import app as cli
 from coldchain.demo import DEMO_ADMIN_TOKEN, prepare_demo
 from coldchain.settings import Settings, load_settings
-from coldchain.wiring import access_unit_of_work
 from inventory import services as inventory
 from inventory.unit_of_work import UnitOfWork
 from tests.integration.api.conftest import bearer

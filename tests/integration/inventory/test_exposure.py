@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from inventory import models as m
 from inventory import queries, services
@@ -22,8 +22,9 @@ from inventory.commands import (
 from inventory.domain.excursions import ExcursionRef
 from inventory.errors import InvalidInput, NotFound
 from inventory.unit_of_work import UnitOfWork
-from tests.builders import T0, assert_conserved, key, make_lot, make_product, stock_up
+from tests.builders import T0, assert_conserved, key, make_lot, make_product, make_uow, stock_up
 from tests.integration.inventory.conftest import World
+from tests.integration.inventory.test_concurrency import race
 
 
 def at(hours: float):  # type: ignore[no-untyped-def]
@@ -241,3 +242,26 @@ def test_places_by_code_and_the_facility_chain(uow: UnitOfWork, world: World) ->
     assert len(queries.unit_codes_under(uow, None)) == 2 * len(tree.all())
     with pytest.raises(InvalidInput):
         queries.facility_codes_under(uow, "/1")
+
+
+def test_concurrent_quarantines_of_one_excursion_post_one_movement(
+    engine: Engine, uow: UnitOfWork, world: World
+) -> None:
+    fridge = world.tree.clinics[0].unit
+    stock_up(uow, fridge, world.early, 100, at=at(0))
+    stock_up(uow, fridge, world.late, 10, at=at(0))
+    ref = heat_in(world, fridge.code)
+    lots = (world.early.id, world.late.id)
+    before = movements(uow)
+
+    found = race(
+        4,
+        lambda i: services.quarantine_exposed(
+            make_uow(engine), QuarantineRequest(ref, lots, "heat", f"worker-{i}")
+        ),
+    )
+
+    assert all(not isinstance(x, Exception) for x in found), found
+    assert len({x.movement.id for x in found}) == 1
+    assert movements(uow) == before + 1
+    assert_conserved(uow)

@@ -120,13 +120,19 @@ def test_a_stop_ends_a_live_follow(mosquitto: Mosquitto) -> None:
     publisher = Publisher(mosquitto.host, mosquitto.port)
     stop = threading.Event()
     messages = scenario.messages(pace.origin_s, follow_interval_s=0.5)
-    worker = threading.Thread(target=run, args=(publisher, messages, pace), kwargs={"stop": stop})
+    spans: list[int] = []
+    worker = threading.Thread(
+        target=run,
+        args=(publisher, messages, pace),
+        kwargs={"stop": stop, "on_span_end": spans.append},
+    )
     worker.start()
     wait_until(lambda: publisher.sent_readings >= 24 + 6)  # the span, then live readings
     stop.set()
     worker.join(5)
     publisher.close()
     assert not worker.is_alive()
+    assert spans == [24]  # told once, when the span was out and following began
     assert publisher.sent_readings >= 30
 
 

@@ -128,12 +128,31 @@ def test_a_reset_reading_arriving_after_the_alarm_fired_cannot_withdraw_it() -> 
     assert cleared(late, "who-heat") == []
 
 
-def test_only_a_late_out_of_range_reading_with_no_episode_open_reveals_a_past_excursion() -> None:
+def test_a_late_reading_revises_the_past_only_where_device_order_would_differ() -> None:
     det, _ = feed(steady(5.0, 0, 100))
     unit = det.unit("clinic-1", "fridge-1")
     assert unit is not None
-    assert unit.reveals_past_excursion(reading(55, 12.0))  # the backlog of a power cut
-    assert not unit.reveals_past_excursion(reading(55, 5.0))  # late but in range
-    assert not unit.reveals_past_excursion(reading(110, 12.0))  # in order: detected as usual
-    feed_into(det, [reading(110, 12.0)])
-    assert not unit.reveals_past_excursion(reading(65, 12.0))  # an episode is open
+    assert unit.revises_past(reading(55, 12.0))  # the backlog of a power cut
+    assert not unit.revises_past(reading(55, 5.0))  # late but in range, no excursion near
+    assert not unit.revises_past(reading(110, 12.0))  # in order: detected as usual
+    feed_into(det, [reading(110, 12.0), reading(130, 12.0)])
+    assert unit.revises_past(reading(65, 12.0))  # before the open episode: it starts earlier
+    assert not unit.revises_past(reading(120, 12.0))  # inside it: added to its statistics
+    feed_into(det, [reading(140, 5.0), reading(150, 5.0)])
+    assert unit.revises_past(reading(125, 5.0))  # inside the closed episode: it ends earlier
+    assert not unit.revises_past(reading(145, 5.0))  # after it
+
+
+def test_a_renamed_detector_carries_the_stored_keys() -> None:
+    det, events = feed(steady(12.0, 0, 40))
+    unit = det.unit("clinic-1", "fridge-1")
+    assert unit is not None
+    [early] = raised(events, "early-heat")
+    episode = unit.open_episode()
+    assert episode is not None
+    unit.rename({episode.key: "stored-episode", early.key: "stored-alarm"})
+    assert unit.active_alarms()[0] == "stored-alarm"
+    closing = feed_into(det, [reading(50, 5.0)])
+    [ended] = [e for e in closing if isinstance(e, ExcursionEnded)]
+    assert ended.key == "stored-episode" and "stored-alarm" in ended.episode.alarm_keys
+    assert [c.key for c in cleared(closing, "early-heat")] == ["stored-alarm"]

@@ -123,5 +123,5 @@ def test_following_live_goes_on_after_the_span_at_its_own_pace() -> None:
     sensor = make_sensor(SensorSpec(interval_s=600.0))
     stream = sensor.messages(ORIGIN.timestamp(), HOUR, follow_interval_s=10.0)
     got = [next(stream) for _ in range(9)]
-    assert [m.publish_s for m in got[6:]] == [HOUR, HOUR + 10.0, HOUR + 20.0]
+    assert [m.publish_s for m in got[6:]] == [HOUR + 10.0, HOUR + 20.0, HOUR + 30.0]
     assert [m.readings[0].seq for m in got] == list(range(9))
