@@ -178,9 +178,9 @@ def get_page(request: Request, deps: Deps) -> Page:
     if session is None:
         session = PageSession.anonymous()
     principal = None
-    if session.user_id is not None and session.credential_id is not None:
-        principal = principal_of(deps, session.user_id, session.credential_id)
-        if principal is None:  # revoked or expired since: signed out
+    if session.user_id is not None and session.stamp is not None:
+        principal = principal_of(deps, session.user_id, session.stamp)
+        if principal is None:  # disabled or password changed since: signed out
             session, fresh = PageSession.anonymous(), True
     language = choose_language(
         request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
