@@ -22,7 +22,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from access.principal import Principal, Role
+from access.principal import Principal
 from api.deps import ApiDeps, Deps
 from api.pages.config import PagesConfig
 from api.pages.i18n import LANGUAGE_COOKIE, LANGUAGES, Formats, choose_language, translations
@@ -122,7 +122,6 @@ class Page:
                 fmt=self.formats,
                 csrf=self.session.csrf,
                 user=who,
-                can_write=who is not None and who.role is not Role.VIEWER,
                 languages=LANGUAGES,
                 language=self.language,
                 path=self.request.url.path,
