@@ -70,9 +70,11 @@ def demo_summary(settings: Settings, now: datetime | None = None) -> DemoSummary
         uow = UnitOfWork(session_factory, window=time_window(settings))
         reader = build_telemetry_reader(settings, engine)
         start, end = now - READINGS_LOOKBACK, now + READINGS_AHEAD
+        # every storage unit of the ledger, and any other unit the store has heard of
+        units = sorted(set(unit_codes_under(uow, None)) | set(reader.latest()))
         readings = sum(
             bucket.count
-            for unit in unit_codes_under(uow, None)
+            for unit in units
             for bucket in reader.buckets(unit=unit, start=start, end=end, every_s=READINGS_WINDOW_S)
         )
         alarms = all_alarms(AlarmQueries(session_factory))
