@@ -22,6 +22,7 @@ from coldchain.settings import Settings
 from coldchain.wiring import build_telemetry_reader, time_window
 from ingest.alarms.queries import MAX_LIMIT, AlarmQueries
 from ingest.alarms.views import AlarmView
+from inventory.domain.transit import shipment_of as transit_shipment_of
 from inventory.queries import root_facilities, stock_on_hand, unit_codes_under
 from inventory.unit_of_work import UnitOfWork
 
@@ -46,8 +47,11 @@ class DemoSummary:
 
 
 def shipment_of(alarm: AlarmView) -> int | None:
-    """The shipment an alarm is about (a transport or overdue alarm names it in its
-    particulars), or None."""
+    """The shipment an alarm is about, or None: a transport logger's alarm is on the
+    shipment's transit unit (``shipment-{id}``), an overdue alarm names it in its
+    particulars."""
+    if alarm.unit is not None and (on_road := transit_shipment_of(alarm.unit)) is not None:
+        return on_road
     shipment = (alarm.details or {}).get("shipment_id")
     return shipment if isinstance(shipment, int) else None
 
