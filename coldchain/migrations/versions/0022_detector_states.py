@@ -1,7 +1,7 @@
 """Detector states: where each unit's excursion detector stood, so a restart resumes from it.
 
 Revision ID: 0022_detector_states
-Revises: 0028_telemetry_hourly
+Revises: 0021_user_accounts
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022_detector_states"
-down_revision: str | None = "0028_telemetry_hourly"
+down_revision: str | None = "0021_user_accounts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
