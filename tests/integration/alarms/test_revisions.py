@@ -207,3 +207,29 @@ def _reset(world: AlarmWorld) -> None:
         ):
             conn.execute(delete(row))
     world.notifier.notices.clear()
+
+
+def test_a_late_in_range_reading_splits_a_stored_episode_into_the_device_order_two(
+    world: AlarmWorld,
+) -> None:
+    """The first part keeps the stored row (ended earlier); the rest is a new episode. The
+    WHO heat alarm the unbroken run justified stays (a late reading never withdraws one)."""
+    split = series([5.0], start=300)[0]
+    hot = [r for r in HEAT if r.device_time_ns != split.device_time_ns]
+    recorder = world.recorder()
+    world.pipeline(recorder, hot)
+    [before] = stored(world)[0]
+
+    world.pipeline(recorder, [split])
+
+    episodes, alarms = stored(world)
+    reference = Detector(lambda _f, _u: UnitConfig.for_profile("2-8")).observe(
+        sorted([*hot, split], key=lambda r: r.device_time_ns)
+    )
+    ends = [e.episode for e in reference if isinstance(e, ExcursionEnded)]
+    assert [(e.start_at, e.end_at) for e in episodes] == [
+        (to_utc(e.start_ns), to_utc(e.end_ns or 0)) for e in ends
+    ]
+    assert episodes[0].id == before.id and episodes[0].key == before.key
+    assert [a.type for a in alarms].count("who-heat") == 1
+    assert [a.type for a in alarms].count("early-heat") == 2
