@@ -26,7 +26,13 @@ from access.principal import Principal
 from api.deps import ApiDeps, Deps
 from api.pages.config import PagesConfig
 from api.pages.i18n import LANGUAGE_COOKIE, LANGUAGES, Formats, choose_language, translations
-from api.pages.messages import ALARM_TYPES, DISCREPANCY_KINDS, NOTICE_KINDS, SHIPMENT_STATES
+from api.pages.messages import (
+    ALARM_TYPES,
+    DISCREPANCY_KINDS,
+    LOT_STATES,
+    NOTICE_KINDS,
+    SHIPMENT_STATES,
+)
 from api.pages.sessions import SESSION_COOKIE, PageSession, SessionCodec
 from api.pages.signin import SignInThrottle, principal_of
 from ingest.detect.events import to_utc
@@ -59,6 +65,7 @@ def environment(language: str) -> Environment:
     env.globals["notice_kinds"] = NOTICE_KINDS
     env.globals["discrepancy_kinds"] = DISCREPANCY_KINDS
     env.globals["shipment_states"] = SHIPMENT_STATES
+    env.globals["lot_states"] = LOT_STATES
     catalogue = translations(language)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         catalogue.gettext, catalogue.ngettext, newstyle=True
