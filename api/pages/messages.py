@@ -84,3 +84,11 @@ LOT_STATES: dict[str, str] = {
     "depleted": N_("used up"),
     "vvm_discard_point": N_("VVM at discard point"),
 }
+
+# Door and power events on a unit's chart (api.pages.chart.UnitEvent kinds).
+UNIT_EVENTS: dict[str, str] = {
+    "door_opened": N_("door opened"),
+    "door_closed": N_("door closed"),
+    "power_lost": N_("power lost"),
+    "power_back": N_("power back"),
+}

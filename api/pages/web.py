@@ -32,6 +32,7 @@ from api.pages.messages import (
     LOT_STATES,
     NOTICE_KINDS,
     SHIPMENT_STATES,
+    UNIT_EVENTS,
 )
 from api.pages.sessions import SESSION_COOKIE, PageSession, SessionCodec
 from api.pages.signin import SignInThrottle, principal_of
@@ -61,11 +62,13 @@ def environment(language: str) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["ns_to_datetime"] = to_utc
+    env.filters["s_to_datetime"] = lambda s: to_utc(int(s) * 1_000_000_000)
     env.globals["alarm_types"] = ALARM_TYPES
     env.globals["notice_kinds"] = NOTICE_KINDS
     env.globals["discrepancy_kinds"] = DISCREPANCY_KINDS
     env.globals["shipment_states"] = SHIPMENT_STATES
     env.globals["lot_states"] = LOT_STATES
+    env.globals["unit_events"] = UNIT_EVENTS
     catalogue = translations(language)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         catalogue.gettext, catalogue.ngettext, newstyle=True
