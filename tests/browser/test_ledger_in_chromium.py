@@ -59,6 +59,10 @@ def test_dispatch_with_a_scan_receive_with_a_shortfall_count_and_trace(
     phone.get_by_label("Reason for a difference").fill("five vials broken")
     phone.get_by_role("button", name="Record the count").click()
     expect(phone.get_by_text("The count was recorded")).to_be_visible()
+    phone.goto(f"{server}/units/GD-K1-C1-F1")  # its stock, as cards at 360 px
+    expect(phone.locator(".cards .card", has_text="L100")).to_have_count(1)
+    assert fits_the_screen(phone)
+    shots.take(phone, "unit-with-stock")
 
     phone.goto(f"{server}/trace")
     phone.get_by_label("Lot number or scan").fill(gs1(MMR_GTIN, "L100", EXPIRY_A))
