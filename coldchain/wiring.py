@@ -68,6 +68,9 @@ def with_telemetry(deps: ApiDeps, settings: Settings, engine: Engine) -> ApiDeps
     from coldchain.alarms_to_ledger import InventoryUnitDirectory
     from coldchain.facility_tree import LedgerUnitScopes
     from coldchain.sensor_intervals import reporting_interval_of
+    from coldchain.transport_record import LedgerTransportRecords
+    from ingest.alarms.queries import AlarmQueries
+    from ingest.detect.coverage import CoverageTolerance
     from ingest.notify.dispatcher import build_notifier
     from ingest.registry import RegistrySnapshot, SensorDirectory, load_snapshot
 
@@ -79,9 +82,18 @@ def with_telemetry(deps: ApiDeps, settings: Settings, engine: Engine) -> ApiDeps
         return sensors.snapshot
 
     notify = notify_config(settings)
+    reader = build_telemetry_reader(settings, engine)
+    records = LedgerTransportRecords(
+        UnitOfWork(db.make_session_factory(engine), clock=deps.clock, window=deps.window),
+        reader,
+        AlarmQueries(db.make_session_factory(engine), clock=deps.clock),
+        CoverageTolerance(settings.transit_edge_minutes, settings.transit_max_gap_minutes),
+        clock=deps.clock,
+    )
     return dataclasses.replace(
         deps,
-        telemetry=build_telemetry_reader(settings, engine),
+        telemetry=reader,
+        transport_records=records,
         unit_scopes=LedgerUnitScopes(ledger, deps.facility_paths),
         unit_directory=InventoryUnitDirectory(
             ledger, reporting_interval_s=reporting_interval_of(registry)

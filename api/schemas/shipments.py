@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
@@ -65,6 +65,17 @@ class ShipmentReceiptCreate(RecordedCreate):
     storage_unit_id: BodyId = Field(description="the destination's unit the doses go into")
     lots: list[ReceivedLotCreate] = Field(
         min_length=1, max_length=1000, description="every dispatched lot"
+    )
+    decision: Literal["accept", "accept_quarantined"] = Field(
+        default="accept",
+        description="after reading the transport record: accept, or accept with every lot"
+        " quarantined (to refuse: POST /shipments/{id}/refusal)",
+    )
+    override_reason: str | None = Field(
+        default=None,
+        max_length=500,
+        description="a supervisor accepting a transport record that does not cover the"
+        " journey says why",
     )
 
 
