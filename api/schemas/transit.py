@@ -182,3 +182,42 @@ class TransportRecordPublic(BaseModel):
             ],
             holds=[RecordHoldPublic.model_validate(x, from_attributes=True) for x in record.holds],
         )
+
+
+class JourneyRecordPublic(BaseModel):
+    """A journey's transport record in short, as the lot trace shows it."""
+
+    covers: bool
+    problems: list[str]
+    loggers: list[str] = Field(description="sensor ids")
+    reading_count: int
+    first_reading_at: datetime | None
+    last_reading_at: datetime | None
+    min_c: float | None
+    max_c: float | None
+    minutes_above: float
+    minutes_below: float
+    unknown_minutes: float
+    mkt_c: float | None
+    excursions: list[RecordExcursionPublic]
+    alarms: list[RecordAlarmPublic]
+
+    @classmethod
+    def of(cls, record: TransportRecord) -> JourneyRecordPublic:
+        full = TransportRecordPublic.of(record)
+        return cls(
+            covers=full.covers,
+            problems=full.problems,
+            loggers=[x.sensor_id for x in full.loggers],
+            reading_count=full.reading_count,
+            first_reading_at=full.first_reading_at,
+            last_reading_at=full.last_reading_at,
+            min_c=full.min_c,
+            max_c=full.max_c,
+            minutes_above=full.minutes_above,
+            minutes_below=full.minutes_below,
+            unknown_minutes=full.unknown_minutes,
+            mkt_c=full.mkt_c,
+            excursions=full.excursions,
+            alarms=full.alarms,
+        )

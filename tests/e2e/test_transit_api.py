@@ -92,6 +92,11 @@ def test_the_receiver_reads_the_record_then_accepts(
     [off] = county.ok(county.get(f"/shipments/{shipment}/loggers"))
     assert off["detached_at"] is not None
 
+    [journey] = admin.ok(admin.get(f"/lots/{p.lot_a}/trace"))["shipments"]
+    assert journey["transport"]["covers"] is True
+    assert journey["transport"]["loggers"] == ["TL-9"]
+    assert (journey["transport"]["max_c"], journey["transport"]["minutes_above"]) == (12.0, 60.0)
+
 
 def test_an_incomplete_record_needs_a_supervisors_override(
     admin: Caller, programme: Programme, deps: ApiDeps, api_as: ApiAs

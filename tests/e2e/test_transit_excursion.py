@@ -26,8 +26,10 @@ import pytest
 from sqlalchemy import Engine
 
 from coldchain.db import make_session_factory
+from coldchain.transport_record import LedgerTransportRecords
 from ingest.alarms.queries import AlarmQueries
 from ingest.notify.contacts import add_contact
+from ingest.queries import EmbeddedTelemetryReader
 from ingest.wire import encode_batch, reading_payload, topic_for
 from inventory import commands as cmd
 from inventory import queries, services
@@ -89,6 +91,15 @@ def test_a_logger_uploaded_after_arrival_alarms_both_ends_and_holds_what_it_carr
         assert episode.start_at == dispatched + timedelta(hours=1)
         assert episode.end_at == dispatched + timedelta(hours=12)
         assert queries.verify_ledger(uow) == []
+
+        # The receiver's transport record shows the whole journey and what went wrong.
+        record = LedgerTransportRecords(uow, EmbeddedTelemetryReader(engine), units).for_shipment(
+            world["shipment"]
+        )
+        assert record.covers and record.reading_count == 168
+        assert (record.min_c, record.max_c, record.minutes_above) == (5.0, 12.0, 660.0)
+        assert [x.key for x in record.excursions] == [episode.key]
+        assert "who-heat" in {a.type for a in record.alarms}
     finally:
         publisher.close()
         ingest.ensure_stopped()
@@ -142,7 +153,7 @@ def _seed(uow: UnitOfWork, dispatched: datetime, arrived: datetime) -> dict[str,
             arrived,
         ),
     )
-    return {"unit": f"shipment-{shipment.id}", "fridge": fridge}
+    return {"unit": f"shipment-{shipment.id}", "fridge": fridge, "shipment": shipment.id}
 
 
 def _burst(dispatched: datetime, arrived: datetime) -> list[Sent]:
