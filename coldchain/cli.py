@@ -10,6 +10,7 @@ import typer
 
 from coldchain.report_commands import report_app
 from coldchain.settings import ConfigurationError, Settings, load_settings
+from coldchain.shipment_commands import shipment_app
 from coldchain.user_commands import user_app
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_
 app.add_typer(token_app, name="token")
 app.add_typer(report_app, name="report")
 app.add_typer(user_app, name="user")
+app.add_typer(shipment_app, name="shipment")
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns (access.services.MAX_ID)
 
