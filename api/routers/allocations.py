@@ -3,16 +3,23 @@ status of a subtree shows allocated vs dispatched vs received vs administered, r
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from api.deps import CurrentPrincipal, Deps, WriterPrincipal
 from api.places import ensure_read_at, ensure_write_at
-from api.schemas.allocations import AllocationCreate, AllocationPublic, AllocationStatusPublic
+from api.schemas.allocations import (
+    AllocationCreate,
+    AllocationPublic,
+    AllocationStatusPublic,
+    allocation_status_csv,
+)
 from api.schemas.bounds import Id
 from api.schemas.common import WRITE, error_responses
+from api.spreadsheet import MEDIA_TYPE
 from inventory import queries, services
 from inventory.commands import SetAllocation
 from inventory.errors import InvalidInput
@@ -55,3 +62,30 @@ def allocation_status(
         deps.inventory_uow(), facility_id, product_id, period_start, period_end
     )
     return [AllocationStatusPublic.of(row) for row in rows]
+
+
+@router.get(
+    ".csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "one row per facility"}},
+)
+def allocation_status_as_csv(
+    deps: Deps,
+    who: CurrentPrincipal,
+    facility_id: Annotated[Id, Query(description="the facility and everything below it")],
+    product_id: Annotated[Id, Query()],
+    period_start: date = Query(),
+    period_end: date = Query(),
+) -> Response:
+    """The allocation fulfilment of a subtree as CSV, for a spreadsheet."""
+    ensure_read_at(deps, who, facility_id)
+    rows = queries.allocation_status(
+        deps.inventory_uow(), facility_id, product_id, period_start, period_end
+    )
+    code = re.sub(r"[^A-Za-z0-9._-]", "_", rows[0].code if rows else str(facility_id))
+    name = f"allocations-{code}-{period_start}-{period_end}.csv"
+    return Response(
+        allocation_status_csv(rows, period_start, period_end),
+        media_type=MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -3,12 +3,14 @@ status of a subtree (allocated vs dispatched vs received vs administered, rolled
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.bounds import BodyId, DosesOrZero
+from api.spreadsheet import spreadsheet_csv
 from inventory.queries import AllocationStatus
 from inventory.results import AllocationView
 
@@ -84,3 +86,41 @@ class AllocationStatusPublic(BaseModel):
             administered=row.administered,
             administered_in_subtree=row.administered_in_subtree,
         )
+
+
+ALLOCATION_CSV_COLUMNS = (
+    "period_start",
+    "period_end",
+    "facility",
+    "level",
+    "parent_id",
+    "allocated",
+    "allocated_to_children",
+    "dispatched",
+    "received",
+    "administered",
+    "administered_in_subtree",
+)
+
+
+def allocation_status_csv(rows: Sequence[AllocationStatus], start: date, end: date) -> bytes:
+    """One row per facility of the subtree, in tree order."""
+    return spreadsheet_csv(
+        ALLOCATION_CSV_COLUMNS,
+        (
+            (
+                start,
+                end,
+                r.code,
+                r.level,
+                r.parent_id,
+                r.allocated,
+                r.allocated_to_children,
+                r.dispatched,
+                r.received,
+                r.administered,
+                r.administered_in_subtree,
+            )
+            for r in rows
+        ),
+    )

@@ -90,3 +90,35 @@ def test_the_stock_status_shows_months_of_stock_and_what_will_expire(seeded: str
     )
     unknown = run(seeded, "stock-status", "NOPE")
     assert unknown.exit_code == 1 and "NOPE" in unknown.stderr
+
+
+def test_allocations_show_the_quota_against_what_was_received_and_given(sqlite_url: str) -> None:
+    from inventory.commands import SetAllocation
+
+    engine: Engine = db.make_engine(sqlite_url)
+    uow = make_uow(engine)
+    county = make_facility(uow, "GD-K2", "county")
+    clinic = make_facility(uow, "GD-K2-C1", "clinic", county)
+    mmr = make_product(uow, "MMR")
+    services.set_allocation(
+        uow,
+        SetAllocation(clinic.id, mmr.id, date(2024, 3, 1), date(2024, 3, 31), 80, county.id, "cs"),
+    )
+    lot = make_lot(uow, mmr, "L7", date(2030, 1, 31))
+    stock_up(uow, clinic.unit, lot, 50, at=T0)
+    services.administer_doses(
+        uow, AdministerDoses(clinic.unit.id, lot.id, 12, "nurse", key(), T0 + timedelta(hours=1))
+    )
+    engine.dispose()
+    period = ["--first", "2024-03-01", "--last", "2024-03-31"]
+    result = run(sqlite_url, "allocations", "GD-K2", "--product", "MMR", *period)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "Allocations of MMR, 2024-03-01 to 2024-03-31: GD-K2 and below",
+        "GD-K2 (county): allocated 0, dispatched 0, received 0, administered 0 here and 12"
+        " with below; gave 80 to the level below",
+        "  GD-K2-C1 (clinic): allocated 80, dispatched 0, received 0, administered 12 here and"
+        " 12 with below",
+    ]
+    unknown = run(sqlite_url, "allocations", "GD-K2", "--product", "NOPE", *period)
+    assert unknown.exit_code == 1 and "NOPE" in unknown.output

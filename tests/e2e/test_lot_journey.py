@@ -180,6 +180,20 @@ def test_allocations_show_allocated_dispatched_received_and_administered(
     clinic = by_id[p.clinic]
     assert (clinic["allocated"], clinic["received"], clinic["administered"]) == (100, 100, 30)
 
+    csv = admin.get(
+        "/allocations.csv",
+        facility_id=p.province,
+        product_id=p.mmr,
+        period_start=start,
+        period_end=end,
+    )
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    text = csv.content.decode("utf-8-sig").splitlines()
+    assert text[0].startswith("period_start,period_end,facility,level,parent_id,allocated,")
+    assert len(text) == 1 + len(rows)
+    county_row = next(line for line in text[1:] if f",{county['code']}," in line)
+    assert county_row.split(",")[5:9] == ["400", "100", "400", "390"]
+
 
 def test_a_quarantined_lot_cannot_be_given_until_it_is_released(
     admin: Caller, journey: Journey
