@@ -84,6 +84,7 @@ class TransportRecord:
     gaps: tuple[RecordGap, ...]
     min_c: float | None
     max_c: float | None
+    mean_c: float | None
     minutes_above: float
     minutes_below: float
     unknown_minutes: float

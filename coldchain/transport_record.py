@@ -114,6 +114,7 @@ class LedgerTransportRecords:
             gaps=tuple(RecordGap(_at(g.start_ns), _at(g.end_ns), g.minutes) for g in coverage.gaps),
             min_c=coverage.min_c,
             max_c=coverage.max_c,
+            mean_c=coverage.mean_c,
             minutes_above=coverage.minutes_above,
             minutes_below=coverage.minutes_below,
             unknown_minutes=coverage.unknown_minutes,

@@ -135,6 +135,7 @@ class TransportRecordPublic(BaseModel):
     gaps: list[GapPublic] = Field(description="silences longer than 3 × the logger's interval")
     min_c: float | None
     max_c: float | None
+    mean_c: float | None
     minutes_above: float
     minutes_below: float
     unknown_minutes: float
@@ -167,6 +168,7 @@ class TransportRecordPublic(BaseModel):
             gaps=[GapPublic.model_validate(x, from_attributes=True) for x in record.gaps],
             min_c=record.min_c,
             max_c=record.max_c,
+            mean_c=record.mean_c,
             minutes_above=record.minutes_above,
             minutes_below=record.minutes_below,
             unknown_minutes=record.unknown_minutes,

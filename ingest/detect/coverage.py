@@ -53,6 +53,7 @@ class JourneyCoverage:
     longest_silence_minutes: float  # the longest time between readings inside the journey
     min_c: float | None
     max_c: float | None
+    mean_c: float | None  # time-weighted over covered time
     minutes_above: float
     minutes_below: float
     unknown_minutes: float
@@ -106,6 +107,7 @@ def journey_coverage(
         longest_silence_minutes=longest,
         min_c=stats.min_c,
         max_c=stats.max_c,
+        mean_c=stats.mean_c if ts else None,
         minutes_above=stats.above_ns / NS_PER_MINUTE,
         minutes_below=stats.below_ns / NS_PER_MINUTE,
         unknown_minutes=stats.unknown_ns / NS_PER_MINUTE,
