@@ -16,6 +16,7 @@ from coldchain.db import Engine
 from coldchain.facility_tree import LedgerFacilityPaths
 from coldchain.health import readiness_checks, readiness_probe
 from coldchain.settings import ConfigurationError, Settings
+from coldchain.transport_record import LedgerTransportRecords
 from ingest.config import IngestConfig, MqttConfig, mqtt_endpoint, receive_maximum_for
 from ingest.decode import DecodeConfig
 from ingest.notify.config import NotifyConfig, WebhookConfig
@@ -68,7 +69,6 @@ def with_telemetry(deps: ApiDeps, settings: Settings, engine: Engine) -> ApiDeps
     from coldchain.alarms_to_ledger import InventoryUnitDirectory
     from coldchain.facility_tree import LedgerUnitScopes
     from coldchain.sensor_intervals import reporting_interval_of
-    from coldchain.transport_record import LedgerTransportRecords
     from ingest.alarms.queries import AlarmQueries
     from ingest.detect.coverage import CoverageTolerance
     from ingest.notify.dispatcher import build_notifier
@@ -127,6 +127,25 @@ def lot_trace_sources(settings: Settings) -> Iterator[tuple[UnitOfWork, LedgerLo
         session_factory = db.make_session_factory(engine)
         uow = UnitOfWork(session_factory, window=time_window(settings))
         yield uow, LedgerLotExcursions.over(session_factory)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def transport_records(settings: Settings) -> Iterator[LedgerTransportRecords]:
+    """Shipments' transport records (rule 27) for the CLI; the engine closes after."""
+    from ingest.alarms.queries import AlarmQueries
+    from ingest.detect.coverage import CoverageTolerance
+
+    engine = db.make_engine(settings.database_url)
+    try:
+        session_factory = db.make_session_factory(engine)
+        yield LedgerTransportRecords(
+            UnitOfWork(session_factory, window=time_window(settings)),
+            build_telemetry_reader(settings, engine),
+            AlarmQueries(session_factory),
+            CoverageTolerance(settings.transit_edge_minutes, settings.transit_max_gap_minutes),
+        )
     finally:
         engine.dispose()
 

@@ -60,6 +60,11 @@ def test_a_logger_through_the_cli(sqlite_url: str) -> None:
     assert record.exit_code == 0, record.output
     assert "DOES NOT cover the journey" in record.output
     assert "no reading during the journey" in record.output
+    env = {"COLDCHAIN_DATABASE_URL": sqlite_url, "COLDCHAIN_TELEMETRY_STORE": "embedded"}
+    traced = CliRunner().invoke(cli, ["trace", "L1"], env=env)
+    assert traced.exit_code == 0, traced.output
+    assert "transport record: DOES NOT cover the journey" in traced.output
+    assert "! no reading during the journey" in traced.output
     off = run(sqlite_url, "detach", str(shipment.id), "TL-3", "--user", "li")
     assert off.exit_code == 0 and "off " in off.output
 
