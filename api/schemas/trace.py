@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from api.lot_excursions import LotExcursion
 from api.schemas.lots import LotPublic
-from api.schemas.shipments import DiscrepancyPublic
+from api.schemas.shipments import DecisionPublic, DiscrepancyPublic
 from api.schemas.transit import JourneyRecordPublic
 from api.transport_records import TransportRecord
 from inventory.queries import (
@@ -112,6 +112,10 @@ class TraceShipmentPublic(BaseModel):
     dispatched_at: datetime | None
     received_at: datetime | None
     discrepancies: list[DiscrepancyPublic]
+    loggers: list[str] = Field(default=[], description="the loggers that travelled with it")
+    decision: DecisionPublic | None = Field(
+        default=None, description="the receiver's decision on the transport record"
+    )
     transport: JourneyRecordPublic | None = Field(
         default=None,
         description="the journey's transport record in short (rule 27); null when it has"
@@ -122,6 +126,8 @@ class TraceShipmentPublic(BaseModel):
     def of(cls, s: TraceShipment, record: TransportRecord | None = None) -> TraceShipmentPublic:
         return cls(
             transport=None if record is None else JourneyRecordPublic.of(record),
+            loggers=list(s.loggers),
+            decision=DecisionPublic.of(s.decision),
             shipment_id=s.shipment_id,
             origin_facility_id=s.origin_facility_id,
             origin_code=s.origin_code,

@@ -136,6 +136,12 @@ def test_an_incomplete_record_needs_a_supervisors_override(
     assert got["status"] == "received"
     stock = admin.ok(admin.get("/stock", storage_unit_id=p.county_unit))
     assert [(x["usable"]["doses"], x["held"]["doses"]) for x in stock["lines"]] == [(0, 100)]
+    decision = admin.ok(admin.get(f"/shipments/{shipment}"))["decision"]
+    assert (decision["decision"], decision["record_complete"]) == ("accept_quarantined", False)
+    assert decision["override_reason"].startswith("logger full") and decision["override_by"]
+    [journey] = admin.ok(admin.get(f"/lots/{p.lot_a}/trace"))["shipments"]
+    assert journey["loggers"] == ["TL-9"] and journey["decision"] == decision
+    assert journey["transport"]["covers"] is False
 
 
 def test_a_refused_shipment_goes_back_to_the_sender(
