@@ -26,6 +26,7 @@ from access.principal import Principal, Role
 from api.deps import ApiDeps, Deps
 from api.pages.config import PagesConfig
 from api.pages.i18n import LANGUAGE_COOKIE, LANGUAGES, Formats, choose_language, translations
+from api.pages.messages import ALARM_TYPES, DISCREPANCY_KINDS, NOTICE_KINDS
 from api.pages.sessions import SESSION_COOKIE, PageSession, SessionCodec
 from api.pages.signin import SignInThrottle, principal_of
 from ingest.detect.events import to_utc
@@ -54,6 +55,9 @@ def environment(language: str) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["ns_to_datetime"] = to_utc
+    env.globals["alarm_types"] = ALARM_TYPES
+    env.globals["notice_kinds"] = NOTICE_KINDS
+    env.globals["discrepancy_kinds"] = DISCREPANCY_KINDS
     catalogue = translations(language)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         catalogue.gettext, catalogue.ngettext, newstyle=True

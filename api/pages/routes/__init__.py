@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.pages.routes import account, alarms, board, units
+from api.pages.routes import account, alarms, board, doses, stock, trace, units
 
 ROUTERS: tuple[APIRouter, ...] = (account.router, board.router, alarms.router, units.router)
+ROUTERS += (stock.router, trace.router, doses.router)
 
 
 def pages_router() -> APIRouter:
