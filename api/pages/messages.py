@@ -66,3 +66,12 @@ DISCREPANCY_KINDS: dict[str, str] = {
     "excess": N_("more doses arrived"),
     "unknown_lot": N_("a lot that was not sent arrived"),
 }
+
+# Where a shipment is (inventory.models.SHIPMENT_STATUSES).
+SHIPMENT_STATES: dict[str, str] = {
+    "created": N_("planned"),
+    "dispatched": N_("in transit"),
+    "received": N_("received"),
+    "lost": N_("lost"),
+    "partially_received": N_("partly received"),
+}

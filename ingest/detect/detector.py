@@ -25,6 +25,10 @@ Invariants of a ``UnitDetector`` (everything on device time, nothing on the wall
   (``ingest.alarms.revisions``; the decision above holds per detector).
 - Names: the keys a detector gives are derived from device time; ``rename`` makes it carry
   the keys the rows were stored under when a revision kept an earlier name.
+- State: ``state()`` is everything later readings depend on (newest instant, open episode,
+  each rule's run or window, the last closed episode), as plain JSON-safe data, with the
+  configuration it was built under; ``UnitDetector.resume`` takes it back (None if the
+  configuration changed), so a restart continues instead of replaying history.
 - Cost: O(1) amortised per in-order reading (one step per rule; cumulative rules keep a
   deque of intervals); memory is bounded by the open episode and the longest rule window.
 """
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from operator import attrgetter
+from typing import Any
 
 from ingest.detect.config import FRIDGE_DEFAULTS, UnitConfig
 from ingest.detect.episodes import Episode, OpenEpisode
@@ -50,6 +55,7 @@ from ingest.detect.trackers import make_tracker
 from ingest.readings import Reading
 
 _NEVER = -(1 << 63)
+STATE_VERSION = 1  # of ``UnitDetector.state``; another version is rebuilt by replay
 _ARRIVAL_ORDER = attrgetter("device_time_ns", "sensor_id")
 
 
@@ -183,6 +189,49 @@ class UnitDetector:
         """Keys of the alarms raised and not cleared, in rule order."""
         return tuple(t.active_key for t in self._trackers if t.active_key is not None)
 
+    def state(self) -> dict[str, Any]:
+        """Everything later readings depend on, as plain data; ``resume`` takes it back."""
+        episode = self._episode
+        return {
+            "version": STATE_VERSION,
+            "config": repr(self.config),
+            "newest_ns": self._newest_ns,
+            "newest_sensors": list(self._newest_sensors),
+            "first_ns": self.first_ns,
+            "closed": None if self._closed is None else list(self._closed),
+            "episode": None if episode is None else episode.state(),
+            "trackers": [tracker.state() for tracker in self._trackers],
+        }
+
+    @property
+    def newest_ns(self) -> int:
+        """The newest device time processed (a very negative number before any)."""
+        return self._newest_ns
+
+    @classmethod
+    def resume(
+        cls, facility: str, unit: str, config: UnitConfig, state: Mapping[str, Any]
+    ) -> UnitDetector | None:
+        """A detector continuing from ``state``; None if it was saved under another
+        configuration or format (the caller then rebuilds it by replay)."""
+        if state.get("version") != STATE_VERSION or state.get("config") != repr(config):
+            return None
+        trackers = state["trackers"]
+        if [t["rule"] for t in trackers] != [rule.id for rule in config.rules]:
+            return None
+        detector = cls(facility, unit, config)
+        detector._newest_ns = state["newest_ns"]
+        detector._newest_sensors = list(state["newest_sensors"])
+        detector.first_ns = state["first_ns"]
+        closed = state["closed"]
+        detector._closed = None if closed is None else (closed[0], closed[1])
+        episode = state["episode"]
+        if episode is not None:
+            detector._episode = OpenEpisode.from_state(facility, unit, episode)
+        for tracker, saved in zip(detector._trackers, trackers, strict=True):
+            tracker.load(saved)
+        return detector
+
     def _open(self, t: int, temp: float, out: list[Event]) -> OpenEpisode:
         key = make_key(self.facility, self.unit, EXCURSION, t)
         self._episode = episode = OpenEpisode(key, self.facility, self.unit, t)
@@ -257,6 +306,10 @@ class Detector:
 
     def unit(self, facility: str, unit: str) -> UnitDetector | None:
         return self._units.get(facility, {}).get(unit)
+
+    def adopt(self, detector: UnitDetector) -> None:
+        """Detect the unit with ``detector`` from now on (one resumed from its state)."""
+        self._units.setdefault(detector.facility, {})[detector.unit] = detector
 
     def units(self) -> list[UnitDetector]:
         return [d for by_unit in self._units.values() for d in by_unit.values()]

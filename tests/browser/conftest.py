@@ -16,12 +16,11 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from access import services
-from access.principal import Role
 from api.app import create_app
 from api.deps import ApiDeps
+from tests.access_builders import PASSWORD
 from tests.e2e.conftest import Caller, Programme, admin, api_as, make_token, programme  # noqa: F401
-from tests.pages.conftest import client, database_url, deps, fed  # noqa: F401
+from tests.pages.conftest import client, database_url, deps, fed, make_user  # noqa: F401
 
 CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 740}
@@ -68,20 +67,13 @@ def phone(browser: Browser) -> Iterator[Page]:
 
 @pytest.fixture
 def account(deps: ApiDeps) -> Any:  # noqa: F811
-    """``account("staff", facility_id)``: a new user's (name, sign-in key)."""
+    """``account("staff", facility_id)``: a new user's (name, password)."""
     counter = iter(range(1, 1000))
 
     def make(role: str, facility_id: int | None = None) -> tuple[str, str]:
-        name = f"{role}-{next(counter)}"
-        issued = services.create_token(
-            deps.access_uow(),
-            name=name,
-            role=Role(role),
-            facility_id=facility_id,
-            now=deps.clock(),
-            facilities=deps.facility_paths,
-        )
-        return name, issued.secret
+        name = f"{role}-web-{next(counter)}"
+        make_user(deps, name, role, facility_id)
+        return name, PASSWORD
 
     return make
 
@@ -110,7 +102,7 @@ def shots(tmp_path: Path) -> Shots:
 def sign_in(page: Page, base: str, name: str, secret: str) -> None:
     page.goto(f"{base}/board")
     page.get_by_label("User name").fill(name)
-    page.get_by_label("Sign-in key").fill(secret)
+    page.get_by_label("Password").fill(secret)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/board")
 

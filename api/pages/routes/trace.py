@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from access.principal import Role
 from api.idempotency import ledger_key
 from api.lot_refs import lot_from_scan
+from api.pages.lot_field import looks_scanned
 from api.pages.web import FormPage, Page, SignedInPage
 from api.places import ensure_read_everywhere
 from api.schemas.bounds import Id
@@ -24,10 +25,6 @@ from inventory.domain.gs1 import Gs1Error
 from inventory.errors import InventoryError, NotFound
 
 router = APIRouter()
-
-
-def _looks_scanned(text: str) -> bool:
-    return text.startswith(("(", "]")) or "\x1d" in text or (text.isdigit() and len(text) >= 16)
 
 
 @router.get("/trace")
@@ -43,7 +40,7 @@ def trace(
     if not q:
         return page.render("trace_search.html", q="", error=None, candidates=None)
     try:
-        if _looks_scanned(q):
+        if looks_scanned(q):
             lot = lot_from_scan(uow, q, page.now.date())
             return _render_trace(page, lot.id)
         found = queries.trace_lot_number(uow, q, None)
