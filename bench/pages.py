@@ -45,6 +45,7 @@ import random
 import statistics
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -319,24 +320,28 @@ class Browser:
     def __init__(self, app: Any) -> None:
         self.http = TestClient(app, follow_redirects=False)
 
-    def sign_in(self, name: str, secret: str) -> None:
+    def sign_in(self, name: str, password: str) -> None:
         form = self.http.get("/sign-in").text
         csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-        answer = self.http.post("/sign-in", data={"name": name, "secret": secret, "csrf": csrf})
+        answer = self.http.post("/sign-in", data={"name": name, "password": password, "csrf": csrf})
         assert answer.status_code == 303, answer.text[:500]
 
 
-def person(deps: ApiDeps, app: Any, name: str, role: Role, facility_id: int | None) -> Browser:
-    issued = access_services.create_token(
+def person(deps: ApiDeps, app: Any, role: Role, facility_id: int | None) -> Browser:
+    """A new user (a fresh name: a kept database has the earlier runs' users)."""
+    name, password = f"bench-{role}-{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
+    access_services.create_user(
         deps.access_uow(),
         name=name,
         role=role,
         facility_id=facility_id,
+        password=password,
         now=deps.clock(),
         facilities=deps.facility_paths,
+        passwords=deps.passwords,
     )
     browser = Browser(app)
-    browser.sign_in(name, issued.secret)
+    browser.sign_in(name, password)
     return browser
 
 
@@ -468,8 +473,8 @@ def main() -> None:
     widest = national.lots[0]
 
     app = create_app(deps)
-    admin = person(deps, app, "bench-admin", Role.ADMIN, None)  # admins see everything
-    staff = person(deps, app, "bench-staff", Role.STAFF, clinic)
+    admin = person(deps, app, Role.ADMIN, None)  # admins see everything
+    staff = person(deps, app, Role.STAFF, clinic)
     alarm_id = telemetry.staff_alarm_id
     paths: dict[str, tuple[str | None, ...]] = {
         "board": ("/board", "/board"),
