@@ -42,10 +42,6 @@ from inventory.unit_of_work import UnitOfWork
 from simulators.scenario import Scenario, load
 
 DEMO_ADMIN_TOKEN = "coldchain-demo-admin-token"
-# The staff pages' demo accounts (published, like the token: they live in the demo's own
-# database only): a province manager, and a nurse of clinic 1 who sees that clinic alone.
-DEMO_PASSWORD = "coldchain-demo"
-DEMO_USERS = (("manager", "supervisor", "PROV"), ("nurse", "staff", "CLN1"))
 # Every secret the demo publishes; `coldchain serve` refuses to start while one is active.
 KNOWN_DEMO_TOKENS = (DEMO_ADMIN_TOKEN,)
 # The staff pages' demo users (name, role, facility code), all with the published password;
@@ -382,7 +378,6 @@ def run_demo(settings: Settings, duration_s: float | None = None) -> None:
             f" password {DEMO_PASSWORD}\n"
             f"API on {base}/api/docs\n"
             f"admin token: {shown}\n"
-            f"staff pages: {base}/ (sign in as manager or nurse, password {DEMO_PASSWORD})\n"
             f'try: curl -H "Authorization: Bearer {shown}" {base}/api/v1/me\n'
             f"other commands on the demo's database: "
             f"COLDCHAIN_DATABASE_URL={db.display_url(demo.database_url)} coldchain trace HB2401\n"
@@ -399,35 +394,6 @@ def run_demo(settings: Settings, duration_s: float | None = None) -> None:
         if broker is not None:
             broker.stop()
     print(json.dumps(demo_summary(demo).as_json()), flush=True)
-
-
-def _ensure_page_users(settings: Settings) -> None:
-    """The demo's sign-in accounts for the staff pages, created once."""
-    from access.errors import UserConflict
-    from access.principal import Role
-    from access.services import create_user
-    from coldchain import db
-    from coldchain.access_wiring import access_and_facilities
-
-    engine = db.make_engine(settings.database_url)
-    try:
-        ledger = UnitOfWork(db.make_session_factory(engine))
-        with access_and_facilities(settings) as (uow, facilities):
-            for name, role, code in DEMO_USERS:
-                try:
-                    create_user(
-                        uow,
-                        name=name,
-                        role=Role(role),
-                        facility_id=lookups.facility_by_code(ledger, code).id,
-                        password=DEMO_PASSWORD,
-                        now=datetime.now(UTC),
-                        facilities=facilities,
-                    )
-                except UserConflict:
-                    continue  # seeded by an earlier run
-    finally:
-        engine.dispose()
 
 
 def _ensure_admin(settings: Settings) -> None:
