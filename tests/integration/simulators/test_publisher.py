@@ -173,3 +173,43 @@ def test_coldchain_simulate_publishes_a_scenario_file(mosquitto: Mosquitto, tmp_
         timeout=60,
     )
     assert bad.returncode == 2 and "speed" in bad.stderr
+
+
+def test_coldchain_simulate_publishes_a_logger_under_the_ledgers_shipment_id(
+    mosquitto: Mosquitto, tmp_path: Path
+) -> None:
+    received: Received = []
+    subscriber = subscribe(mosquitto, received)
+    file = tmp_path / "road.toml"
+    file.write_text(
+        '[scenario]\nduration = "1h"\n[sensor]\ninterval = "10m"\n'
+        '[[facilities]]\ncode = "F1"\nlevel = "county"\n'
+        '[[facilities]]\ncode = "F2"\nlevel = "clinic"\nparent = "F1"\n'
+        '[[shipments]]\ncode = "R1"\norigin = "F1"\ndestination = "F2"\n'
+        'items = [{ product = "P", doses = 10 }]\ndispatch_at = "30m"\nlead_time = "3h"\n'
+        '[[loggers]]\nid = "L1"\nshipment = "R1"\npreset = "vaccine_carrier"\n'
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COLDCHAIN_")}
+    args = [sys.executable, "-m", "coldchain.cli", "simulate", "--scenario", str(file)]
+    broker = f"mqtt://{mosquitto.host}:{mosquitto.port}"
+
+    def simulate(*more: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*args, "--speed", "0", "--broker", broker, *more],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    done = simulate("--shipment", "R1=42")
+    assert done.returncode == 0, done.stderr
+    assert "published 6 readings" in done.stdout  # 30 min on the road at 5 minutes
+    wait_until(lambda: len(flat(received)) >= 6)
+    subscriber.loop_stop()
+    assert {t for t, _ in received} == {"coldchain/v1/F1/shipment-42/L1/reading"}
+
+    for wrong, says in (("R1", "give CODE=ID"), ("R9=1", "no shipment 'R9'")):
+        bad = simulate("--shipment", wrong)
+        assert bad.returncode == 2 and says in bad.stderr, bad.stderr
