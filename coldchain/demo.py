@@ -2,7 +2,8 @@
 
 ``run_demo`` seeds a small provincial programme (a province store, a city store, three
 clinics, their fridges, two vaccines and their lots, shipments down the tree, sensors
-bound to the fridges, and the scenario's road journeys: each ``[[shipments]]`` dispatched
+bound to the fridges, an alarm contact per facility on the MQTT channel
+(``coldchain/alerts/{code}``), and the scenario's road journeys: each ``[[shipments]]`` dispatched
 through the ledger at its time in the scenario's day, its ``[[loggers]]`` attached), then
 starts, each in its own process: an MQTT broker (a real
 Mosquitto when installed, else the embedded amqtt one: ``coldchain.broker``; none when
@@ -37,6 +38,7 @@ import inventory.commands as cmd
 from coldchain.db import Engine
 from coldchain.settings import Settings
 from ingest import registry
+from ingest.notify.contacts import add_contact
 from inventory import queries, services
 from inventory.domain.transit import shipment_of
 from inventory.errors import NotFound
@@ -54,6 +56,7 @@ DEMO_USERS = (("demo-nurse", "staff", "CLN1"), ("demo-officer", "supervisor", "C
 USER = "demo"
 
 
+ALERT_PREFIX = "coldchain/alerts"  # outside the readings' topics
 DEMO_SCENARIO = "demo"  # simulators/scenarios/demo.toml: the tree, the units, the failures
 
 
@@ -123,7 +126,14 @@ def seed(engine: Engine, uow: UnitOfWork, now: datetime) -> bool:
             unit=sensor.unit,
             valid_from=now - timedelta(days=3),
         )
+    for f in scenario.facilities:  # each store's officer, told over the demo's broker
+        add_contact(engine, f.code, "mqtt", alert_topic(f.code), f"{f.name} officer")
     return True
+
+
+def alert_topic(facility_code: str) -> str:
+    """Where the demo tells a facility's officer of its alarms (the MQTT channel)."""
+    return f"{ALERT_PREFIX}/{facility_code}"
 
 
 def _stock_the_tree(

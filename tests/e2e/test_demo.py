@@ -23,9 +23,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from coldchain.demo import DEMO_ADMIN_TOKEN
+from coldchain import db
+from coldchain.demo import DEMO_ADMIN_TOKEN, alert_topic
 from coldchain.settings import Settings
 from coldchain.wiring import build_app
+from ingest.alarms.queries import AlarmQueries
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -128,6 +130,21 @@ def test_the_demo_raises_the_heat_and_freeze_alarms_and_stops_cleanly(tmp_path: 
         log.close()
 
 
+def told_of_road_heat(database_url: str) -> set[str]:
+    """The addresses the road journey's heat alarm was notified to (the alarm page's list)."""
+    engine = db.make_engine(database_url)
+    try:
+        queries = AlarmQueries(db.make_session_factory(engine))
+        (road,) = [
+            a
+            for a in queries.alarms(alarm_type="who-heat", limit=100)
+            if (a.unit or "").startswith("shipment-")
+        ]
+        return {n.address for n in queries.notifications(road.id)}
+    finally:
+        engine.dispose()
+
+
 def api_answers(database_url: str) -> dict[str, int]:
     """The demo summary's questions, asked of the API on the database the demo left."""
     auth = {"Authorization": f"Bearer {DEMO_ADMIN_TOKEN}"}
@@ -211,6 +228,9 @@ def test_the_demo_with_a_duration_stops_by_itself_and_reports_what_the_api_answe
     assert answers.pop("road_heat_alarms") == 1, answers
     assert answers.pop("road_alarms_at_the_sender") >= 1, answers
     assert answers.pop("road_records_still_on_the_road") == 1, answers
+    # its notices went to the sender's officer and to the receiver's (rule 27)
+    told = told_of_road_heat(env["COLDCHAIN_DEMO_DATABASE_URL"])
+    assert {alert_topic("PROV"), alert_topic("CLN3")} <= told, told
     assert {k: summary[k] for k in answers} == answers
     # the scenario's day (6 sensors, 5 min) and the 13 h on the road at least, stored once
     assert summary["readings_stored"] >= 6 * 288 + 13 * 12
