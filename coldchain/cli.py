@@ -120,7 +120,7 @@ def _refuse_demo_tokens(settings: Settings) -> None:
     from access.services import active_token
     from coldchain import db
     from coldchain.access_wiring import access_unit_of_work
-    from coldchain.demo import KNOWN_DEMO_TOKENS
+    from coldchain.demo import KNOWN_DEMO_TOKENS, demo_users_live
 
     now = datetime.now(UTC)
     with access_unit_of_work(settings) as uow:
@@ -133,7 +133,15 @@ def _refuse_demo_tokens(settings: Settings) -> None:
             f" coldchain token revoke {record.id}",
             err=True,
         )
-    if found:
+    users = demo_users_live(settings)
+    for name in users:
+        typer.echo(
+            f"refusing to serve {db.display_url(settings.database_url)}: user {name!r} signs in"
+            " to the staff pages with the demo's published password. Disable it first:"
+            f" coldchain user disable {name}",
+            err=True,
+        )
+    if found or users:
         raise typer.Exit(2)
 
 
