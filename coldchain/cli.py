@@ -6,11 +6,18 @@ Invariant: no command writes a token secret anywhere but the one stdout line of
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from coldchain.report_commands import report_app
 from coldchain.settings import ConfigurationError, Settings, load_settings
+from coldchain.shipment_commands import shipment_app
 from coldchain.user_commands import user_app
+
+if TYPE_CHECKING:
+    from api.transport_records import TransportRecord
+    from inventory.queries import LotTrace
 
 app = typer.Typer(
     help="coldchain: cold-chain telemetry and vaccine lot ledger.", no_args_is_help=True
@@ -21,6 +28,7 @@ token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_
 app.add_typer(token_app, name="token")
 app.add_typer(report_app, name="report")
 app.add_typer(user_app, name="user")
+app.add_typer(shipment_app, name="shipment")
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns (access.services.MAX_ID)
 
@@ -112,7 +120,7 @@ def _refuse_demo_tokens(settings: Settings) -> None:
     from access.services import active_token
     from coldchain import db
     from coldchain.access_wiring import access_unit_of_work
-    from coldchain.demo import KNOWN_DEMO_TOKENS
+    from coldchain.demo import KNOWN_DEMO_TOKENS, demo_users_live
 
     now = datetime.now(UTC)
     with access_unit_of_work(settings) as uow:
@@ -125,7 +133,15 @@ def _refuse_demo_tokens(settings: Settings) -> None:
             f" coldchain token revoke {record.id}",
             err=True,
         )
-    if found:
+    users = demo_users_live(settings)
+    for name in users:
+        typer.echo(
+            f"refusing to serve {db.display_url(settings.database_url)}: user {name!r} signs in"
+            " to the staff pages with the demo's published password. Disable it first:"
+            f" coldchain user disable {name}",
+            err=True,
+        )
+    if found or users:
         raise typer.Exit(2)
 
 
@@ -373,7 +389,23 @@ def trace(
     if isinstance(found, LotCandidates):
         typer.echo(render_candidates(found), err=True)
         raise typer.Exit(2)
-    typer.echo(render_trace(found, excursions), nl=False)
+    typer.echo(render_trace(found, excursions, _journeys(settings, found)), nl=False)
+
+
+def _journeys(settings: Settings, found: LotTrace) -> dict[int, TransportRecord]:
+    """Each dispatched journey's transport record; none when telemetry cannot be read."""
+    from coldchain.wiring import transport_records
+    from ingest.queries import TelemetryUnavailable
+
+    try:
+        with transport_records(settings) as records:
+            return {
+                s.shipment_id: records.for_shipment(s.shipment_id)
+                for s in found.shipments
+                if s.dispatched_at is not None
+            }
+    except TelemetryUnavailable:
+        return {}
 
 
 @app.command()

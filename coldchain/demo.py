@@ -42,12 +42,12 @@ from inventory.unit_of_work import UnitOfWork
 from simulators.scenario import Scenario, load
 
 DEMO_ADMIN_TOKEN = "coldchain-demo-admin-token"
-# The staff pages' demo accounts (published, like the token: they live in the demo's own
-# database only): a province manager, and a nurse of clinic 1 who sees that clinic alone.
-DEMO_PASSWORD = "coldchain-demo"
-DEMO_USERS = (("manager", "supervisor", "PROV"), ("nurse", "staff", "CLN1"))
 # Every secret the demo publishes; `coldchain serve` refuses to start while one is active.
 KNOWN_DEMO_TOKENS = (DEMO_ADMIN_TOKEN,)
+# The staff pages' demo users (name, role, facility code), all with the published password;
+# `coldchain serve` refuses to start while one of them can sign in with it.
+DEMO_PASSWORD = "coldchain-demo-password"
+DEMO_USERS = (("demo-nurse", "staff", "CLN1"), ("demo-officer", "supervisor", "CTY1"))
 USER = "demo"
 
 
@@ -373,9 +373,11 @@ def run_demo(settings: Settings, duration_s: float | None = None) -> None:
         shown = token if token in KNOWN_DEMO_TOKENS else "$COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN"
         base = f"http://{settings.api_host}:{settings.api_port}"
         print(
-            f"\nAPI on {base}/api/docs\n"
+            f"\nstaff pages on {base}/ : sign in as {DEMO_USERS[0][0]} (a clinic nurse at"
+            f" {DEMO_USERS[0][2]}) or {DEMO_USERS[1][0]} (the city's cold-chain officer),"
+            f" password {DEMO_PASSWORD}\n"
+            f"API on {base}/api/docs\n"
             f"admin token: {shown}\n"
-            f"staff pages: {base}/ (sign in as manager or nurse, password {DEMO_PASSWORD})\n"
             f'try: curl -H "Authorization: Bearer {shown}" {base}/api/v1/me\n'
             f"other commands on the demo's database: "
             f"COLDCHAIN_DATABASE_URL={db.display_url(demo.database_url)} coldchain trace HB2401\n"
@@ -394,35 +396,6 @@ def run_demo(settings: Settings, duration_s: float | None = None) -> None:
     print(json.dumps(demo_summary(demo).as_json()), flush=True)
 
 
-def _ensure_page_users(settings: Settings) -> None:
-    """The demo's sign-in accounts for the staff pages, created once."""
-    from access.errors import UserConflict
-    from access.principal import Role
-    from access.services import create_user
-    from coldchain import db
-    from coldchain.access_wiring import access_and_facilities
-
-    engine = db.make_engine(settings.database_url)
-    try:
-        ledger = UnitOfWork(db.make_session_factory(engine))
-        with access_and_facilities(settings) as (uow, facilities):
-            for name, role, code in DEMO_USERS:
-                try:
-                    create_user(
-                        uow,
-                        name=name,
-                        role=Role(role),
-                        facility_id=lookups.facility_by_code(ledger, code).id,
-                        password=DEMO_PASSWORD,
-                        now=datetime.now(UTC),
-                        facilities=facilities,
-                    )
-                except UserConflict:
-                    continue  # seeded by an earlier run
-    finally:
-        engine.dispose()
-
-
 def _ensure_admin(settings: Settings) -> None:
     from access.services import ensure_bootstrap_admin
     from coldchain.access_wiring import access_unit_of_work
@@ -430,3 +403,44 @@ def _ensure_admin(settings: Settings) -> None:
     assert settings.bootstrap_admin_token is not None
     with access_unit_of_work(settings) as uow:
         ensure_bootstrap_admin(uow, settings.bootstrap_admin_token, now=datetime.now(UTC))
+
+
+def _ensure_page_users(settings: Settings) -> None:
+    """The demo's users of the staff pages (idempotent: an existing name is kept)."""
+    from access.errors import UserConflict
+    from access.principal import Role
+    from access.services import create_user
+    from coldchain.access_wiring import access_and_facilities
+    from coldchain.wiring import inventory_unit_of_work
+
+    with inventory_unit_of_work(settings) as ledger:
+        ids = {code: lookups.facility_by_code(ledger, code).id for _, _, code in DEMO_USERS}
+    with access_and_facilities(settings) as (uow, facilities):
+        for name, role, code in DEMO_USERS:
+            with contextlib.suppress(UserConflict):  # seeded by an earlier run
+                create_user(
+                    uow,
+                    name=name,
+                    role=Role(role),
+                    facility_id=ids[code],
+                    password=DEMO_PASSWORD,
+                    now=datetime.now(UTC),
+                    facilities=facilities,
+                )
+
+
+def demo_users_live(settings: Settings) -> list[str]:
+    """The demo's users that can still sign in with the published password in this
+    database (what `coldchain serve` refuses)."""
+    from access.passwords import DEFAULT_PASSWORDS
+    from coldchain.access_wiring import access_unit_of_work
+
+    live = []
+    with access_unit_of_work(settings) as uow:
+        for name, _, _ in DEMO_USERS:
+            with uow:
+                user = uow.access.user_by_name(name)
+                stored = None if user is None or user.disabled_at else user.password_hash
+            if stored is not None and DEFAULT_PASSWORDS.verify(stored, DEMO_PASSWORD):
+                live.append(name)
+    return live

@@ -22,6 +22,7 @@ from coldchain.settings import Settings
 from coldchain.wiring import build_telemetry_reader, time_window
 from ingest.alarms.queries import MAX_LIMIT, AlarmQueries
 from ingest.alarms.views import AlarmView
+from inventory.domain.transit import shipment_of as transit_shipment_of
 from inventory.queries import root_facilities, stock_on_hand, unit_codes_under
 from inventory.unit_of_work import UnitOfWork
 
@@ -46,8 +47,11 @@ class DemoSummary:
 
 
 def shipment_of(alarm: AlarmView) -> int | None:
-    """The shipment an alarm is about (a transport or overdue alarm names it in its
-    particulars), or None."""
+    """The shipment an alarm is about, or None: a transport logger's alarm is on the
+    shipment's transit unit (``shipment-{id}``), an overdue alarm names it in its
+    particulars."""
+    if alarm.unit is not None and (on_road := transit_shipment_of(alarm.unit)) is not None:
+        return on_road
     shipment = (alarm.details or {}).get("shipment_id")
     return shipment if isinstance(shipment, int) else None
 
@@ -70,9 +74,11 @@ def demo_summary(settings: Settings, now: datetime | None = None) -> DemoSummary
         uow = UnitOfWork(session_factory, window=time_window(settings))
         reader = build_telemetry_reader(settings, engine)
         start, end = now - READINGS_LOOKBACK, now + READINGS_AHEAD
+        # every storage unit of the ledger, and any other unit the store has heard of
+        units = sorted(set(unit_codes_under(uow, None)) | set(reader.latest()))
         readings = sum(
             bucket.count
-            for unit in unit_codes_under(uow, None)
+            for unit in units
             for bucket in reader.buckets(unit=unit, start=start, end=end, every_s=READINGS_WINDOW_S)
         )
         alarms = all_alarms(AlarmQueries(session_factory))

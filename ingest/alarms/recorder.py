@@ -4,17 +4,20 @@ Data flow for each decoded batch (``observe``, called by ``ingest.pipeline`` bef
 write, in the pipeline thread):
 
 1. group the readings by (facility, unit); the units seen for the first time get, together
-   (one directory lookup, one open-episode query, one readings query per chunk of units),
-   their detection configuration from the ``UnitDirectory`` and detectors rebuilt by
-   replaying their stored readings (``ReadingSource``) from the longest rule window (+ one
-   gap) before the batch — earlier if an episode or temperature alarm of the unit is still
-   open, so that its key is reproduced (at most ``max_replay`` back);
+   (one directory lookup, one state query, one open-episode query, one readings query per
+   chunk of units), their detection configuration from the ``UnitDirectory`` and detectors
+   resumed from their saved state plus the stored readings after it (``ReadingSource``),
+   or, without a usable state, rebuilt by replaying the stored readings from the longest
+   rule window (+ one gap) before the batch — earlier if an episode or temperature alarm of
+   the unit is still open, so that its key is reproduced (at most ``max_replay`` back);
 2. the pure ``Detector`` turns the readings into events;
 3. ONE transaction stores them (episodes opened/closed, freeze exposure flagged, alarms
    raised/cleared; a late reading's replay revises the rows of the same excursion in place,
    ``ingest.alarms.revisions``) with the newest device time per sensor
    (``sensor_last_seen``, written at most every ``last_seen_every_s``) and, for what
-   actually changed in it (not for replays or revisions), one ``alarm_follow_ups`` row each;
+   actually changed in it (not for replays or revisions), one ``alarm_follow_ups`` row each,
+   and the detector states (``detector_states``) of the units those rows are about (of the
+   other units that moved: every ``state_every_s``, a few at a time);
 4. after the commit, the follow-up worker is woken (``ingest.alarms.follow_ups``): exposure
    from the ``LedgerPort`` → the RAISED notice (with the exposed lots) → quarantine; CLEARED
    notices; exposure and quarantine of closed and freeze-exposed episodes. It runs on its
@@ -36,6 +39,7 @@ the batch anyway), so no event is lost to a database hiccup.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -82,6 +86,7 @@ _FAR_FUTURE = datetime(2200, 1, 1, tzinfo=UTC)
 UnitKey = tuple[str, str]  # (facility code, unit code)
 _REPLAY_CHUNK = 200  # units per replay query
 _REPLAY_SPREAD_NS = 3_600_000_000_000  # starts of one replay query lie within an hour
+_STATES_PER_BATCH = 100  # periodic state saves per batch (each ~0.2 ms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +128,7 @@ class AlarmRecorder:
         self._seen_flushed_at = float("-inf")
         self._state_every_s = state_every_s
         self._dirty: set[UnitKey] = set()  # units whose detector moved since its state was saved
-        self._states_saved_at = float("-inf")
+        self._saved_at: dict[UnitKey, float] = {}  # monotonic time each state was saved
 
     # --- the pipeline's hook ---
 
@@ -282,8 +287,8 @@ class AlarmRecorder:
     def _store(self, events: list[Event]) -> list[_Change]:
         clock = self._monotonic()
         flush_seen = bool(self._seen) and clock - self._seen_flushed_at >= self._last_seen_every_s
-        flush_states = bool(self._dirty) and clock - self._states_saved_at >= self._state_every_s
-        if not events and not flush_seen and not flush_states:
+        due = self._states_due(clock)
+        if not events and not flush_seen and not due:
             return []
         changes: list[_Change] = []
         with self._uow as uow:
@@ -299,7 +304,7 @@ class AlarmRecorder:
                     for unit in detector.units():
                         unit.rename(revisions.names)
             # the states of the units these rows are about, with them (and the rest at times)
-            saved = (self._dirty if flush_states else set()) | units_of(events)
+            saved = due | units_of(events)
             uow.repo.save_detector_states(self._state_rows(saved, now))
             if flush_seen:
                 uow.repo.record_last_seen(
@@ -316,12 +321,24 @@ class AlarmRecorder:
                 )
             uow.commit()
         self._dirty -= saved
-        if flush_states:
-            self._states_saved_at = clock
+        for key in saved:
+            self._saved_at[key] = clock
         if flush_seen:
             self._seen = {}
             self._seen_flushed_at = self._monotonic()
         return changes
+
+    def _states_due(self, clock: float) -> set[UnitKey]:
+        """Units that moved and whose state is older than ``state_every_s``: at most
+        ``_STATES_PER_BATCH`` a batch, so saving thousands of states never stalls one batch."""
+        due: set[UnitKey] = set()
+        every, saved_at = self._state_every_s, self._saved_at
+        for key in self._dirty:
+            if clock - saved_at.get(key, -math.inf) >= every:
+                due.add(key)
+                if len(due) == _STATES_PER_BATCH:
+                    break
+        return due
 
     def _state_rows(self, keys: Iterable[UnitKey], now: datetime) -> list[dict[str, object]]:
         rows: list[dict[str, object]] = []

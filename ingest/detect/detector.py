@@ -18,10 +18,10 @@ Invariants of a ``UnitDetector`` (everything on device time, nothing on the wall
   added to the episode's statistics (and may raise the episode's freeze-exposure signal,
   once); otherwise detection only counts it (``late_ignored``). The sink stores it anyway,
   so daily summaries built from stored readings include it. A late reading that device
-  order would put into an excursion this detector cannot revise itself (out of range and
-  not inside the open episode; or in range inside the last closed episode) revises the
-  past: ``revises_past`` says so, and the alarm recorder then replays the unit in device
-  order with a new detector and revises the stored rows in place
+  order could treat differently (out of range; or in range inside the open or the last
+  closed episode; not one the open episode holds already) revises the past:
+  ``revises_past`` says so, and the alarm recorder then replays the unit in device order
+  with a new detector and revises the stored rows in place
   (``ingest.alarms.revisions``; the decision above holds per detector).
 - Names: the keys a detector gives are derived from device time; ``rename`` makes it carry
   the keys the rows were stored under when a revision kept an earlier name.
@@ -154,16 +154,20 @@ class UnitDetector:
             out.append(ExcursionEnded(episode.key, self._to_episode(episode, t, closed=True)))
 
     def revises_past(self, reading: Reading) -> bool:
-        """True for a late reading that device order would put into an excursion this
-        detector cannot revise by itself: out of range with no episode open or before the
-        open one's start (a device's backlog after its live readings: the excursion is new,
-        or starts earlier), or in range inside the last closed episode (it ends earlier).
+        """True for a late reading that device order could treat differently from this
+        detector, which only adds late readings to the open episode's statistics: out of
+        range (a device's backlog after its live readings: an excursion that is new, starts
+        earlier, or reaches a rule sooner), or in range inside the open or the last closed
+        episode (it ends earlier). A reading the open episode already holds is a replay.
         Only a replay in device order can record it (``AlarmRecorder`` does)."""
         t = reading.device_time_ns
         if t >= self._newest_ns:
             return False
+        episode = self._episode
+        if episode is not None and t >= episode.start_ns:
+            return not episode.holds(t, reading.sensor_id)
         if not self._low <= reading.temperature_c <= self._high:
-            return self._episode is None or t < self._episode.start_ns
+            return True
         closed = self._closed
         return closed is not None and closed[0] < t < closed[1]
 

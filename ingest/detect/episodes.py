@@ -83,6 +83,15 @@ class OpenEpisode:
         self.temps.append(temperature_c)
         self.sensors.append(sensor)
 
+    def holds(self, t_ns: int, sensor: str) -> bool:
+        """True if the episode has this sensor's reading at that device time."""
+        j = bisect_left(self.times, t_ns)
+        while j < len(self.times) and self.times[j] == t_ns:
+            if self.sensors[j] == sensor:
+                return True
+            j += 1
+        return False
+
     def insert_late(self, t_ns: int, temperature_c: float, sensor: str) -> bool:
         """Insert an out-of-order reading in place; False if it is a replay."""
         i = bisect_left(self.times, t_ns)

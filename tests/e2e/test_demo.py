@@ -156,9 +156,12 @@ def api_answers(database_url: str) -> dict[str, int]:
         ).json()
     held = {line["lot_id"] for line in stock["lines"] if line["held"]["doses"] > 0}
     shipments = {
-        a["details"]["shipment_id"]
+        int(a["unit"].removeprefix("shipment-"))
+        if (a["unit"] or "").startswith("shipment-")
+        else a["details"]["shipment_id"]
         for a in alarms
-        if a["details"] and isinstance(a["details"].get("shipment_id"), int)
+        if (a["unit"] or "").startswith("shipment-")
+        or (a["details"] and isinstance(a["details"].get("shipment_id"), int))
     }
     return {
         "readings_stored": readings,

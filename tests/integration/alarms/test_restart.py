@@ -166,3 +166,17 @@ def test_a_crash_between_batches_loses_nothing(world: AlarmWorld, crashed: int) 
 
     assert rows(world) == never_stopped()
     assert source.readings < 2 * 72 * 6  # from the last state saved, not the look-back
+
+
+def test_periodic_state_saves_are_spread_over_batches(world: AlarmWorld) -> None:
+    """Thousands of units never make one batch write every state: at most 100 a batch."""
+    units = [f"fridge-{i:03d}" for i in range(250)]
+    world.units.units = {u: UnitInfo(FACILITY, "2-8", "UTC") for u in units}
+    clock = [0.0]
+    live = recorder(world, world.reader, monotonic=lambda: clock[0])
+    saved = []
+    for minute in range(0, 40, 10):  # in range: no alarm rows, only the periodic saves
+        live.observe([reading(minute, 5.0, unit=u, sensor=f"s-{u}") for u in units])
+        with world.engine.connect() as conn:
+            saved.append(len(conn.execute(select(DetectorStateRow.unit_code)).all()))
+    assert saved == [100, 200, 250, 250]

@@ -100,6 +100,9 @@ def test_a_logger_goes_on_at_dispatch_and_comes_off_at_receipt(
 
     [off] = queries.shipment_loggers(uow, shipment.id)
     assert (off.detached_at, off.detached_by) == (ARRIVED, "receiver")
+    [journey] = queries.trace_lot(uow, world.early.id).shipments
+    assert journey.loggers == ("TL-7",)
+    assert journey.decision is not None and journey.decision.decision == "accept"
     with pytest.raises(InvalidState, match="a logger is attached to a shipment once"):
         services.attach_logger(uow, AttachLogger(shipment.id, "TL-7", "dispatcher"))
     assert_conserved(uow)
@@ -262,6 +265,15 @@ def test_a_record_that_does_not_cover_the_journey_is_accepted_only_with_an_overr
     got = accept("logger battery died at km 80; box checked cold by hand", "accept_quarantined")
 
     assert got.status == "received"
+    decision = queries.get_shipment(uow, shipment.id).decision
+    assert decision is not None
+    assert (decision.decision, decision.record_complete, decision.override_by) == (
+        "accept_quarantined",
+        False,
+        "supervisor",
+    )
+    [journey] = queries.trace_lot(uow, world.early.id).shipments
+    assert journey.decision == decision
     stock = queries.stock_on_hand(uow, storage_unit_id=city.unit.id)
     assert {(x.lot_number, x.usable.doses, x.held.doses) for x in stock.lines} == {
         ("EARLY1", 0, 100),
