@@ -8,6 +8,11 @@
   ``inventory.services.quarantine_exposed`` (one transaction, idempotent on the reference);
 - ``UnitDirectory`` → ``inventory.queries.unit_places`` / ``facility_chain``, cached.
 
+A shipment's transit unit (``shipment-{id}``, rule 27) is answered from the shipment: its
+exposure is what its in-transit account held (``queries.transit_exposure``), its quarantine
+a hold at the receipt (``services.hold_transit_exposure``), its configuration the origin
+facility, the transport profile and the loggers' interval (``queries.transit_places``).
+
 Invariants: no SQL and no rule here; a unit or facility the ledger does not know answers
 "nothing" (``[]``, no quarantine, ``None``, ``[code]``), never an exception, or the alarms'
 retry would repeat forever.
@@ -24,6 +29,7 @@ from ingest.alarms.ports import ExposedLot, QuarantineRequest, UnitInfo
 from inventory import commands as cmd
 from inventory import queries, services
 from inventory.domain.excursions import ExcursionRef
+from inventory.domain.transit import shipment_of
 from inventory.errors import NotFound
 from inventory.queries import LotExposure, UnitPlace
 from inventory.unit_of_work import UnitOfWork
@@ -38,16 +44,24 @@ class InventoryLedger:
         self._uow = uow
 
     def exposure(self, unit_code: str, start: datetime, end: datetime) -> list[ExposedLot]:
+        shipment_id = shipment_of(unit_code)
         try:
-            unit = queries.storage_unit_by_code(self._uow, unit_code)
+            if shipment_id is not None:  # a shipment on the road: what it carried then
+                found = queries.transit_exposure(self._uow, shipment_id, start, end)
+            else:
+                unit = queries.storage_unit_by_code(self._uow, unit_code)
+                found = queries.unit_exposure(self._uow, unit.id, start, end)
         except NotFound:
             return []
-        return [exposed_lot(lot) for lot in queries.unit_exposure(self._uow, unit.id, start, end)]
+        return [exposed_lot(lot) for lot in found]
 
     def quarantine_exposed(self, request: QuarantineRequest) -> None:
         excursion = ExcursionRef.parse(request.reference)
         if excursion.unit != request.unit_code:
             raise ValueError(f"{request.reference!r} is not an excursion of {request.unit_code}")
+        if shipment_of(request.unit_code) is not None:
+            self._hold_on_the_road(request)
+            return
         command = cmd.QuarantineRequest(
             excursion=excursion,
             lot_ids=tuple(lot.lot_id for lot in request.lots),
@@ -58,6 +72,20 @@ class InventoryLedger:
             services.quarantine_exposed(self._uow, command)
         except NotFound:
             return  # a unit (or lot) the ledger does not know: nothing of it to hold
+
+    def _hold_on_the_road(self, request: QuarantineRequest) -> None:
+        """A shipment's excursion: its lots are held at the receipt (or at once in the
+        receiving unit when it has arrived; ``services.hold_transit_exposure``)."""
+        command = cmd.HoldTransitExposure(
+            excursion=ExcursionRef.parse(request.reference),
+            lot_ids=tuple(lot.lot_id for lot in request.lots),
+            reason=request.reason,
+            user=SYSTEM_USER,
+        )
+        try:
+            services.hold_transit_exposure(self._uow, command)
+        except NotFound:
+            return
 
 
 def exposed_lot(lot: LotExposure) -> ExposedLot:
@@ -105,12 +133,24 @@ class InventoryUnitDirectory:
                 if cached is not None and now - cached[0] < self._ttl_s:
                     found[code] = cached[1]
         missing = [code for code in dict.fromkeys(unit_codes) if code not in found]
-        loaded = queries.unit_places(self._uow, missing) if missing else {}
+        journeys = {code: shipment_of(code) for code in missing}
+        on_road = {code: s for code, s in journeys.items() if s is not None}
+        loaded = queries.unit_places(self._uow, missing) if len(on_road) < len(missing) else {}
+        transit = queries.transit_places(self._uow, on_road.values()) if on_road else {}
         now = time.monotonic()
         with self._lock:
             for code in missing:
                 place = loaded.get(code)
-                found[code] = None if place is None else self._info(place)
+                journey = transit.get(on_road.get(code, 0))
+                if journey is not None:
+                    found[code] = UnitInfo(
+                        journey.facility,
+                        journey.profile,
+                        journey.time_zone,
+                        journey.reporting_interval_s,
+                    )
+                else:
+                    found[code] = None if place is None else self._info(place)
                 self._units[code] = (now, found[code])
         return found
 

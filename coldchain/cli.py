@@ -266,7 +266,9 @@ def simulate(
         0.0, help="After the scenario, go on live, a reading per sensor every N s (0: stop)."
     ),
 ) -> None:
-    """Publish a scenario's simulated readings over MQTT (simulators/README.md)."""
+    """Publish a scenario's simulated readings over MQTT (simulators/README.md); SIGTERM
+    or Ctrl-C stops it after the message in hand."""
+    import signal
     import threading
     import time
 
@@ -289,6 +291,12 @@ def simulate(
         raise typer.Exit(2) from exc
     publisher = Publisher(host, port, prefix=settings.mqtt_topic_prefix)
     stop = threading.Event()
+
+    def on_sigterm(_signum: int, _frame: object) -> None:
+        # Set from another thread: the main thread may hold the event's lock right now.
+        threading.Thread(target=stop.set, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_sigterm)  # stop publishing, flush, report: exit 0
     messages = loaded.messages(pace.origin_s, follow_interval_s=follow or None)
     typer.echo(
         f"scenario {loaded.name}: {len(loaded.sensors)} sensors,"
@@ -309,11 +317,20 @@ def simulate(
 
 
 @app.command()
-def demo() -> None:
-    """Seed a demo programme and run broker, ingest, simulators and the API together."""
+def demo(
+    duration: float | None = typer.Option(
+        None,
+        "--duration",
+        min=1,
+        max=7 * 86_400,
+        help="Stop by itself after SECONDS (default: run until Ctrl-C).",
+    ),
+) -> None:
+    """Seed a demo programme and run broker, ingest, simulators and the API together; on
+    stopping, print what the database holds as one JSON line (readings, alarms, ...)."""
     from coldchain.demo import run_demo
 
-    run_demo(_settings_with_logs())
+    run_demo(_settings_with_logs(), duration)
 
 
 @app.command()

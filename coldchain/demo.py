@@ -2,10 +2,14 @@
 
 ``run_demo`` seeds a small provincial programme (a province store, a city store, three
 clinics, their fridges, two vaccines and their lots, shipments down the tree, sensors
-bound to the fridges), then starts, each in its own process: an MQTT broker (the embedded
-amqtt one unless ``COLDCHAIN_MQTT_URL`` names a real broker), ``coldchain ingest`` and
-``coldchain simulate``; and serves the API in the foreground. Seeding is idempotent: a
-second run reuses what the first one wrote.
+bound to the fridges), then starts, each in its own process: an MQTT broker (a real
+Mosquitto when installed, else the embedded amqtt one: ``coldchain.broker``; none when
+``COLDCHAIN_MQTT_URL`` names a broker), ``coldchain ingest`` and ``coldchain simulate``; and
+serves the API in the foreground until Ctrl-C or, with ``--duration``, for that long. Then
+it stops the simulators, lets ingest drain what the broker holds for it, stops ingest and
+the broker, and prints as its last line one JSON object of what the database holds
+(``coldchain.demo_summary``). Seeding is idempotent: a second run reuses what the first one
+wrote.
 
 Invariant: the demo works on its own database (``COLDCHAIN_DEMO_DATABASE_URL``, default
 ``var/demo.db``), never on ``COLDCHAIN_DATABASE_URL``: its admin token is published in the
@@ -15,12 +19,16 @@ start while one of ``KNOWN_DEMO_TOKENS`` is active in its database).
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
-import socket
+import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import inventory.commands as cmd
@@ -34,6 +42,10 @@ from inventory.unit_of_work import UnitOfWork
 from simulators.scenario import Scenario, load
 
 DEMO_ADMIN_TOKEN = "coldchain-demo-admin-token"
+# The staff pages' demo accounts (published, like the token: they live in the demo's own
+# database only): a province manager, and a nurse of clinic 1 who sees that clinic alone.
+DEMO_PASSWORD = "coldchain-demo"
+DEMO_USERS = (("manager", "supervisor", "PROV"), ("nurse", "staff", "CLN1"))
 # Every secret the demo publishes; `coldchain serve` refuses to start while one is active.
 KNOWN_DEMO_TOKENS = (DEMO_ADMIN_TOKEN,)
 USER = "demo"
@@ -44,13 +56,6 @@ DEMO_SCENARIO = "demo"  # simulators/scenarios/demo.toml: the tree, the units, t
 
 def demo_scenario() -> Scenario:
     return load(DEMO_SCENARIO)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def seed(engine: Engine, uow: UnitOfWork, now: datetime) -> bool:
@@ -219,8 +224,51 @@ def wait_for_ingest(metrics_port: int, process: subprocess.Popen[bytes]) -> None
     raise RuntimeError("coldchain ingest did not connect to the broker within 60 s")
 
 
+RECEIVED = "coldchain_ingest_messages_received_total"
+BACKLOG = "coldchain_ingest_backlog_messages"
+
+
+def wait_for_drain(metrics_port: int, process: subprocess.Popen[bytes]) -> None:
+    """Wait until ingest has taken and acknowledged everything the broker had for it: its
+    received count stands still for a second with nothing unacknowledged (the simulators
+    have stopped, so nothing new arrives). Gives up after 60 s: what is stored is counted."""
+    url = f"http://127.0.0.1:{metrics_port}/metrics"
+    deadline = time.monotonic() + 60
+    last: float | None = None
+    steady_since = time.monotonic()
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                lines = response.read().decode().splitlines()
+            values = {
+                name: float(value)
+                for name, _, value in (line.partition(" ") for line in lines)
+                if name in (RECEIVED, BACKLOG)
+            }
+        except (OSError, ValueError):
+            time.sleep(0.2)
+            continue
+        received = values.get(RECEIVED, 0.0)
+        if received != last or values.get(BACKLOG, 0.0) > 0:
+            last, steady_since = received, time.monotonic()
+        elif time.monotonic() - steady_since >= 1.0:
+            return
+        time.sleep(0.2)
+
+
 def start_child(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "coldchain.cli", *args], env=env)
+
+
+def stop_child(child: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """SIGTERM (each child stops cleanly on it), then SIGKILL if it does not go in time."""
+    if child.poll() is None:
+        child.terminate()
+    try:
+        child.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
 
 
 def prepare_demo(settings: Settings) -> Settings:
@@ -244,35 +292,82 @@ def prepare_demo(settings: Settings) -> Settings:
         f" in {db.display_url(demo.database_url)}"
     )
     _ensure_admin(demo)
+    _ensure_page_users(demo)
     return demo
 
 
-def run_demo(settings: Settings) -> None:
-    """Seed, start broker + ingest + simulators, serve the API until Ctrl-C."""
+def serve_api(app: object, settings: Settings, duration_s: float | None) -> None:
+    """Serve the API in the foreground until Ctrl-C (or SIGTERM), or ``duration_s``."""
     import uvicorn
 
+    class DemoServer(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            """Ctrl-C and SIGTERM stop the server gracefully, as uvicorn's own handlers do,
+            but are not raised again afterwards (uvicorn does, which would end the demo
+            before it stops its children and prints its figures)."""
+            signals = (signal.SIGINT, signal.SIGTERM)
+            originals = {sig: signal.signal(sig, self.handle_exit) for sig in signals}
+            try:
+                yield
+            finally:
+                for sig, handler in originals.items():
+                    signal.signal(sig, handler)
+
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,  # logging is configured once, by `coldchain demo`
+        access_log=False,  # the API logs its own access lines, without query strings
+    )
+    server = DemoServer(config)
+    timer = None
+    if duration_s is not None:
+
+        def time_is_up() -> None:
+            print(f"demo: {duration_s:g} s are up; stopping", flush=True)
+            server.should_exit = True
+
+        timer = threading.Timer(duration_s, time_is_up)
+        timer.daemon = True
+        timer.start()
+    try:
+        server.run()
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
+def run_demo(settings: Settings, duration_s: float | None = None) -> None:
+    """Seed, start broker + ingest + simulators, serve the API until Ctrl-C or for
+    ``duration_s`` seconds; then stop the simulators, let ingest drain, stop everything and
+    print, as the last line, the run's figures counted from the database (one JSON object)."""
     from coldchain import db
-    from coldchain.broker import start_embedded_broker
+    from coldchain.broker import DemoBroker, start_demo_broker
+    from coldchain.demo_summary import demo_summary
     from coldchain.wiring import build_app
 
     demo = prepare_demo(settings)
-    children: list[subprocess.Popen[bytes]] = []
-    broker = None
+    broker: DemoBroker | None = None
     overrides: dict[str, str] = {"database_url": demo.database_url}
     if settings.mqtt_url is None:
-        port = free_port()
-        broker = start_embedded_broker("127.0.0.1", port)
-        overrides |= {"mqtt_url": f"mqtt://127.0.0.1:{port}", "mqtt_protocol": "3.1.1"}
-        print(f"embedded MQTT broker (amqtt, MQTT 3.1.1) on 127.0.0.1:{port}")
+        broker = start_demo_broker(settings.demo_broker)
+        overrides |= {"mqtt_url": broker.url, "mqtt_protocol": broker.protocol}
+        name = "Mosquitto, MQTT 5" if broker.kind == "mosquitto" else "amqtt, MQTT 3.1.1"
+        print(f"{broker.kind} MQTT broker ({name}) on {broker.url.removeprefix('mqtt://')}")
     else:
         print(f"MQTT broker {settings.mqtt_url}")
     env = child_env(**overrides)
+    ingest: subprocess.Popen[bytes] | None = None
+    simulate: subprocess.Popen[bytes] | None = None
+    served = False
     try:
-        children.append(start_child(["ingest"], env))
-        wait_for_ingest(settings.ingest_metrics_port, children[-1])
+        ingest = start_child(["ingest"], env)
+        wait_for_ingest(settings.ingest_metrics_port, ingest)
         # the scenario's day at once (a logger back from an outage), then live every 10 s
-        simulate = ["simulate", "--scenario", DEMO_SCENARIO, "--speed", "0", "--follow", "10"]
-        children.append(start_child(simulate, env))
+        args = ["simulate", "--scenario", DEMO_SCENARIO, "--speed", "0", "--follow", "10"]
+        simulate = start_child(args, env)
         # Only the published token is printed: an operator's own secret is never echoed.
         token = demo.bootstrap_admin_token
         shown = token if token in KNOWN_DEMO_TOKENS else "$COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN"
@@ -280,27 +375,52 @@ def run_demo(settings: Settings) -> None:
         print(
             f"\nAPI on {base}/api/docs\n"
             f"admin token: {shown}\n"
+            f"staff pages: {base}/ (sign in as manager or nurse, password {DEMO_PASSWORD})\n"
             f'try: curl -H "Authorization: Bearer {shown}" {base}/api/v1/me\n'
             f"other commands on the demo's database: "
             f"COLDCHAIN_DATABASE_URL={db.display_url(demo.database_url)} coldchain trace HB2401\n"
         )
-        uvicorn.run(
-            build_app(demo),
-            host=settings.api_host,
-            port=settings.api_port,
-            log_config=None,  # logging is configured once, by `coldchain demo`
-            access_log=False,  # the API logs its own access lines, without query strings
-        )
+        serve_api(build_app(demo), settings, duration_s)
+        served = True
     finally:
-        for child in children:
-            child.terminate()
-        for child in children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        if simulate is not None:
+            stop_child(simulate)  # it flushes what it has in flight, then exits
+        if ingest is not None:
+            if served:
+                wait_for_drain(settings.ingest_metrics_port, ingest)
+            stop_child(ingest, timeout=60)  # the batch in hand and the follow-ups, then out
         if broker is not None:
-            broker.terminate()
+            broker.stop()
+    print(json.dumps(demo_summary(demo).as_json()), flush=True)
+
+
+def _ensure_page_users(settings: Settings) -> None:
+    """The demo's sign-in accounts for the staff pages, created once."""
+    from access.errors import UserConflict
+    from access.principal import Role
+    from access.services import create_user
+    from coldchain import db
+    from coldchain.access_wiring import access_and_facilities
+
+    engine = db.make_engine(settings.database_url)
+    try:
+        ledger = UnitOfWork(db.make_session_factory(engine))
+        with access_and_facilities(settings) as (uow, facilities):
+            for name, role, code in DEMO_USERS:
+                try:
+                    create_user(
+                        uow,
+                        name=name,
+                        role=Role(role),
+                        facility_id=lookups.facility_by_code(ledger, code).id,
+                        password=DEMO_PASSWORD,
+                        now=datetime.now(UTC),
+                        facilities=facilities,
+                    )
+                except UserConflict:
+                    continue  # seeded by an earlier run
+    finally:
+        engine.dispose()
 
 
 def _ensure_admin(settings: Settings) -> None:

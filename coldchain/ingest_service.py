@@ -5,7 +5,8 @@ the configured store, the alarm recorder on the pipeline's detection hook (with 
 and unit directory from ``coldchain.alarms_to_ledger``), the alarm follow-up worker
 (exposure, notices and quarantine after the batch is acknowledged), the outbox notifier,
 and the APScheduler jobs (sensor offline, re-notification and escalation, settling
-exposures). Everything started
+exposures); the loggers on shipments join the sensor registry and a shipment's alarms
+reach its receiver (``coldchain.transit_to_ingest``). Everything started
 here is stopped here, in reverse order, when ingest stops. ``/health/ready`` next to
 ``/metrics`` checks the broker, the database (at the migrations' head) and the store.
 """
@@ -23,6 +24,7 @@ from coldchain.health import readiness_checks
 from coldchain.jobs import RoutineJobs, build_alarm_jobs, scheduler_guard, start_alarm_jobs
 from coldchain.sensor_intervals import reporting_interval_of
 from coldchain.settings import Settings
+from coldchain.transit_to_ingest import TransitNotifier, transit_registry
 from coldchain.wiring import (
     build_sink,
     build_telemetry_reader,
@@ -89,8 +91,10 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
         UnitOfWork(session_factory), reporting_interval_s=reporting_interval_of(lambda: snapshot)
     )
     ledger = InventoryLedger(UnitOfWork(session_factory, window=time_window(settings)))
-    notifier = build_notifier(engine, notify_config(settings))
-    notifier.start()
+    outbox = build_notifier(engine, notify_config(settings))
+    outbox.start()
+    # A shipment's alarms go to the receiver too (rule 27).
+    notifier = TransitNotifier(outbox, UnitOfWork(session_factory))
     alarms_uow = AlarmsUnitOfWork(session_factory)
     # Exposure, notices and quarantine after the batch is acknowledged, on their own thread.
     follow_ups = FollowUpWorker(FollowUpRunner(alarms_uow, units, ledger, notifier))
@@ -124,10 +128,11 @@ def run_ingest_service(settings: Settings, stop: threading.Event | None = None) 
             detector=recorder,
             stop=stop,
             checks=readiness_checks(settings),
+            registry=transit_registry(engine, UnitOfWork(session_factory)),
         )
     finally:
         scheduler.shutdown(wait=True)
         guard.release()  # another process takes the jobs over at once
         follow_ups.stop()  # what is pending now is done first (or left for the next start)
-        notifier.stop()
+        outbox.stop()
         engine.dispose()

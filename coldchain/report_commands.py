@@ -6,6 +6,8 @@ writes the same CSV the API serves: UTF-8 with BOM, CRLF, safe for a spreadsheet
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import typer
 
 from ingest.alarms.performance import FacilityPerformance, Performance, UnitPerformance
 from inventory.queries import StockStatusReport, WastageFigures, WastageReport
+from inventory.unit_of_work import UnitOfWork
 
 report_app = typer.Typer(help="The programme's reports.", no_args_is_help=True)
 
@@ -31,6 +34,27 @@ def _ledger_error(settings_url: str, exc: BaseException | None) -> typer.Exit:
     return typer.Exit(1)
 
 
+@contextmanager
+def _ledger() -> Iterator[UnitOfWork]:
+    """A unit of work on the configured ledger; a refused read exits 1 saying why."""
+    from coldchain import db
+    from coldchain.cli import _settings
+    from coldchain.wiring import time_window
+    from inventory.errors import InventoryError
+
+    settings = _settings()
+    engine = db.make_engine(settings.database_url)
+    try:
+        yield UnitOfWork(db.make_session_factory(engine), window=time_window(settings))
+    except InventoryError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from exc
+    except db.DatabaseError as exc:
+        raise _ledger_error(settings.database_url, exc.orig) from exc
+    finally:
+        engine.dispose()
+
+
 @report_app.command("stock-status")
 def stock_status(
     facility: str = typer.Argument(..., help="Facility code: the report covers it and below."),
@@ -38,27 +62,11 @@ def stock_status(
 ) -> None:
     """Months of stock per facility and product against its minimum and maximum, and the
     lots that will expire before they can be used at the current consumption."""
-    from coldchain import db
-    from coldchain.cli import _settings
-    from coldchain.db import DatabaseError
-    from coldchain.wiring import time_window
-    from inventory.errors import InventoryError
     from inventory.queries import facility_by_code
     from inventory.queries import stock_status as read_stock_status
-    from inventory.unit_of_work import UnitOfWork
 
-    settings = _settings()
-    engine = db.make_engine(settings.database_url)
-    uow = UnitOfWork(db.make_session_factory(engine), window=time_window(settings))
-    try:
+    with _ledger() as uow:
         report = read_stock_status(uow, facility_by_code(uow, facility).id)
-    except InventoryError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from exc
-    except DatabaseError as exc:
-        raise _ledger_error(settings.database_url, exc.orig) from exc
-    finally:
-        engine.dispose()
     if csv_file is not None:
         from api.schemas.reports import stock_status_csv
 
@@ -106,27 +114,11 @@ def wastage(
 ) -> None:
     """Doses administered and wasted, by reason and open / closed vial, with usage rate,
     wastage rate and wastage factor, per facility and rolled up."""
-    from coldchain import db
-    from coldchain.cli import _settings
-    from coldchain.db import DatabaseError
-    from coldchain.wiring import time_window
-    from inventory.errors import InventoryError
     from inventory.queries import facility_by_code, wastage_report
-    from inventory.unit_of_work import UnitOfWork
 
     period = _day("--first", first), _day("--last", last)
-    settings = _settings()
-    engine = db.make_engine(settings.database_url)
-    uow = UnitOfWork(db.make_session_factory(engine), window=time_window(settings))
-    try:
+    with _ledger() as uow:
         report = wastage_report(uow, facility_by_code(uow, facility).id, *period)
-    except InventoryError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from exc
-    except DatabaseError as exc:
-        raise _ledger_error(settings.database_url, exc.orig) from exc
-    finally:
-        engine.dispose()
     if csv_file is not None:
         from api.schemas.reports import wastage_csv
 
@@ -180,7 +172,7 @@ def cold_chain_performance(
     type, time to acknowledgement and units offline, per facility (its own units and with
     everything below) and per unit."""
     from coldchain.cli import _settings
-    from coldchain.db import DatabaseError as DBAPIError
+    from coldchain.db import DatabaseError
     from coldchain.wiring import build_api_deps
     from ingest.alarms.errors import AlarmsError
     from ingest.alarms.performance import by_facility
@@ -207,7 +199,7 @@ def cold_chain_performance(
     except (InventoryError, AlarmsError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
-    except DBAPIError as exc:
+    except DatabaseError as exc:
         raise _ledger_error(settings.database_url, exc.orig) from exc
     typer.echo(render_performance(facility, *period, rows, units), nl=False)
 
@@ -274,29 +266,12 @@ def allocations(
 ) -> None:
     """Allocation fulfilment: each facility's quota against the doses dispatched to it,
     received by it and administered there and below, rolled up the tree."""
-    from sqlalchemy.exc import DBAPIError
-
-    from coldchain import db
-    from coldchain.cli import _settings
-    from coldchain.wiring import time_window
-    from inventory.errors import InventoryError
     from inventory.queries import allocation_status, facility_by_code, product_by_code
-    from inventory.unit_of_work import UnitOfWork
 
     period = _day("--first", first), _day("--last", last)
-    settings = _settings()
-    engine = db.make_engine(settings.database_url)
-    uow = UnitOfWork(db.make_session_factory(engine), window=time_window(settings))
-    try:
+    with _ledger() as uow:
         root = facility_by_code(uow, facility)
         rows = allocation_status(uow, root.id, product_by_code(uow, product).id, *period)
-    except InventoryError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from exc
-    except DBAPIError as exc:
-        raise _ledger_error(settings.database_url, exc.orig) from exc
-    finally:
-        engine.dispose()
     if csv_file is not None:
         from api.schemas.allocations import allocation_status_csv
 

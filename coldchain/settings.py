@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # `coldchain demo` seeds and serves this one, never database_url: its admin token is
     # published in the README, so it must not land in the database `serve` serves.
     demo_database_url: str = "sqlite:///var/demo.db"
+    # The demo's broker when COLDCHAIN_MQTT_URL is unset: "auto" starts Mosquitto when its
+    # binary is installed, else the embedded amqtt broker (MQTT 3.1.1); or force either.
+    demo_broker: Literal["auto", "mosquitto", "embedded"] = "auto"
 
     # Logs (coldchain/logs.py): one line per record on stderr, secrets redacted.
     log_format: Literal["text", "json"] = "text"

@@ -357,6 +357,21 @@ class SensorLastSeenRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class DetectorStateRow(Base):
+    """Where each storage unit's detector stood (``UnitDetector.state``: open episode, each
+    rule's run or window, newest device time): a restarted ingest resumes from it and
+    replays only the readings after ``newest_ns``. Written in the same transaction as the
+    batch's episode and alarm rows, so it never disagrees with them."""
+
+    __tablename__ = "detector_states"
+
+    facility_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    newest_ns: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[dict[str, object]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 # --- end of the excursion episodes and alarms section ---
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 
 from sqlalchemy import Engine
@@ -27,7 +27,7 @@ from ingest.errors import IngestConfigurationError
 from ingest.health import Check
 from ingest.metrics import IngestMetrics, MetricsServer
 from ingest.pipeline import Backoff, Detector, Pipeline
-from ingest.registry import SensorDirectory, load_snapshot
+from ingest.registry import RegistrySnapshot, SensorDirectory, load_snapshot
 from ingest.sinks.base import Sink
 from ingest.transport import Message
 
@@ -42,8 +42,12 @@ def build_pipeline(
     metrics: IngestMetrics,
     detector: Detector | None = None,
     stop: threading.Event | None = None,
+    registry: Callable[[], RegistrySnapshot] | None = None,
 ) -> tuple[Pipeline, MqttConsumer]:
-    directory = SensorDirectory(lambda: load_snapshot(engine), refresh_s=config.registry_refresh_s)
+    """The stages; ``registry`` loads the sensor registry (default: its tables; the
+    composition root adds the loggers on shipments)."""
+    load = registry or (lambda: load_snapshot(engine))
+    directory = SensorDirectory(load, refresh_s=config.registry_refresh_s)
     if not directory.refresh():
         raise IngestConfigurationError(
             f"cannot read the sensor registry from {engine.url.render_as_string()}"
@@ -72,6 +76,7 @@ def run_ingest(
     detector: Detector | None = None,
     stop: threading.Event | None = None,
     checks: Sequence[Check] = (),
+    registry: Callable[[], RegistrySnapshot] | None = None,
 ) -> None:
     """Consume until ``stop`` is set (SIGTERM and SIGINT set it when run in the main thread).
 
@@ -80,7 +85,7 @@ def run_ingest(
     stop = stop or threading.Event()
     metrics = IngestMetrics()
     pipeline, consumer = build_pipeline(
-        config, sink, engine, metrics=metrics, detector=detector, stop=stop
+        config, sink, engine, metrics=metrics, detector=detector, stop=stop, registry=registry
     )
     if threading.current_thread() is threading.main_thread():
         _stop_on_signals(stop)

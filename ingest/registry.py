@@ -114,6 +114,27 @@ class SensorDirectory:
         return info
 
 
+def with_bindings(
+    snapshot: RegistrySnapshot, extra: Mapping[str, tuple[int, tuple[Binding, ...]]]
+) -> RegistrySnapshot:
+    """``snapshot`` with more bindings per sensor (``sensor -> (interval, bindings)``): the
+    journeys of loggers attached to shipments, which the composition root reads from the
+    ledger. A sensor not registered here gets the given interval; a registered one keeps
+    its own. Where windows overlap, the binding that began last wins (``binding_at``)."""
+    if not extra:
+        return snapshot
+    sensors = dict(snapshot.sensors)
+    for sensor_id, (interval, bindings) in extra.items():
+        known = sensors.get(sensor_id)
+        merged = sorted(
+            (*(known.bindings if known else ()), *bindings), key=lambda b: b.valid_from_ns
+        )
+        sensors[sensor_id] = SensorInfo(
+            sensor_id, known.reporting_interval_s if known else interval, tuple(merged)
+        )
+    return RegistrySnapshot(sensors=sensors)
+
+
 def static_directory(snapshot: RegistrySnapshot) -> SensorDirectory:
     """A directory that never reloads (tests, benchmarks)."""
     directory = SensorDirectory(lambda: snapshot, refresh_s=float("inf"))

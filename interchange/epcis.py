@@ -19,10 +19,18 @@ Digital Link, ``interchange.identifiers``) and its quantity in the product's tra
 the extension field ``cc:doses``. The read point and business location are the facility; the
 time zone offset is the facility's at the event's time. A movement that a reversal undid
 carries an ``errorDeclaration`` (reason ``incorrect_data``) at the reversal's time.
+
+A shipment's receiving events carry its transport temperature record when the caller has
+one (``TransportSummary``, from the loggers that rode with it): one ``sensorElement`` with
+the journey's first and last reading times and a ``Temperature`` report in ``CEL`` (minimum,
+maximum, mean), an ``ALARM_CONDITION`` exception when an excursion on the road raised an
+alarm, and the minutes out of range in ``cc:minutesOutOfRange``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -49,18 +57,67 @@ _STEPS: dict[MovementKind, tuple[str, str]] = {
 }
 
 
-def epcis_document(events: list[LedgerEvent], created: datetime) -> dict[str, Any]:
-    """The EPCIS document of ``events`` (``inventory.queries.ledger_events``)."""
+@dataclass(frozen=True)
+class TransportSummary:
+    """The temperature record of a shipment's journey, from its loggers."""
+
+    first_reading_at: datetime
+    last_reading_at: datetime
+    min_c: float
+    max_c: float
+    mean_c: float | None
+    minutes_out_of_range: float
+    alarmed: bool  # an excursion on the road raised an alarm
+
+
+def epcis_document(
+    events: list[LedgerEvent],
+    created: datetime,
+    transport: Mapping[int, TransportSummary] | None = None,
+) -> dict[str, Any]:
+    """The EPCIS document of ``events`` (``inventory.queries.ledger_events``), with the
+    transport records of ``transport`` (by shipment id) on the shipments' receipts."""
+    records = transport or {}
     return {
         "@context": [EPCIS_CONTEXT, {EXTENSION_PREFIX: EXTENSION_NAMESPACE}],
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
         "creationDate": _time(created),
-        "epcisBody": {"eventList": [object_event(e) for e in events]},
+        "epcisBody": {
+            "eventList": [
+                object_event(
+                    e,
+                    records.get(e.shipment_id)
+                    if e.shipment_id is not None and e.kind is MovementKind.SHIPMENT_RECEIPT
+                    else None,
+                )
+                for e in events
+            ]
+        },
     }
 
 
-def object_event(e: LedgerEvent) -> dict[str, Any]:
+def sensor_element(record: TransportSummary) -> dict[str, Any]:
+    report: dict[str, Any] = {
+        "type": "Temperature",
+        "minValue": record.min_c,
+        "maxValue": record.max_c,
+        "uom": "CEL",
+    }
+    if record.mean_c is not None:
+        report["meanValue"] = record.mean_c
+    if record.alarmed:
+        report["exception"] = "ALARM_CONDITION"
+    return {
+        "sensorMetadata": {
+            "startTime": _time(record.first_reading_at),
+            "endTime": _time(record.last_reading_at),
+        },
+        "sensorReport": [report],
+    }
+
+
+def object_event(e: LedgerEvent, transport: TransportSummary | None = None) -> dict[str, Any]:
     step, disposition = _STEPS[e.kind]
     lot = e.lot
     place = {"id": facility_uri(e.place.code)}
@@ -100,6 +157,9 @@ def object_event(e: LedgerEvent) -> dict[str, Any]:
         event[f"{EXTENSION_PREFIX}:reference"] = e.reference
     if e.dose_number is not None:
         event[f"{EXTENSION_PREFIX}:doseNumber"] = e.dose_number
+    if transport is not None:
+        event["sensorElementList"] = [sensor_element(transport)]
+        event[f"{EXTENSION_PREFIX}:minutesOutOfRange"] = transport.minutes_out_of_range
     if e.reversed_at is not None:
         event["errorDeclaration"] = {
             "declarationTime": _time(e.reversed_at),

@@ -16,14 +16,17 @@ from inventory.domain.shipments import ReceivedLot
 
 __all__ = [
     "AdministerDoses",
+    "AttachLogger",
     "CountedLot",
     "CreateFacility",
     "CreateProduct",
     "CreateShipment",
     "CreateStorageUnit",
     "DestroyStock",
+    "DetachLogger",
     "DispatchItem",
     "DispatchShipment",
+    "HoldTransitExposure",
     "MarkShipmentLost",
     "QuarantineRequest",
     "QuarantineStock",
@@ -34,6 +37,7 @@ __all__ = [
     "RecordCount",
     "RecordVvmObservation",
     "RecordWastage",
+    "RefuseShipment",
     "RegisterLot",
     "ReleaseStock",
     "ReverseMovement",
@@ -216,6 +220,23 @@ class ReceiveShipment:
     user: str
     idempotency_key: str
     occurred_at: datetime | None = None
+    # Rule 27: "accept" or "accept_quarantined" (every lot lands held); whether the transport
+    # record covered the journey (None: not checked, no logger); a supervisor's override.
+    decision: str = "accept"
+    record_complete: bool | None = None
+    override_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class RefuseShipment:
+    """The receiver refuses the delivery (rule 27): its doses go back to the sender."""
+
+    shipment_id: int
+    reason: str
+    user: str
+    idempotency_key: str
+    occurred_at: datetime | None = None
+    record_complete: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -356,3 +377,37 @@ class ReverseMovement:
     reason: str
     user: str
     idempotency_key: str
+
+
+@dataclass(frozen=True)
+class AttachLogger:
+    """Put a logger on a dispatched shipment (rule 27); its readings from ``attached_at``
+    (default: the dispatch) on are the shipment's."""
+
+    shipment_id: int
+    sensor_id: str
+    user: str
+    reporting_interval_s: int = 300
+    attached_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DetachLogger:
+    """Take the logger off the shipment at ``detached_at`` (default: now)."""
+
+    shipment_id: int
+    sensor_id: str
+    user: str
+    detached_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class HoldTransitExposure:
+    """Hold the lots exposed to an excursion on the road: at the receipt if the shipment is
+    still in transit, in the receiving unit at once if it has arrived. Idempotent by the
+    excursion (``excursion`` names the shipment's transit unit)."""
+
+    excursion: ExcursionRef
+    lot_ids: tuple[int, ...]
+    reason: str
+    user: str

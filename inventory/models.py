@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -56,6 +57,7 @@ MOVEMENT_KINDS = (
     "dispatch",
     "shipment_receipt",
     "shipment_lost",
+    "shipment_return",
     "transfer",
     "administration",
     "wastage",
@@ -66,8 +68,16 @@ MOVEMENT_KINDS = (
     "recall",
     "reversal",
 )
-SHIPMENT_STATUSES = ("created", "dispatched", "received", "partially_received", "lost")
+SHIPMENT_STATUSES = (
+    "created",
+    "dispatched",
+    "received",
+    "partially_received",
+    "lost",
+    "refused",
+)
 DISCREPANCY_KINDS = ("shortfall", "excess", "unknown_lot")
+RECEIPT_DECISIONS = ("accept", "accept_quarantined", "refuse")
 
 
 class Facility(Base):
@@ -397,3 +407,68 @@ class DailyClose(Base):
     day: Mapped[date] = mapped_column(Date)
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     flagged: Mapped[bool] = mapped_column(Boolean)
+
+
+class ShipmentLogger(Base):
+    """A logger (or a cold box's sensor) travelling with a shipment (domain rule 27): its
+    readings in ``[attached_at, detached_at)`` are the shipment's. A logger is on one open
+    shipment at a time (the partial unique index), and once on a given shipment."""
+
+    __tablename__ = "shipment_loggers"
+    __table_args__ = (
+        UniqueConstraint("shipment_id", "sensor_id"),
+        CheckConstraint("reporting_interval_s > 0", name="reporting_interval_s"),
+        Index(
+            "uq_shipment_loggers_open_sensor",
+            "sensor_id",
+            unique=True,
+            sqlite_where=text("detached_at IS NULL"),
+            postgresql_where=text("detached_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    sensor_id: Mapped[str] = mapped_column(String(64))
+    reporting_interval_s: Mapped[int] = mapped_column(Integer)
+    attached_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attached_by: Mapped[str] = mapped_column(String(200))
+    detached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    detached_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class ShipmentHold(Base):
+    """A lot of a shipment to be held when it arrives: an excursion in transit asked for a
+    quarantine while the doses were on the road (no unit holds them yet). The receipt puts
+    the lot into the receiving unit's quarantine. Append-only; one row per (excursion, lot)."""
+
+    __tablename__ = "shipment_holds"
+    __table_args__ = (UniqueConstraint("reference", "lot_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
+    reference: Mapped[str] = mapped_column(String(200))  # the excursion (ExcursionRef)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    requested_by: Mapped[str] = mapped_column(String(200))
+
+
+class ShipmentDecision(Base):
+    """The receiver's decision on a shipment after reading its transport record (rule 27):
+    accept, accept with the exposed lots quarantined, or refuse; a record that did not cover
+    the journey was accepted only with a supervisor's override and its reason. Kept per
+    movement (the receipt or the return), so a reversed receipt's decision is history."""
+
+    __tablename__ = "shipment_decisions"
+    __table_args__ = (CheckConstraint(_in("decision", RECEIPT_DECISIONS), name="decision"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    movement_id: Mapped[int] = mapped_column(ForeignKey("movements.id"), unique=True)
+    decision: Mapped[str] = mapped_column(String(24))
+    record_complete: Mapped[bool | None] = mapped_column(Boolean)  # None: not checked
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    override_by: Mapped[str | None] = mapped_column(String(200))
+    decided_by: Mapped[str] = mapped_column(String(200))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)

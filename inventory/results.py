@@ -370,3 +370,28 @@ def eligible_population_view(row: m.EligiblePopulation) -> EligiblePopulationVie
     return EligiblePopulationView(
         row.id, row.facility_id, row.product_id, row.year, row.population, row.set_by, row.set_at
     )
+
+
+@dataclass(frozen=True)
+class ShipmentLoggerView:
+    """A logger on a shipment; ``detached_at`` None: still on it."""
+
+    shipment_id: int
+    sensor_id: str
+    unit: str  # the transit unit code its readings are stored under
+    reporting_interval_s: int
+    attached_at: datetime
+    attached_by: str
+    detached_at: datetime | None
+    detached_by: str | None
+
+
+@dataclass(frozen=True)
+class TransitHoldResult:
+    """What a hold asked for on the road did: lots to hold at the receipt (``pending``), or
+    the quarantine movement in the receiving unit (the shipment had arrived)."""
+
+    shipment_id: int
+    reference: str
+    pending_lot_ids: tuple[int, ...]
+    movement: MovementView | None

@@ -69,3 +69,10 @@ ensure_test_schemas() {
     package/src/schema/EPCISDocument.schema.json
   rm -f "$dir/$tarball"
 }
+
+# The staff pages' browser tests (tests/browser, marker `browser`) drive Debian's Chromium
+# through Playwright's Python package (its own browser download cannot work here), with a
+# CJK font so that the Chinese pages render in screenshots.
+ensure_browser() {
+  ensure_debian_packages chromium fonts-noto-cjk
+}

@@ -17,6 +17,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coldchain.broker import mosquitto_config
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -114,22 +116,7 @@ def start_mosquitto(
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     conf = workdir / "mosquitto.conf"
-    conf.write_text(
-        f"listener {port} 127.0.0.1\n"
-        "allow_anonymous true\n"
-        # Started as root, Mosquitto drops to user `mosquitto`, which cannot write its
-        # persistence file in our temp dir: a restart would then lose the queued session.
-        "user root\n"
-        "persistence true\n"
-        f"persistence_location {workdir}/\n"
-        "autosave_interval 1\n"
-        f"max_queued_messages {max_queued}\n"
-        "max_queued_bytes 0\n"
-        f"max_inflight_messages {inflight}\n"
-        "log_dest stdout\n"
-        "log_type error\n"
-        "log_type warning\n"
-    )
+    conf.write_text(mosquitto_config(port, workdir, max_queued=max_queued, inflight=inflight))
     server = Mosquitto(
         argv=[require_binary("mosquitto"), "-c", str(conf)],
         port=port,

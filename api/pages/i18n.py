@@ -64,6 +64,9 @@ class Formats:
     def date(self, day: date | None) -> str:
         return "—" if day is None else format_date(day, "medium", locale=self.locale)
 
+    def short_date(self, day: dt.date | None) -> str:
+        return "—" if day is None else format_date(day, "short", locale=self.locale)
+
     def number(self, value: float | int | None, digits: int = 0) -> str:
         if value is None:
             return "—"

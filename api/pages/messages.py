@@ -34,3 +34,44 @@ HOLD_REASONS: dict[str, str] = {
     "quarantined": N_("quarantined after an excursion"),
     "recalled": N_("recalled"),
 }
+
+# Alarm types in words (rule ids of ingest/detect/rules.py, SENSOR_OFFLINE, facility alarms).
+ALARM_TYPES: dict[str, str] = {
+    "who-heat": N_("Too warm for 10 hours (above +8 °C)"),
+    "who-freeze": N_("Freezing for 1 hour (−0.5 °C or below)"),
+    "early-heat": N_("Too warm for 30 minutes (above +8 °C)"),
+    "early-cold": N_("Too cold for 20 minutes (+2 °C or below)"),
+    "cumulative-heat": N_("Too warm for 1 hour in total over 3 days"),
+    "freezer-heat": N_("Freezer too warm for 1 hour"),
+    "freezer-early-heat": N_("Freezer too warm for 15 minutes"),
+    "ultracold-heat": N_("Ultra-cold freezer too warm for 1 hour"),
+    "ultracold-early-heat": N_("Ultra-cold freezer too warm for 15 minutes"),
+    "SENSOR_OFFLINE": N_("Sensor silent (offline)"),
+    "LOT_EXPIRING": N_("Stock about to expire"),
+    "STOCK_RECONCILIATION": N_("Stock does not reconcile"),
+    "LEDGER_CHECK": N_("Ledger check found a problem"),
+}
+
+# Kinds of notice on the escalation ladder (ingest.alarms.ports.NoticeKind values).
+NOTICE_KINDS: dict[str, str] = {
+    "raised": N_("alarm raised"),
+    "renotified": N_("reminder"),
+    "escalated": N_("escalated"),
+    "cleared": N_("cleared"),
+}
+
+# What went wrong with a lot of a shipment (inventory.models.DISCREPANCY_KINDS).
+DISCREPANCY_KINDS: dict[str, str] = {
+    "shortfall": N_("fewer doses arrived"),
+    "excess": N_("more doses arrived"),
+    "unknown_lot": N_("a lot that was not sent arrived"),
+}
+
+# Where a shipment is (inventory.models.SHIPMENT_STATUSES).
+SHIPMENT_STATES: dict[str, str] = {
+    "created": N_("planned"),
+    "dispatched": N_("in transit"),
+    "received": N_("received"),
+    "lost": N_("lost"),
+    "partially_received": N_("partly received"),
+}

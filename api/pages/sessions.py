@@ -1,6 +1,6 @@
 """Sessions of the pages in signed cookies, and the CSRF token every form carries.
 
-The cookie holds who is signed in (user id and the credential's id) and a random CSRF
+The cookie holds who is signed in (user id and a stamp of their password) and a random CSRF
 token, signed with ``itsdangerous`` (HMAC-SHA1 over the payload and its time stamp) and
 sent ``HttpOnly``, ``SameSite=Lax`` (``Secure`` behind HTTPS). A cookie that was altered,
 signed with another key or older than the session's lifetime is ignored: the visitor is
@@ -37,14 +37,14 @@ class PageSession:
 
     csrf: str
     user_id: int | None = None
-    credential_id: int | None = None  # the sign-in's token (or password) id, rechecked
+    stamp: str | None = None  # of the user's password hash (signin.password_stamp), rechecked
 
     @classmethod
     def anonymous(cls) -> PageSession:
         return cls(csrf=new_csrf())
 
-    def signed_in(self, user_id: int, credential_id: int) -> PageSession:
-        return PageSession(csrf=new_csrf(), user_id=user_id, credential_id=credential_id)
+    def signed_in(self, user_id: int, stamp: str) -> PageSession:
+        return PageSession(csrf=new_csrf(), user_id=user_id, stamp=stamp)
 
     def with_csrf(self) -> PageSession:
         return replace(self, csrf=new_csrf())
@@ -64,7 +64,7 @@ class SessionCodec:
     def dumps(self, session: PageSession) -> str:
         data: dict[str, Any] = {"c": session.csrf}
         if session.user_id is not None:
-            data |= {"u": session.user_id, "k": session.credential_id}
+            data |= {"u": session.user_id, "k": session.stamp}
         return self._serializer.dumps(data)
 
     def loads(self, value: str | None) -> PageSession | None:
@@ -76,7 +76,7 @@ class SessionCodec:
             return None
         if not isinstance(data, dict) or not isinstance(data.get("c"), str):
             return None
-        user, credential = data.get("u"), data.get("k")
-        if not (isinstance(user, int) and isinstance(credential, int)):
-            user = credential = None
-        return PageSession(csrf=data["c"], user_id=user, credential_id=credential)
+        user, stamp = data.get("u"), data.get("k")
+        if not (isinstance(user, int) and isinstance(stamp, str)):
+            user = stamp = None
+        return PageSession(csrf=data["c"], user_id=user, stamp=stamp)

@@ -1,19 +1,20 @@
 """Who signs in to the pages, and who a session still is: the one module that knows how
 credentials are checked.
 
-For now a person signs in with their user name and one of their API tokens (the access
-room's per-user passwords replace the token here, and only here, when they land). A
-session names the user and the credential it was opened with; ``principal_of`` rebuilds
-the caller on every request, so revoking the token, or its expiry, ends the session at
-once, and a changed role or scope applies on the next page.
+A person signs in with their user name and password (``access.services.
+authenticate_password``: Argon2, the same answer and the same work for an unknown name). A
+session names the user and a stamp of their password hash; ``principal_of`` rebuilds the
+caller on every request, so disabling the user or changing their password ends every
+session at once, and a changed role or scope applies on the next page.
 
 Failed sign-ins are limited per account and per address (``SignInThrottle``): after
-``MAX_FAILURES`` within ``WINDOW`` further attempts are refused, right or wrong, until the
-window has passed.
+``MAX_FAILURES`` within ``WINDOW_S`` further attempts are refused, right or wrong, until
+the window has passed (in this process; several API processes each keep their own count).
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import deque
@@ -30,7 +31,7 @@ WINDOW_S = 15 * 60
 
 
 class SignInRefused(Exception):
-    """The name and credential do not match an active account (never says which)."""
+    """The name and password do not match an active account (never says which)."""
 
 
 class TooManyAttempts(Exception):
@@ -42,7 +43,7 @@ class TooManyAttempts(Exception):
 @dataclass(frozen=True, slots=True)
 class SignedIn:
     user_id: int
-    credential_id: int
+    stamp: str  # of the password hash the session was opened with
     principal: Principal
 
 
@@ -60,8 +61,7 @@ class SignInThrottle:
             for key in keys:
                 recent = self._recent(key, now)
                 if len(recent) >= MAX_FAILURES:
-                    wait = int((recent[0] + WINDOW_S - now) // 60) + 1
-                    raise TooManyAttempts(wait)
+                    raise TooManyAttempts(int((recent[0] + WINDOW_S - now) // 60) + 1)
 
     def failed(self, *keys: str) -> None:
         now = self._clock()
@@ -76,47 +76,57 @@ class SignInThrottle:
         return recent
 
 
+def password_stamp(password_hash: str) -> str:
+    """What a session keeps of the password: 16 hex digits of a digest of its hash (never
+    the hash itself), enough to tell that the password changed."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
 def sign_in(
-    deps: ApiDeps, throttle: SignInThrottle, *, name: str, secret: str, address: str
+    deps: ApiDeps, throttle: SignInThrottle, *, name: str, password: str, address: str
 ) -> SignedIn:
-    """The account behind ``name`` and ``secret``; ``SignInRefused`` or ``TooManyAttempts``."""
+    """The account behind ``name`` and ``password``; ``SignInRefused`` or
+    ``TooManyAttempts``."""
     keys = (f"name:{name.strip().lower()}", f"addr:{address}")
     throttle.check(*keys)
     try:
-        principal = services.authenticate(
-            deps.access_uow(), secret, deps.facility_paths, now=deps.clock()
+        principal = services.authenticate_password(
+            deps.access_uow(), name, password, deps.clock(), passwords=deps.passwords
         )
-    except NotAuthenticated:
-        principal = None
-    if principal is None or principal.name != name.strip():
+    except NotAuthenticated as exc:
         throttle.failed(*keys)
-        raise SignInRefused("that user name and token do not match an active account")
-    assert principal.token_id is not None  # authenticated by a token
-    return SignedIn(principal.user_id, principal.token_id, principal)
+        raise SignInRefused(str(exc)) from exc
+    stamp = _current_stamp(deps, principal.user_id)
+    if stamp is None:  # disabled or password removed in between
+        raise SignInRefused(services.WRONG_PASSWORD)
+    return SignedIn(principal.user_id, stamp, principal)
 
 
-def principal_of(deps: ApiDeps, user_id: int, credential_id: int) -> Principal | None:
-    """The signed-in caller, or None once the credential is revoked, expired or not theirs."""
-    now = deps.clock()
+def _current_stamp(deps: ApiDeps, user_id: int) -> str | None:
     uow = deps.access_uow()
     with uow:
-        token = uow.access.token(credential_id)
         user = uow.access.user(user_id)
-        if token is None or user is None or token.user_id != user.id:
+        if user is None or user.disabled_at is not None or user.password_hash is None:
             return None
-        if token.revoked_at is not None or (
-            token.expires_at is not None and token.expires_at <= now
-        ):
+        return password_stamp(user.password_hash)
+
+
+def principal_of(deps: ApiDeps, user_id: int, stamp: str) -> Principal | None:
+    """The signed-in caller, or None once the user is disabled or their password changed."""
+    uow = deps.access_uow()
+    with uow:
+        user = uow.access.user(user_id)
+        if user is None or user.disabled_at is not None or user.password_hash is None:
+            return None
+        if password_stamp(user.password_hash) != stamp:
             return None
         name, role, facility_id = user.name, Role(user.role), user.facility_id
-        expires_at = token.expires_at
     scope_path = None if facility_id is None else deps.facility_paths.path_of(facility_id)
     return Principal(
         user_id=user_id,
         name=name,
         role=role,
-        token_id=credential_id,
+        token_id=None,
         facility_id=facility_id,
         scope_path=scope_path,
-        expires_at=expires_at,
     )

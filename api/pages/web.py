@@ -22,10 +22,11 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from access.principal import Principal, Role
+from access.principal import Principal
 from api.deps import ApiDeps, Deps
 from api.pages.config import PagesConfig
 from api.pages.i18n import LANGUAGE_COOKIE, LANGUAGES, Formats, choose_language, translations
+from api.pages.messages import ALARM_TYPES, DISCREPANCY_KINDS, NOTICE_KINDS, SHIPMENT_STATES
 from api.pages.sessions import SESSION_COOKIE, PageSession, SessionCodec
 from api.pages.signin import SignInThrottle, principal_of
 from ingest.detect.events import to_utc
@@ -54,6 +55,10 @@ def environment(language: str) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["ns_to_datetime"] = to_utc
+    env.globals["alarm_types"] = ALARM_TYPES
+    env.globals["notice_kinds"] = NOTICE_KINDS
+    env.globals["discrepancy_kinds"] = DISCREPANCY_KINDS
+    env.globals["shipment_states"] = SHIPMENT_STATES
     catalogue = translations(language)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         catalogue.gettext, catalogue.ngettext, newstyle=True
@@ -118,7 +123,6 @@ class Page:
                 fmt=self.formats,
                 csrf=self.session.csrf,
                 user=who,
-                can_write=who is not None and who.role is not Role.VIEWER,
                 languages=LANGUAGES,
                 language=self.language,
                 path=self.request.url.path,
@@ -174,9 +178,9 @@ def get_page(request: Request, deps: Deps) -> Page:
     if session is None:
         session = PageSession.anonymous()
     principal = None
-    if session.user_id is not None and session.credential_id is not None:
-        principal = principal_of(deps, session.user_id, session.credential_id)
-        if principal is None:  # revoked or expired since: signed out
+    if session.user_id is not None and session.stamp is not None:
+        principal = principal_of(deps, session.user_id, session.stamp)
+        if principal is None:  # disabled or password changed since: signed out
             session, fresh = PageSession.anonymous(), True
     language = choose_language(
         request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")

@@ -4,17 +4,20 @@ Data flow for each decoded batch (``observe``, called by ``ingest.pipeline`` bef
 write, in the pipeline thread):
 
 1. group the readings by (facility, unit); the units seen for the first time get, together
-   (one directory lookup, one open-episode query, one readings query per chunk of units),
-   their detection configuration from the ``UnitDirectory`` and detectors rebuilt by
-   replaying their stored readings (``ReadingSource``) from the longest rule window (+ one
-   gap) before the batch — earlier if an episode or temperature alarm of the unit is still
-   open, so that its key is reproduced (at most ``max_replay`` back);
+   (one directory lookup, one state query, one open-episode query, one readings query per
+   chunk of units), their detection configuration from the ``UnitDirectory`` and detectors
+   resumed from their saved state plus the stored readings after it (``ReadingSource``),
+   or, without a usable state, rebuilt by replaying the stored readings from the longest
+   rule window (+ one gap) before the batch — earlier if an episode or temperature alarm of
+   the unit is still open, so that its key is reproduced (at most ``max_replay`` back);
 2. the pure ``Detector`` turns the readings into events;
 3. ONE transaction stores them (episodes opened/closed, freeze exposure flagged, alarms
    raised/cleared; a late reading's replay revises the rows of the same excursion in place,
    ``ingest.alarms.revisions``) with the newest device time per sensor
    (``sensor_last_seen``, written at most every ``last_seen_every_s``) and, for what
-   actually changed in it (not for replays or revisions), one ``alarm_follow_ups`` row each;
+   actually changed in it (not for replays or revisions), one ``alarm_follow_ups`` row each,
+   and the detector states (``detector_states``) of the units those rows are about (of the
+   other units that moved: every ``state_every_s``, a few at a time);
 4. after the commit, the follow-up worker is woken (``ingest.alarms.follow_ups``): exposure
    from the ``LedgerPort`` → the RAISED notice (with the exposed lots) → quarantine; CLEARED
    notices; exposure and quarantine of closed and freeze-exposed episodes. It runs on its
@@ -36,8 +39,9 @@ the batch anyway), so no event is lost to a database hiccup.
 from __future__ import annotations
 
 import logging
+import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -69,6 +73,7 @@ from ingest.detect import (
     ExcursionStarted,
     FreezeExposureDetected,
     UnitConfig,
+    UnitDetector,
     to_utc,
 )
 from ingest.readings import Reading
@@ -81,6 +86,7 @@ _FAR_FUTURE = datetime(2200, 1, 1, tzinfo=UTC)
 UnitKey = tuple[str, str]  # (facility code, unit code)
 _REPLAY_CHUNK = 200  # units per replay query
 _REPLAY_SPREAD_NS = 3_600_000_000_000  # starts of one replay query lie within an hour
+_STATES_PER_BATCH = 100  # periodic state saves per batch (each ~0.2 ms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +110,7 @@ class AlarmRecorder:
         *,
         max_replay: timedelta = timedelta(days=14),
         last_seen_every_s: float = 5.0,
+        state_every_s: float = 30.0,
         monotonic: Callable[[], float] = time.monotonic,
         wake: Callable[[], None] | None = None,
     ) -> None:
@@ -119,6 +126,9 @@ class AlarmRecorder:
         self._configs: dict[str, UnitConfig] = {}
         self._seen: dict[str, tuple[str, str, int]] = {}  # sensor -> facility, unit, newest ns
         self._seen_flushed_at = float("-inf")
+        self._state_every_s = state_every_s
+        self._dirty: set[UnitKey] = set()  # units whose detector moved since its state was saved
+        self._saved_at: dict[UnitKey, float] = {}  # monotonic time each state was saved
 
     # --- the pipeline's hook ---
 
@@ -146,6 +156,7 @@ class AlarmRecorder:
                 else:
                     events.extend(self._detectors[key].observe(group))
             self._note_seen(readings)
+            self._dirty.update(groups)
             changes = self._store(events)
         except Exception:
             for key in groups:  # rebuilt from the store (which will hold this batch) next time
@@ -179,15 +190,31 @@ class AlarmRecorder:
                 self._configs[unit] = _unit_config(unit, found.get(unit))
 
     def _rebuild(self, unseen: dict[UnitKey, int], events: list[Event]) -> None:
-        """Detectors for the units first seen in this batch (key → its first device time),
-        each replayed from the store: one directory lookup, one open-episode query and one
-        readings query per ``_REPLAY_CHUNK`` units, whatever their number."""
+        """Detectors for the units first seen in this batch (key → its first device time):
+        resumed from their saved state plus the stored readings after it, or (no state, or
+        one saved under another configuration) replayed from the store's look-back. One
+        directory lookup, one state query, one open-episode query and one readings query
+        per ``_REPLAY_CHUNK`` units, whatever their number."""
         self._load_configs({unit for _, unit in unseen})
-        detectors = {key: Detector(_fixed(self._configs[key[1]])) for key in unseen}
+        with self._uow:
+            saved = self._uow.repo.detector_states_of(sorted({unit for _, unit in unseen}))
+        detectors: dict[UnitKey, Detector] = {}
+        resumed: dict[UnitKey, int] = {}  # key → the newest device time its state had seen
+        for key in unseen:
+            config = self._configs[key[1]]
+            detectors[key] = Detector(_fixed(config))
+            state = saved.get(key)
+            unit = None if state is None else UnitDetector.resume(*key, config, state)
+            if unit is not None:
+                detectors[key].adopt(unit)
+                resumed[key] = unit.newest_ns
         if self._history is not None:
-            for key, past in self._replays(unseen).items():
+            for key, past in self._replays(unseen, resumed).items():
                 events.extend(detectors[key].observe(past))
-                log.info("rebuilt detection of %s/%s from %d stored readings", *key, len(past))
+                how = "its saved state and" if key in resumed else "replaying"
+                log.info(
+                    "rebuilt detection of %s/%s from %s %d stored readings", *key, how, len(past)
+                )
         self._detectors.update(detectors)
 
     def _replay_backfill(
@@ -218,15 +245,21 @@ class AlarmRecorder:
         )
         return events
 
-    def _replays(self, unseen: dict[UnitKey, int]) -> dict[UnitKey, list[Reading]]:
-        """The stored readings each unseen unit's detector must replay (non-empty only)."""
+    def _replays(
+        self, unseen: dict[UnitKey, int], resumed: Mapping[UnitKey, int] | None = None
+    ) -> dict[UnitKey, list[Reading]]:
+        """The stored readings each unseen unit's detector must replay (non-empty only):
+        from its saved state's newest device time when ``resumed``, else the look-back."""
         assert self._history is not None
-        with self._uow:
-            open_since = self._uow.repo.open_since_of(sorted({unit for _, unit in unseen}))
-        since = {
-            key: self._replay_from(first_ns, self._configs[key[1]], open_since.get(key[1]))
-            for key, first_ns in unseen.items()
-        }
+        since = dict(resumed or {})
+        rest = sorted({key[1] for key in unseen if key not in since})
+        if rest:
+            with self._uow:
+                open_since = self._uow.repo.open_since_of(rest)
+            for key, first_ns in unseen.items():
+                if key not in since:
+                    config = self._configs[key[1]]
+                    since[key] = self._replay_from(first_ns, config, open_since.get(key[1]))
         past: dict[UnitKey, list[Reading]] = {}
         for start_ns, units in _replay_chunks(since):
             start = to_utc(start_ns)
@@ -252,10 +285,10 @@ class AlarmRecorder:
                 seen[r.sensor_id] = (r.facility, r.unit, r.device_time_ns)
 
     def _store(self, events: list[Event]) -> list[_Change]:
-        flush_seen = bool(self._seen) and (
-            self._monotonic() - self._seen_flushed_at >= self._last_seen_every_s
-        )
-        if not events and not flush_seen:
+        clock = self._monotonic()
+        flush_seen = bool(self._seen) and clock - self._seen_flushed_at >= self._last_seen_every_s
+        due = self._states_due(clock)
+        if not events and not flush_seen and not due:
             return []
         changes: list[_Change] = []
         with self._uow as uow:
@@ -266,6 +299,13 @@ class AlarmRecorder:
                 if change is not None:
                     changes.append(change)
             uow.repo.add_follow_ups([(c.kind, c.row_id) for c in changes], now)
+            if revisions.names:  # the live detectors go on under the stored names
+                for detector in self._detectors.values():
+                    for unit in detector.units():
+                        unit.rename(revisions.names)
+            # the states of the units these rows are about, with them (and the rest at times)
+            saved = due | units_of(events)
+            uow.repo.save_detector_states(self._state_rows(saved, now))
             if flush_seen:
                 uow.repo.record_last_seen(
                     [
@@ -280,14 +320,42 @@ class AlarmRecorder:
                     ]
                 )
             uow.commit()
-        if revisions.names:  # the live detectors go on under the stored names
-            for detector in self._detectors.values():
-                for unit in detector.units():
-                    unit.rename(revisions.names)
+        self._dirty -= saved
+        for key in saved:
+            self._saved_at[key] = clock
         if flush_seen:
             self._seen = {}
             self._seen_flushed_at = self._monotonic()
         return changes
+
+    def _states_due(self, clock: float) -> set[UnitKey]:
+        """Units that moved and whose state is older than ``state_every_s``: at most
+        ``_STATES_PER_BATCH`` a batch, so saving thousands of states never stalls one batch."""
+        due: set[UnitKey] = set()
+        every, saved_at = self._state_every_s, self._saved_at
+        for key in self._dirty:
+            if clock - saved_at.get(key, -math.inf) >= every:
+                due.add(key)
+                if len(due) == _STATES_PER_BATCH:
+                    break
+        return due
+
+    def _state_rows(self, keys: Iterable[UnitKey], now: datetime) -> list[dict[str, object]]:
+        rows: list[dict[str, object]] = []
+        for key in sorted(keys):
+            detector = self._detectors.get(key)
+            unit = None if detector is None else detector.unit(*key)
+            if unit is not None:
+                rows.append(
+                    {
+                        "facility_code": key[0],
+                        "unit_code": key[1],
+                        "newest_ns": unit.newest_ns,
+                        "state": unit.state(),
+                        "updated_at": now,
+                    }
+                )
+        return rows
 
     def _first_seen(self, facility: str, unit: str) -> int:
         """The first reading the unit's detector saw (where its replay began)."""
@@ -364,6 +432,16 @@ def _replay_chunks(since: dict[UnitKey, int]) -> list[tuple[int, list[str]]]:
         else:
             chunks.append((start_ns, [unit]))
     return chunks
+
+
+def units_of(events: Iterable[Event]) -> set[UnitKey]:
+    """The (facility, unit) of each event."""
+    return {
+        (e.episode.facility, e.episode.unit)
+        if isinstance(e, ExcursionEnded)
+        else (e.facility, e.unit)
+        for e in events
+    }
 
 
 def _change(kind: str, row_id: int | None) -> _Change | None:

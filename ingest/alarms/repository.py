@@ -25,6 +25,7 @@ from ingest.models import (
     AlarmAcknowledgementRow,
     AlarmFollowUpRow,
     AlarmRow,
+    DetectorStateRow,
     ExcursionEpisodeRow,
     SensorBindingRow,
     SensorLastSeenRow,
@@ -35,6 +36,7 @@ from ingest.models import (
 _EPISODES: Table = ExcursionEpisodeRow.__table__  # type: ignore[assignment]
 _ALARMS: Table = AlarmRow.__table__  # type: ignore[assignment]
 _LAST_SEEN: Table = SensorLastSeenRow.__table__  # type: ignore[assignment]
+_STATES: Table = DetectorStateRow.__table__  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,6 +345,39 @@ class AlarmRepository:
                     if start is not None and (unit not in starts or start < starts[unit]):
                         starts[unit] = start
         return starts
+
+    # --- detector states (a restart resumes from them) ---
+
+    def save_detector_states(self, rows: Sequence[Mapping[str, object]]) -> None:
+        """Upsert (facility, unit) → state, in the caller's (the batch's) transaction."""
+        if not rows:
+            return
+        insert = self._insert(_STATES)
+        excluded = insert.excluded
+        stmt = insert.on_conflict_do_update(
+            index_elements=["facility_code", "unit_code"],
+            set_={
+                "newest_ns": excluded.newest_ns,
+                "state": excluded.state,
+                "updated_at": excluded.updated_at,
+            },
+        )
+        self.session.execute(stmt, [dict(row) for row in rows])
+
+    def detector_states_of(self, unit_codes: Sequence[str]) -> dict[tuple[str, str], Any]:
+        """The saved states of these units ((facility, unit) → state), 500 units a query."""
+        d = DetectorStateRow
+        found: dict[tuple[str, str], Any] = {}
+        codes = list(dict.fromkeys(unit_codes))
+        for i in range(0, len(codes), 500):
+            rows = self.session.execute(
+                select(d.facility_code, d.unit_code, d.state).where(
+                    d.unit_code.in_(codes[i : i + 500])
+                )
+            )
+            for facility, unit, state in rows:
+                found[(facility, unit)] = state
+        return found
 
     # --- sensors: last seen and current bindings ---
 

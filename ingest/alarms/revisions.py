@@ -16,8 +16,8 @@ Invariants:
 - **No second notice, no second escalation.** A revision queues no RAISED follow-up and does
   not touch ``recorded_at``, ``last_notified_at``, ``escalation_level`` or the
   acknowledgements. A revised window resets the exposure (``exposed_lots`` NULL), so the
-  settle job reads it again; quarantine is idempotent per (reference, lot), so only lots
-  newly found exposed are held.
+  settle job reads it again; quarantine cites the same reference, so the ledger holds only
+  the lots the wider window adds (nothing is held twice).
 - **Only a replay that knows at least as much revises** (``may_revise``): its span starts no
   later than the stored one, or after the first reading it replayed (it was not cut short
   where its replay began). A shorter view of an excursion is matched, never written.

@@ -18,13 +18,17 @@ Invariants of a ``UnitDetector`` (everything on device time, nothing on the wall
   added to the episode's statistics (and may raise the episode's freeze-exposure signal,
   once); otherwise detection only counts it (``late_ignored``). The sink stores it anyway,
   so daily summaries built from stored readings include it. A late reading that device
-  order would put into an excursion this detector cannot revise itself (out of range and
-  not inside the open episode; or in range inside the last closed episode) revises the
-  past: ``revises_past`` says so, and the alarm recorder then replays the unit in device
-  order with a new detector and revises the stored rows in place
+  order could treat differently (out of range; or in range inside the open or the last
+  closed episode; not one the open episode holds already) revises the past:
+  ``revises_past`` says so, and the alarm recorder then replays the unit in device order
+  with a new detector and revises the stored rows in place
   (``ingest.alarms.revisions``; the decision above holds per detector).
 - Names: the keys a detector gives are derived from device time; ``rename`` makes it carry
   the keys the rows were stored under when a revision kept an earlier name.
+- State: ``state()`` is everything later readings depend on (newest instant, open episode,
+  each rule's run or window, the last closed episode), as plain JSON-safe data, with the
+  configuration it was built under; ``UnitDetector.resume`` takes it back (None if the
+  configuration changed), so a restart continues instead of replaying history.
 - Cost: O(1) amortised per in-order reading (one step per rule; cumulative rules keep a
   deque of intervals); memory is bounded by the open episode and the longest rule window.
 """
@@ -33,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from operator import attrgetter
+from typing import Any
 
 from ingest.detect.config import FRIDGE_DEFAULTS, UnitConfig
 from ingest.detect.episodes import Episode, OpenEpisode
@@ -50,6 +55,7 @@ from ingest.detect.trackers import make_tracker
 from ingest.readings import Reading
 
 _NEVER = -(1 << 63)
+STATE_VERSION = 1  # of ``UnitDetector.state``; another version is rebuilt by replay
 _ARRIVAL_ORDER = attrgetter("device_time_ns", "sensor_id")
 
 
@@ -148,16 +154,20 @@ class UnitDetector:
             out.append(ExcursionEnded(episode.key, self._to_episode(episode, t, closed=True)))
 
     def revises_past(self, reading: Reading) -> bool:
-        """True for a late reading that device order would put into an excursion this
-        detector cannot revise by itself: out of range with no episode open or before the
-        open one's start (a device's backlog after its live readings: the excursion is new,
-        or starts earlier), or in range inside the last closed episode (it ends earlier).
+        """True for a late reading that device order could treat differently from this
+        detector, which only adds late readings to the open episode's statistics: out of
+        range (a device's backlog after its live readings: an excursion that is new, starts
+        earlier, or reaches a rule sooner), or in range inside the open or the last closed
+        episode (it ends earlier). A reading the open episode already holds is a replay.
         Only a replay in device order can record it (``AlarmRecorder`` does)."""
         t = reading.device_time_ns
         if t >= self._newest_ns:
             return False
+        episode = self._episode
+        if episode is not None and t >= episode.start_ns:
+            return not episode.holds(t, reading.sensor_id)
         if not self._low <= reading.temperature_c <= self._high:
-            return self._episode is None or t < self._episode.start_ns
+            return True
         closed = self._closed
         return closed is not None and closed[0] < t < closed[1]
 
@@ -182,6 +192,49 @@ class UnitDetector:
     def active_alarms(self) -> tuple[str, ...]:
         """Keys of the alarms raised and not cleared, in rule order."""
         return tuple(t.active_key for t in self._trackers if t.active_key is not None)
+
+    def state(self) -> dict[str, Any]:
+        """Everything later readings depend on, as plain data; ``resume`` takes it back."""
+        episode = self._episode
+        return {
+            "version": STATE_VERSION,
+            "config": repr(self.config),
+            "newest_ns": self._newest_ns,
+            "newest_sensors": list(self._newest_sensors),
+            "first_ns": self.first_ns,
+            "closed": None if self._closed is None else list(self._closed),
+            "episode": None if episode is None else episode.state(),
+            "trackers": [tracker.state() for tracker in self._trackers],
+        }
+
+    @property
+    def newest_ns(self) -> int:
+        """The newest device time processed (a very negative number before any)."""
+        return self._newest_ns
+
+    @classmethod
+    def resume(
+        cls, facility: str, unit: str, config: UnitConfig, state: Mapping[str, Any]
+    ) -> UnitDetector | None:
+        """A detector continuing from ``state``; None if it was saved under another
+        configuration or format (the caller then rebuilds it by replay)."""
+        if state.get("version") != STATE_VERSION or state.get("config") != repr(config):
+            return None
+        trackers = state["trackers"]
+        if [t["rule"] for t in trackers] != [rule.id for rule in config.rules]:
+            return None
+        detector = cls(facility, unit, config)
+        detector._newest_ns = state["newest_ns"]
+        detector._newest_sensors = list(state["newest_sensors"])
+        detector.first_ns = state["first_ns"]
+        closed = state["closed"]
+        detector._closed = None if closed is None else (closed[0], closed[1])
+        episode = state["episode"]
+        if episode is not None:
+            detector._episode = OpenEpisode.from_state(facility, unit, episode)
+        for tracker, saved in zip(detector._trackers, trackers, strict=True):
+            tracker.load(saved)
+        return detector
 
     def _open(self, t: int, temp: float, out: list[Event]) -> OpenEpisode:
         key = make_key(self.facility, self.unit, EXCURSION, t)
@@ -257,6 +310,10 @@ class Detector:
 
     def unit(self, facility: str, unit: str) -> UnitDetector | None:
         return self._units.get(facility, {}).get(unit)
+
+    def adopt(self, detector: UnitDetector) -> None:
+        """Detect the unit with ``detector`` from now on (one resumed from its state)."""
+        self._units.setdefault(detector.facility, {})[detector.unit] = detector
 
     def units(self) -> list[UnitDetector]:
         return [d for by_unit in self._units.values() for d in by_unit.values()]

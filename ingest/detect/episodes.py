@@ -15,7 +15,9 @@ from __future__ import annotations
 import math
 from array import array
 from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from ingest.detect.profiles import Profile
 from ingest.detect.rules import NS_PER_MINUTE, Rule
@@ -81,6 +83,15 @@ class OpenEpisode:
         self.temps.append(temperature_c)
         self.sensors.append(sensor)
 
+    def holds(self, t_ns: int, sensor: str) -> bool:
+        """True if the episode has this sensor's reading at that device time."""
+        j = bisect_left(self.times, t_ns)
+        while j < len(self.times) and self.times[j] == t_ns:
+            if self.sensors[j] == sensor:
+                return True
+            j += 1
+        return False
+
     def insert_late(self, t_ns: int, temperature_c: float, sensor: str) -> bool:
         """Insert an out-of-order reading in place; False if it is a replay."""
         i = bisect_left(self.times, t_ns)
@@ -94,6 +105,30 @@ class OpenEpisode:
         self.sensors.insert(j, sensor)
         self.late_count += 1
         return True
+
+    def state(self) -> dict[str, Any]:
+        """The episode so far as plain data (JSON-safe); ``from_state`` takes it back."""
+        return {
+            "key": self.key,
+            "start_ns": self.start_ns,
+            "times": list(self.times),
+            "temps": list(self.temps),
+            "sensors": list(self.sensors),
+            "freeze_flagged": self.freeze_flagged,
+            "late_count": self.late_count,
+            "alarm_keys": list(self.alarm_keys),
+        }
+
+    @classmethod
+    def from_state(cls, facility: str, unit: str, state: Mapping[str, Any]) -> OpenEpisode:
+        episode = cls(state["key"], facility, unit, state["start_ns"])
+        episode.times = array("q", state["times"])
+        episode.temps = array("d", state["temps"])
+        episode.sensors = list(state["sensors"])
+        episode.freeze_flagged = state["freeze_flagged"]
+        episode.late_count = state["late_count"]
+        episode.alarm_keys = list(state["alarm_keys"])
+        return episode
 
     def to_episode(
         self,

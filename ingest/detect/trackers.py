@@ -21,11 +21,16 @@ Cumulative rule: each reading that meets the condition contributes the interval 
 deque; the window is (t − window, t] at the latest reading t, so evaluation is O(1)
 amortised. It fires when the time in the window is strictly more than ``minutes`` and
 clears as soon as it no longer is.
+
+``state()`` / ``load(state)``: a tracker's state as plain data (JSON-safe), so a restarted
+process resumes where it stopped instead of replaying history (``UnitDetector.state``).
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Mapping
+from typing import Any
 
 from ingest.detect.events import AlarmCleared, AlarmRaised, Event, make_key
 from ingest.detect.rules import (
@@ -105,6 +110,24 @@ class ContinuousTracker:
         event = _cleared(self, t, temp)
         self.active_key = None
         return event
+
+    def state(self) -> dict[str, Any]:
+        """Everything a later reading depends on, as plain data (``load`` takes it back)."""
+        return {
+            "rule": self.rule.id,
+            "run_start": self.run_start,
+            "run_unknown": self.run_unknown,
+            "peak": self.peak,
+            "active_key": self.active_key,
+            "active_start": self.active_start,
+        }
+
+    def load(self, state: Mapping[str, Any]) -> None:
+        self.run_start = state["run_start"]
+        self.run_unknown = state["run_unknown"]
+        self.peak = state["peak"]
+        self.active_key = state["active_key"]
+        self.active_start = state["active_start"]
 
 
 class CumulativeTracker:
@@ -211,6 +234,34 @@ class CumulativeTracker:
         event = _cleared(self, t, temp)
         self.active_key = None
         return event
+
+    def state(self) -> dict[str, Any]:
+        """The window's intervals and the previous reading, as plain data (``load``)."""
+        return {
+            "rule": self.rule.id,
+            "starts": list(self._starts),
+            "ends": list(self._ends),
+            "peaks": list(self._peaks),
+            "gaps": list(self._gaps),
+            "total": self._total,
+            "prev_t": self._prev_t,
+            "prev_meets": self._prev_meets,
+            "prev_temp": self._prev_temp,
+            "active_key": self.active_key,
+            "active_start": self.active_start,
+        }
+
+    def load(self, state: Mapping[str, Any]) -> None:
+        self._starts = deque(state["starts"])
+        self._ends = deque(state["ends"])
+        self._peaks = deque(state["peaks"])
+        self._gaps = deque(state["gaps"])
+        self._total = state["total"]
+        self._prev_t = state["prev_t"]
+        self._prev_meets = state["prev_meets"]
+        self._prev_temp = state["prev_temp"]
+        self.active_key = state["active_key"]
+        self.active_start = state["active_start"]
 
 
 Tracker = ContinuousTracker | CumulativeTracker

@@ -21,6 +21,7 @@ class MovementKind(StrEnum):
     DISPATCH = "dispatch"  # stock -> in transit (shipment)
     SHIPMENT_RECEIPT = "shipment_receipt"  # in transit -> stock (+ discrepancies)
     SHIPMENT_LOST = "shipment_lost"  # in transit -> wasted (lost)
+    SHIPMENT_RETURN = "shipment_return"  # refused: in transit -> the sender's quarantine
     TRANSFER = "transfer"  # stock -> stock, between units of one facility
     ADMINISTRATION = "administration"
     WASTAGE = "wastage"

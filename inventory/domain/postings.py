@@ -107,6 +107,15 @@ def shipment_lost(
     return _moves(acc.in_transit(shipment_id), target, in_transit)
 
 
+def shipment_return(
+    origin_facility_id: int, origin_unit_id: int, shipment_id: int, in_transit: Mapping[int, int]
+) -> tuple[Line, ...]:
+    """A refused shipment goes back to the sender: everything in transit into the quarantine
+    of the unit it was dispatched from ("do not use" until the sender decides, rule 16)."""
+    target = acc.quarantine(origin_unit_id, origin_facility_id)
+    return _moves(acc.in_transit(shipment_id), target, in_transit)
+
+
 def _moves(source: AccountRef, target: AccountRef, lots: Mapping[int, int]) -> tuple[Line, ...]:
     return tuple(
         line

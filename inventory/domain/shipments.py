@@ -30,6 +30,7 @@ class ShipmentStatus(StrEnum):
     RECEIVED = "received"
     PARTIALLY_RECEIVED = "partially_received"
     LOST = "lost"
+    REFUSED = "refused"  # the receiver refused it; its doses went back to the sender
 
 
 class DiscrepancyKind(StrEnum):

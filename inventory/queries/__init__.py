@@ -81,6 +81,16 @@ from inventory.queries.trace import (
     trace_lot,
     trace_lot_number,
 )
+from inventory.queries.transit import (
+    TransitBinding,
+    TransitHoldView,
+    TransitPlace,
+    shipment_holds,
+    shipment_loggers,
+    transit_bindings,
+    transit_exposure,
+    transit_places,
+)
 from inventory.queries.unit_holdings import UnitHolding, unit_holdings
 from inventory.queries.wastage import (
     FacilityWastage,
@@ -125,7 +135,10 @@ __all__ = [
     "TraceFacility",
     "TraceShipment",
     "TraceUnit",
+    "TransitBinding",
+    "TransitHoldView",
     "TransitLine",
+    "TransitPlace",
     "UnitHolding",
     "UnitPlace",
     "WastageFigures",
@@ -152,6 +165,8 @@ __all__ = [
     "product_by_gtin",
     "retention_horizons",
     "root_facilities",
+    "shipment_holds",
+    "shipment_loggers",
     "stock_card",
     "stock_on_hand",
     "stock_status",
@@ -161,6 +176,9 @@ __all__ = [
     "subtree",
     "trace_lot",
     "trace_lot_number",
+    "transit_bindings",
+    "transit_exposure",
+    "transit_places",
     "unit_codes_under",
     "unit_exposure",
     "unit_holdings",

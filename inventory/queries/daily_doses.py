@@ -33,7 +33,11 @@ from inventory.domain.time_window import local_days
 from inventory.unit_of_work import UnitOfWork
 
 _PHYSICAL = (AccountKind.STOCK.value, AccountKind.QUARANTINE.value)
-_RECEIVED = {MovementKind.RECEIPT.value, MovementKind.SHIPMENT_RECEIPT.value}
+_RECEIVED = {
+    MovementKind.RECEIPT.value,
+    MovementKind.SHIPMENT_RECEIPT.value,
+    MovementKind.SHIPMENT_RETURN.value,  # a refused shipment back at the sender
+}
 _ISSUED = {MovementKind.DISPATCH.value}
 _ADMINISTERED = {MovementKind.ADMINISTRATION.value}
 _WASTED = {MovementKind.WASTAGE.value, MovementKind.DESTRUCTION.value}

@@ -69,7 +69,7 @@ def unit_exposure(
         where = m.Account.storage_unit_id == storage_unit_id
         physical = _by_lot(read_intervals(uow.session, where, start, end, PHYSICAL))
         held = _by_lot(read_intervals(uow.session, where, start, end, ("quarantine",)))
-        lots = _lot_details(uow, set(physical))
+        lots = lot_details(uow, set(physical))
     return [
         LotExposure(
             storage_unit_id=storage_unit_id,
@@ -226,7 +226,7 @@ def _by_lot(intervals: Sequence[StorageInterval]) -> dict[int, list[StorageInter
     return by_lot
 
 
-def _lot_details(uow: UnitOfWork, ids: set[int]) -> dict[int, tuple[int, str, str, date, bool]]:
+def lot_details(uow: UnitOfWork, ids: set[int]) -> dict[int, tuple[int, str, str, date, bool]]:
     if not ids:
         return {}
     lot, product = m.Lot, m.Product

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import aliased
 
 from inventory import models as m
 from inventory.domain.shipments import Discrepancy
+from inventory.errors import NotFound
 from inventory.repository.base import RepositoryBase
 
 
@@ -72,6 +74,29 @@ class ShipmentRows(RepositoryBase):
             line.shipment_id == shipment_id, line.dispatched_doses > 0
         )
         return {lot: doses for lot, doses in self.session.execute(stmt)}
+
+    def dispatch_unit(self, shipment_id: int) -> int:
+        """The storage unit the shipment's standing dispatch drew from."""
+        reversal = aliased(m.Movement)
+        reversed_ = select(reversal.reverses_movement_id).where(
+            reversal.reverses_movement_id.is_not(None)
+        )
+        stmt = (
+            select(m.Account.storage_unit_id)
+            .join(m.MovementLine, m.MovementLine.account_id == m.Account.id)
+            .join(m.Movement, m.Movement.id == m.MovementLine.movement_id)
+            .where(
+                m.Movement.shipment_id == shipment_id,
+                m.Movement.kind == "dispatch",
+                m.Movement.id.not_in(reversed_),
+                m.Account.kind == "stock",
+            )
+            .limit(1)
+        )
+        unit = self.session.scalar(stmt)
+        if unit is None:
+            raise NotFound(f"shipment {shipment_id} has no standing dispatch")
+        return unit
 
     def add_discrepancies(
         self, shipment_id: int, movement_id: int, discrepancies: Iterable[Discrepancy]

@@ -24,6 +24,7 @@ from inventory.services.shipments import (
     dispatch_shipment,
     mark_shipment_lost,
     receive_shipment,
+    refuse_shipment,
 )
 from inventory.services.stock import (
     administer_doses,
@@ -33,6 +34,7 @@ from inventory.services.stock import (
     transfer_stock,
 )
 from inventory.services.stock_levels import set_stock_level
+from inventory.services.transit import attach_logger, detach_logger, hold_transit_exposure
 from inventory.services.vvm import (
     list_vvm_observations,
     observation_facility,
@@ -42,15 +44,18 @@ from inventory.services.vvm import (
 
 __all__ = [
     "administer_doses",
+    "attach_logger",
     "close_days",
     "create_facility",
     "create_product",
     "create_shipment",
     "create_storage_unit",
     "destroy_stock",
+    "detach_logger",
     "dispatch_shipment",
     "expiry_warnings",
     "hold_expired_stock",
+    "hold_transit_exposure",
     "list_vvm_observations",
     "mark_shipment_lost",
     "observation_facility",
@@ -62,6 +67,7 @@ __all__ = [
     "record_count",
     "record_vvm_observation",
     "record_wastage",
+    "refuse_shipment",
     "register_lot",
     "release_stock",
     "reverse_movement",

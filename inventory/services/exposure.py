@@ -6,16 +6,21 @@ stock(u) → quarantine(u), of every usable dose in the excursion's unit of each
 (``ExcursionRef``) as its reference.
 
 Invariants: all lots or none (one movement, one transaction); idempotent on the excursion —
-the movement's key is ``ExcursionRef.quarantine_key()``, so a second request citing the
-same excursion posts nothing and answers with the first movement, whatever lots it names
-(the exposure is the excursion's, and a retry may compute it after later movements). Lots
-a ledger written before this service already holds citing the excursion (one movement per
-lot) are left as they are. A lot with no usable dose left in the unit (given, moved or
-already held) is skipped; when no lot has any, nothing is posted (``movement`` None).
+the first movement's key is ``ExcursionRef.quarantine_key()``, so a second request citing
+the same excursion with the same lots (or fewer) posts nothing and answers with the first
+movement (a retry may compute the exposure after later movements). A request that names a
+lot no movement citing the excursion holds yet (a late reading moved the excursion's start
+earlier and the revised window exposed one more lot) holds that lot too, in a movement keyed
+on the excursion and those lots, so a repeat adds nothing again. Lots a ledger written
+before this service already holds citing the excursion (one movement per lot) are left as
+they are. A lot with no usable dose left in the unit (given, moved or already held) is
+skipped; when no lot has any, nothing is posted and the answer is the excursion's first
+movement, or ``movement`` None when there is none.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from inventory.commands import QuarantineRequest
@@ -76,16 +81,42 @@ def quarantine_exposed(uow: UnitOfWork, request: QuarantineRequest) -> ExposureQ
         lines = postings.quarantine(where.facility.id, unit_id, lots)
         return uow.repo.post(header, check_balanced(MovementKind.QUARANTINE, lines))
 
-    keyed = _Citing(request.user, ref.quarantine_key(), ref.render())
+    key = _key(uow, unit_id, ref.quarantine_key(), ref.render(), lot_ids)
+    if key is None:  # every lot named is held citing the excursion already
+        return ExposureQuarantine(ref, unit_id, _first(uow, ref.quarantine_key()))
+    keyed = _Citing(request.user, key, ref.render())
     try:
         movement = run_movement(uow, keyed, body, load_movement_view)
     except _NothingToHold:
-        return ExposureQuarantine(ref, unit_id, None)
+        return ExposureQuarantine(ref, unit_id, _first_or_none(uow, ref.quarantine_key()))
     except IdempotencyConflict:
-        # The key is the excursion's; the first movement citing it is the answer, whoever
-        # asked for it first.
-        movement = _first(uow, ref.quarantine_key())
+        # The key is the excursion's (and its lots'); the first movement with it is the
+        # answer, whoever asked for it first.
+        movement = _first(uow, key)
     return ExposureQuarantine(ref, unit_id, movement)
+
+
+def _key(
+    uow: UnitOfWork, unit_id: int, base: str, reference: str, lot_ids: tuple[int, ...]
+) -> str | None:
+    """The excursion's key for its first movement; for a later one, the key of the lots it
+    names that no movement citing the excursion holds yet (None: there are none)."""
+    with uow:
+        if uow.repo.movement_by_key(base) is None:
+            return base
+        where = load_unit(uow, unit_id)
+        held = uow.repo.account_id(acc.quarantine(unit_id, where.facility.id))
+        missing = sorted(set(lot_ids) - uow.repo.lots_held_citing(held, reference))
+    if not missing:
+        return None
+    digest = hashlib.sha256(",".join(map(str, missing)).encode()).hexdigest()[:16]
+    return f"{base}+{digest}"
+
+
+def _first_or_none(uow: UnitOfWork, key: str) -> MovementView | None:
+    with uow:
+        existing = uow.repo.movement_by_key(key)
+        return None if existing is None else load_movement_view(uow, existing.id)
 
 
 def _first(uow: UnitOfWork, key: str) -> MovementView:

@@ -32,6 +32,7 @@ from inventory.domain.facilities import (
 )
 from inventory.domain.lots import normalise_lot_number, validate_gtin, validate_vvm_stage
 from inventory.domain.quantities import MAX_DOSES_PER_VIAL, require_whole
+from inventory.domain.transit import refuse_transit_code
 from inventory.errors import InvalidInput
 from inventory.results import (
     FacilityView,
@@ -90,6 +91,7 @@ def create_facility(uow: UnitOfWork, command: CreateFacility) -> FacilityView:
 
 def create_storage_unit(uow: UnitOfWork, command: CreateStorageUnit) -> StorageUnitView:
     code = required_text(command.code, "a storage unit code")
+    refuse_transit_code(code)
     kind = parse_enum(StorageKind, command.kind, "storage unit kind")
     profile = parse_enum(Profile, command.profile, "temperature profile")
 

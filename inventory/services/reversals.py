@@ -5,7 +5,8 @@ with a reason and a user. It takes effect at the original's ``occurred_at``: it 
 original never happened, so balances and storage histories read as if it had not.
 Invariants: a movement is reversed at most once (also a unique constraint); reversals and
 recalls cannot be reversed; a reversal that would make a stock balance negative at any
-time is refused; reversing a shipment movement steps the shipment back one state.
+time is refused; reversing a shipment movement steps the shipment back one state (a
+refusal's return: back to dispatched).
 """
 
 from __future__ import annotations
@@ -78,6 +79,9 @@ def _step_shipment_back(uow: UnitOfWork, original: m.Movement) -> None:
         shipment.status, shipment.received_at = ShipmentStatus.DISPATCHED.value, None
     elif kind is MovementKind.SHIPMENT_LOST:
         require_status(shipment.id, status, ShipmentStatus.LOST)
+        shipment.status = ShipmentStatus.DISPATCHED.value
+    elif kind is MovementKind.SHIPMENT_RETURN:
+        require_status(shipment.id, status, ShipmentStatus.REFUSED)
         shipment.status = ShipmentStatus.DISPATCHED.value
     uow.session.flush()
 

@@ -1,6 +1,6 @@
 """Shipments between facilities: create, dispatch (FEFO picking), receive, mark lost.
 
-Invariants: ``created -> dispatched -> received | partially_received | lost``; a dispatch
+Invariants: ``created -> dispatched -> received | partially_received | lost | refused``; a dispatch
 takes exactly the requested doses from one unit of the origin or nothing (FEFO by default;
 named lots that break FEFO need a reason); a receipt empties the shipment's in-transit
 account exactly (see ``domain/shipments.py`` for how discrepancies post).
@@ -18,6 +18,7 @@ from inventory.commands import (
     DispatchShipment,
     MarkShipmentLost,
     ReceiveShipment,
+    RefuseShipment,
 )
 from inventory.domain import accounts as acc
 from inventory.domain import postings
@@ -31,6 +32,7 @@ from inventory.domain.shipments import (
     plan_receipt,
     require_status,
 )
+from inventory.domain.transit import ReceiptDecision, check_acceptance
 from inventory.errors import FefoViolation, IdempotencyConflict, InsufficientStock, InvalidInput
 from inventory.queries.shipments import shipment_view
 from inventory.results import DiscrepancyView, ShipmentPosted, ShipmentView
@@ -47,6 +49,7 @@ from inventory.services._runner import (
     required_text,
     run_movement,
 )
+from inventory.services.transit import detach_open_loggers, pending_holds
 from inventory.unit_of_work import UnitOfWork
 
 
@@ -230,9 +233,14 @@ def _require_fefo(candidates: list[Candidate], named: dict[int, int], strategy: 
 def receive_shipment(uow: UnitOfWork, command: ReceiveShipment) -> ShipmentPosted:
     """Count what arrived into one unit of the destination; discrepancies need reasons."""
 
+    decision = parse_decision(command.decision)
+    if decision is ReceiptDecision.REFUSE:
+        raise InvalidInput("a refused shipment is not received: refuse it (refuse_shipment)")
+
     def body(ctx: Context) -> int:
         shipment = uow.repo.get(m.Shipment, command.shipment_id, "shipment", lock=True)
         require_status(shipment.id, ShipmentStatus(shipment.status), ShipmentStatus.DISPATCHED)
+        override = check_acceptance(shipment.id, command.record_complete, command.override_reason)
         where = load_unit(uow, command.storage_unit_id)
         if where.facility.id != shipment.destination_facility_id:
             raise InvalidInput(
@@ -249,7 +257,9 @@ def receive_shipment(uow: UnitOfWork, command: ReceiveShipment) -> ShipmentPoste
             shipment.origin_facility_id,
             shipment.destination_facility_id,
             where.unit.id,
-            frozenset(lot.id for lot in lots.values() if lot.recalled_at is not None),
+            frozenset(lot.id for lot in lots.values() if lot.recalled_at is not None)
+            | pending_holds(uow, shipment.id)
+            | (set(dispatched) if decision is ReceiptDecision.ACCEPT_QUARANTINED else set()),
         )
         plan = plan_receipt(context, dispatched, command.lots)
         header = ctx.header(
@@ -265,7 +275,10 @@ def receive_shipment(uow: UnitOfWork, command: ReceiveShipment) -> ShipmentPoste
         uow.repo.add_discrepancies(shipment.id, movement_id, plan.discrepancies)
         shipment.status = plan.status.value
         shipment.received_at = occurred
-        uow.session.flush()
+        detach_open_loggers(uow, shipment.id, occurred, ctx.user)
+        record_decision(
+            uow, ctx, shipment.id, movement_id, decision, command.record_complete, override
+        )
         return movement_id
 
     return run_movement(uow, command, body, _posted)
@@ -291,15 +304,84 @@ def mark_shipment_lost(uow: UnitOfWork, command: MarkShipmentLost) -> ShipmentPo
         )
         movement_id = uow.repo.post(header, check_balanced(MovementKind.SHIPMENT_LOST, lines))
         shipment.status = ShipmentStatus.LOST.value
+        detach_open_loggers(uow, shipment.id, occurred, ctx.user)
         uow.session.flush()
         return movement_id
 
     return run_movement(uow, command, body, _posted)
 
 
+def refuse_shipment(uow: UnitOfWork, command: RefuseShipment) -> ShipmentPosted:
+    """The receiver refuses the delivery (rule 27): every dose in transit goes back to the
+    sender, into the quarantine of the unit it was dispatched from (held until the sender
+    releases or destroys it); the loggers come off."""
+
+    def body(ctx: Context) -> int:
+        reason = required_text(command.reason, "a reason for refusing")
+        shipment = uow.repo.get(m.Shipment, command.shipment_id, "shipment", lock=True)
+        require_status(shipment.id, ShipmentStatus(shipment.status), ShipmentStatus.DISPATCHED)
+        occurred = ctx.occurred(command.occurred_at)
+        if shipment.dispatched_at is not None and occurred < shipment.dispatched_at:
+            raise InvalidInput("a shipment cannot be refused before it was dispatched")
+        dispatched = uow.repo.dispatched_lots(shipment.id)
+        uow.repo.lock_lots(dispatched)
+        origin_unit = uow.repo.dispatch_unit(shipment.id)
+        lines = postings.shipment_return(
+            shipment.origin_facility_id, origin_unit, shipment.id, dispatched
+        )
+        header = ctx.header(
+            MovementKind.SHIPMENT_RETURN.value,
+            occurred,
+            facility_id=shipment.origin_facility_id,
+            shipment_id=shipment.id,
+            reason=reason,
+        )
+        movement_id = uow.repo.post(header, check_balanced(MovementKind.SHIPMENT_RETURN, lines))
+        shipment.status = ShipmentStatus.REFUSED.value
+        detach_open_loggers(uow, shipment.id, occurred, ctx.user)
+        record_decision(
+            uow, ctx, shipment.id, movement_id, ReceiptDecision.REFUSE, command.record_complete
+        )
+        return movement_id
+
+    return run_movement(uow, command, body, _posted)
+
+
+def parse_decision(value: str) -> ReceiptDecision:
+    try:
+        return ReceiptDecision(value)
+    except ValueError:
+        wanted = ", ".join(d.value for d in ReceiptDecision)
+        raise InvalidInput(f"decision must be one of {wanted}, not {value!r}") from None
+
+
+def record_decision(
+    uow: UnitOfWork,
+    ctx: Context,
+    shipment_id: int,
+    movement_id: int,
+    decision: ReceiptDecision,
+    record_complete: bool | None,
+    override: str | None = None,
+) -> None:
+    uow.repo.add(
+        m.ShipmentDecision(
+            shipment_id=shipment_id,
+            movement_id=movement_id,
+            decision=decision.value,
+            record_complete=record_complete,
+            override_reason=override,
+            override_by=ctx.user if override else None,
+            decided_by=ctx.user,
+            decided_at=ctx.now,
+        )
+    )
+
+
 _STATUS_OF_KIND = {
     MovementKind.DISPATCH.value: ShipmentStatus.DISPATCHED,
     MovementKind.SHIPMENT_LOST.value: ShipmentStatus.LOST,
+    MovementKind.SHIPMENT_RETURN.value: ShipmentStatus.REFUSED,
 }
 
 

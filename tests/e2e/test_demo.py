@@ -1,7 +1,9 @@
-"""The README's first command, as a newcomer runs it: `coldchain demo` on the embedded
-defaults (SQLite file, embedded amqtt broker, embedded telemetry store) brings up the
-whole chain, simulated fridges → MQTT → ingest → store → alarms → API, and stops cleanly;
-`coldchain serve` then refuses the demo's database while its published token is live."""
+"""The README's first command, as a newcomer runs it: `coldchain demo` on the defaults
+(SQLite file, Mosquitto when installed else the embedded amqtt broker, embedded telemetry
+store) brings up the whole chain, simulated fridges → MQTT → ingest → store → alarms → API,
+and stops cleanly on Ctrl-C; `coldchain serve` then refuses the demo's database while its
+published token is live. `coldchain demo --duration` stops by itself, on either broker, and
+its last line's figures are what the API answers on the database it leaves."""
 
 from __future__ import annotations
 
@@ -14,12 +16,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from coldchain.demo import DEMO_ADMIN_TOKEN
+from coldchain.settings import Settings
+from coldchain.wiring import build_app
 from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +49,21 @@ def coldchain(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[st
     )
 
 
+def demo_env(tmp_path: Path, **settings: str) -> dict[str, str]:
+    """A newcomer's environment: no COLDCHAIN_ setting but the demo's file and free ports."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COLDCHAIN_")}
+    env.update(
+        # the demo runs on COLDCHAIN_DEMO_DATABASE_URL; the other commands read the same file
+        # the way the README tells: COLDCHAIN_DATABASE_URL=sqlite:///var/demo.db coldchain ...
+        COLDCHAIN_DEMO_DATABASE_URL=f"sqlite:///{tmp_path}/demo.db",
+        COLDCHAIN_DATABASE_URL=f"sqlite:///{tmp_path}/demo.db",
+        COLDCHAIN_API_PORT=str(free_port()),
+        COLDCHAIN_INGEST_METRICS_PORT=str(free_port()),
+    )
+    env.update({f"COLDCHAIN_{k.upper()}": v for k, v in settings.items()})
+    return env
+
+
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
@@ -51,16 +72,9 @@ def port_open(port: int) -> bool:
 
 @pytest.mark.slow
 def test_the_demo_raises_the_heat_and_freeze_alarms_and_stops_cleanly(tmp_path: Path) -> None:
-    api_port, metrics_port = free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COLDCHAIN_")}
-    env.update(
-        # the demo runs on COLDCHAIN_DEMO_DATABASE_URL; the other commands read the same file
-        # the way the README tells: COLDCHAIN_DATABASE_URL=sqlite:///var/demo.db coldchain ...
-        COLDCHAIN_DEMO_DATABASE_URL=f"sqlite:///{tmp_path}/demo.db",
-        COLDCHAIN_DATABASE_URL=f"sqlite:///{tmp_path}/demo.db",
-        COLDCHAIN_API_PORT=str(api_port),
-        COLDCHAIN_INGEST_METRICS_PORT=str(metrics_port),
-    )
+    env = demo_env(tmp_path)
+    api_port = int(env["COLDCHAIN_API_PORT"])
+    metrics_port = int(env["COLDCHAIN_INGEST_METRICS_PORT"])
     log = (tmp_path / "demo.log").open("wb")
     demo = subprocess.Popen(
         [sys.executable, "-m", "coldchain.cli", "demo"],
@@ -98,6 +112,8 @@ def test_the_demo_raises_the_heat_and_freeze_alarms_and_stops_cleanly(tmp_path: 
 
         demo.send_signal(signal.SIGINT)  # Ctrl-C
         assert demo.wait(timeout=60) == 0
+        last = (tmp_path / "demo.log").read_text().strip().splitlines()[-1]
+        assert json.loads(last)["alarms_raised"] >= 2  # its figures, after a Ctrl-C too
         assert not port_open(api_port)
         assert not port_open(metrics_port), "coldchain ingest outlived the demo"
 
@@ -110,3 +126,79 @@ def test_the_demo_raises_the_heat_and_freeze_alarms_and_stops_cleanly(tmp_path: 
             demo.kill()
             demo.wait()
         log.close()
+
+
+def api_answers(database_url: str) -> dict[str, int]:
+    """The demo summary's questions, asked of the API on the database the demo left."""
+    auth = {"Authorization": f"Bearer {DEMO_ADMIN_TOKEN}"}
+    with TestClient(build_app(Settings(database_url=database_url)), headers=auth) as api:
+        alarms = api.get("/api/v1/alarms", params={"limit": 1000}).json()
+        root = api.get("/api/v1/facilities/1").json()
+        assert root["code"] == "PROV", root
+        units = [
+            u["code"]
+            for f in api.get("/api/v1/facilities/1/subtree").json()
+            for u in api.get(f"/api/v1/facilities/{f['id']}/storage-units").json()
+        ]
+        now = datetime.now(UTC)
+        window = {
+            "start": (now - timedelta(days=7)).isoformat(),
+            "end": (now + timedelta(hours=1)).isoformat(),
+            "every": 86_400,
+        }
+        readings = sum(
+            bucket["count"]
+            for unit in units
+            for bucket in api.get(f"/api/v1/units/{unit}/readings", params=window).json()["buckets"]
+        )
+        stock = api.get(
+            "/api/v1/stock", params={"facility_id": 1, "subtree": True, "by_unit": True}
+        ).json()
+    held = {line["lot_id"] for line in stock["lines"] if line["held"]["doses"] > 0}
+    shipments = {
+        int(a["unit"].removeprefix("shipment-"))
+        if (a["unit"] or "").startswith("shipment-")
+        else a["details"]["shipment_id"]
+        for a in alarms
+        if (a["unit"] or "").startswith("shipment-")
+        or (a["details"] and isinstance(a["details"].get("shipment_id"), int))
+    }
+    return {
+        "readings_stored": readings,
+        "alarms_raised": len(alarms),
+        "lots_quarantined": len(held),
+        "shipments_in_transit_alarmed": len(shipments),
+        "who_alarms": len({a["type"] for a in alarms} & {"who-heat", "who-freeze"}),
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("broker", ["mosquitto", "embedded"])
+def test_the_demo_with_a_duration_stops_by_itself_and_reports_what_the_api_answers(
+    tmp_path: Path, broker: str
+) -> None:
+    env = demo_env(tmp_path, demo_broker=broker)
+    ran = subprocess.run(
+        [sys.executable, "-m", "coldchain.cli", "demo", "--duration", "25"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    output = ran.stdout + ran.stderr
+    assert ran.returncode == 0, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    name = "Mosquitto, MQTT 5" if broker == "mosquitto" else "amqtt, MQTT 3.1.1"
+    assert f"{broker} MQTT broker ({name})" in ran.stdout
+    assert not port_open(int(env["COLDCHAIN_API_PORT"]))
+    assert not port_open(int(env["COLDCHAIN_INGEST_METRICS_PORT"])), "ingest outlived the demo"
+
+    summary = json.loads(ran.stdout.strip().splitlines()[-1])  # the last line, one object
+    answers = api_answers(env["COLDCHAIN_DEMO_DATABASE_URL"])
+    assert answers.pop("who_alarms") == 2, answers  # the heat and the freeze alarm
+    assert {k: summary[k] for k in answers} == answers
+    # the scenario's day (6 sensors, 5 min) at least, every reading stored once
+    assert summary["readings_stored"] >= 6 * 288
+    assert summary["lots_quarantined"] >= 1  # the heat alarm's exposed lots are held
+    assert summary["shipments_in_transit_alarmed"] == 0  # every demo shipment was received

@@ -23,6 +23,7 @@ from api.app import create_app
 from api.deps import ApiDeps
 from coldchain.settings import Settings
 from coldchain.wiring import build_api_deps
+from tests.access_builders import PASSWORD, cheap_passwords
 from tests.e2e.conftest import (  # noqa: F401 - fixtures
     Caller,
     Programme,
@@ -48,7 +49,7 @@ def database_url(sqlite_url: str) -> str:
 @pytest.fixture
 def deps(database_url: str) -> Iterator[ApiDeps]:
     built = build_api_deps(Settings(database_url=database_url, secret_key=TEST_SECRET_KEY))
-    yield dataclasses.replace(built, clock=lambda: NOW)
+    yield dataclasses.replace(built, clock=lambda: NOW, passwords=cheap_passwords())
     built.session_factory.kw["bind"].dispose()
 
 
@@ -91,11 +92,25 @@ class PageClient:
         self.last = self.http.post(path, data=data)
         return self.last
 
-    def sign_in(self, name: str, secret: str) -> Response:
+    def sign_in(self, name: str, password: str = PASSWORD) -> Response:
         self.get("/sign-in")
-        answer = self.post("/sign-in", {"name": name, "secret": secret})
+        answer = self.post("/sign-in", {"name": name, "password": password})
         assert answer.status_code == 303, answer.text
         return answer
+
+
+def make_user(deps: ApiDeps, name: str, role: str, facility_id: int | None = None) -> None:
+    """A user with the password ``PASSWORD`` (hashed with cheap Argon2 parameters)."""
+    services.create_user(
+        deps.access_uow(),
+        name=name,
+        role=Role(role),
+        facility_id=facility_id,
+        password=PASSWORD,
+        now=deps.clock(),
+        facilities=deps.facility_paths,
+        passwords=deps.passwords,
+    )
 
 
 @pytest.fixture
@@ -105,16 +120,9 @@ def person(client: TestClient, deps: ApiDeps) -> Any:
 
     def make(role: str, facility_id: int | None = None) -> PageClient:
         name = f"{role}-page-{next(counter)}"
-        issued = services.create_token(
-            deps.access_uow(),
-            name=name,
-            role=Role(role),
-            facility_id=facility_id,
-            now=deps.clock(),
-            facilities=deps.facility_paths,
-        )
+        make_user(deps, name, role, facility_id)
         browser = PageClient(client.app)
-        browser.sign_in(name, issued.secret)
+        browser.sign_in(name)
         return browser
 
     return make

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from access import services
 from api.deps import ApiDeps
 from tests.pages.conftest import PageClient
 
@@ -28,11 +29,11 @@ def test_a_wrong_key_is_refused_beside_the_field_and_then_throttled(client: Test
     browser = PageClient(client.app)
     browser.get("/sign-in")
     for _ in range(5):
-        answer = browser.post("/sign-in", {"name": "nobody", "secret": "wrong"})
+        answer = browser.post("/sign-in", {"name": "nobody", "password": "wrong"})
         assert answer.status_code == 422
-        assert "That user name and key do not match." in answer.text
+        assert "That user name and password do not match." in answer.text
         assert 'value="nobody"' in answer.text  # what was typed is kept
-    answer = browser.post("/sign-in", {"name": "nobody", "secret": "wrong"})
+    answer = browser.post("/sign-in", {"name": "nobody", "password": "wrong"})
     assert "Too many failed attempts" in answer.text
 
 
@@ -64,3 +65,11 @@ def test_pages_are_not_in_the_api_document(client: TestClient, deps: ApiDeps) ->
     assert not [p for p in paths if not p.startswith("/api/")]
     assert client.get("/api/v1/nothing-here").headers["content-type"] == "application/json"
     assert client.get("/nothing-here").headers["content-type"].startswith("text/html")
+
+
+def test_disabling_the_user_ends_their_session(person: Any, deps: ApiDeps) -> None:
+    browser: PageClient = person("admin")
+    assert browser.get("/board").status_code == 200
+    name = browser.get("/board").text.split('class="who">')[1].split("<")[0]
+    services.disable_user(deps.access_uow(), name, now=deps.clock())
+    assert browser.get("/board").status_code == 303

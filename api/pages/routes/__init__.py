@@ -8,9 +8,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.pages.routes import account, alarms, board, units
+from api.pages.routes import (
+    account,
+    alarms,
+    board,
+    count,
+    doses,
+    shipments,
+    stock,
+    trace,
+    units,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (account.router, board.router, alarms.router, units.router)
+ROUTERS += (stock.router, trace.router, doses.router, count.router, shipments.router)
 
 
 def pages_router() -> APIRouter:

@@ -35,28 +35,28 @@ def sign_in_form(page: AnyPage, next: str | None = None) -> Response:
 @router.post("/sign-in")
 async def sign_in_submit(page: AnyPage) -> Response:
     form = await read_form(page)
-    name, secret = form.get("name", "").strip(), form.get("secret", "")
+    name, password = form.get("name", "").strip(), form.get("password", "")
     next_url = safe_next(form.get("next"))
     errors: dict[str, str] = {}
     if not name:
         errors["name"] = page.gettext("Enter your user name.")
-    if not secret:
-        errors["secret"] = page.gettext("Enter your sign-in key.")
+    if not password:
+        errors["password"] = page.gettext("Enter your password.")
     if not errors:
         address = page.request.client.host if page.request.client else "unknown"
         try:
             signed = sign_in(
-                page.deps, page.state.throttle, name=name, secret=secret, address=address
+                page.deps, page.state.throttle, name=name, password=password, address=address
             )
         except SignInRefused:
-            errors["secret"] = page.gettext("That user name and key do not match.")
+            errors["password"] = page.gettext("That user name and password do not match.")
         except TooManyAttempts as exc:
-            errors["secret"] = page.gettext(
+            errors["password"] = page.gettext(
                 "Too many failed attempts. Wait %(minutes)s minutes and try again.",
                 minutes=exc.wait_minutes,
             )
         else:
-            page.start_session(page.session.signed_in(signed.user_id, signed.credential_id))
+            page.start_session(page.session.signed_in(signed.user_id, signed.stamp))
             return page.redirect(next_url)
     return page.render("sign_in.html", status_code=422, next=next_url, name=name, errors=errors)
 

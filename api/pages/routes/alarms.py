@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from access.errors import Forbidden
 from api.pages.messages import ACK_ACTIONS
 from api.pages.places import unit_time_zone
 from api.pages.web import FormPage, Page, SignedInPage
@@ -106,9 +107,19 @@ def _render_detail(
         acknowledgements=detail.acknowledgements,
         notifications=queries.notifications(alarm_id),
         episode=episode,
+        may_acknowledge=_may_acknowledge(page, detail.alarm.facility),
         zone=unit_time_zone(deps, detail.alarm.unit),
         actions=ACK_ACTIONS,
         errors=errors,
         values=values,
         done=done,
     )
+
+
+def _may_acknowledge(page: Page, facility_code: str) -> bool:
+    """The API's rule (admin, or a writer whose scope covers the alarm's facility)."""
+    try:
+        ensure_write_at_code(page.deps, page.who, facility_code)
+    except Forbidden:
+        return False
+    return True

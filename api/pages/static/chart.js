@@ -23,6 +23,12 @@
   }
   var lo = Math.min(d.low, Math.min.apply(null, d.min)) - 1;
   var hi = Math.max(d.high, Math.max.apply(null, d.max)) + 1;
+  var lang = d.language === "zh_Hans" ? "zh-Hans-CN" : "en-GB";
+  var zone = d.zone || "UTC";
+  var longRange = d.end - d.start > 2 * 86400;
+  var stamp = new Intl.DateTimeFormat(lang, longRange
+    ? { timeZone: zone, month: "numeric", day: "numeric" }
+    : { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   var opts = {
     width: holder.clientWidth || 340,
     height: 260,
@@ -32,7 +38,7 @@
       { label: holder.dataset.maxLabel || "max", stroke: "#b00020", width: 2 },
       { label: holder.dataset.minLabel || "min", stroke: "#0645ad", width: 2 }
     ],
-    axes: [{}, { values: function (u, vals) { return vals.map(function (v) { return v + "°"; }); } }],
+    axes: [{ values: function (u, vals) { return vals.map(function (v) { return stamp.format(new Date(v * 1000)); }); } }, { values: function (u, vals) { return vals.map(function (v) { return v + "°"; }); } }],
     legend: { show: false },
     hooks: { drawClear: [shade] }
   };

@@ -1,7 +1,7 @@
 """Stored daily figures of storage units (the status board's time in range).
 
 Revision ID: 0023_unit_day_figures
-Revises: 0021_user_accounts
+Revises: 0022_detector_states
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0023_unit_day_figures"
-down_revision: str | None = "0021_user_accounts"
+down_revision: str | None = "0022_detector_states"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

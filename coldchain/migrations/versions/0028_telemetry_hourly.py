@@ -1,7 +1,7 @@
 """Hourly roll-ups of the embedded store's readings once outside every retention horizon.
 
 Revision ID: 0028_telemetry_hourly
-Revises: 0026_daily_closes
+Revises: 0027_shipment_loggers
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0028_telemetry_hourly"
-down_revision: str | None = "0026_daily_closes"
+down_revision: str | None = "0027_shipment_loggers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

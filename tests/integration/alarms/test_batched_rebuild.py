@@ -1,6 +1,7 @@
 """A batch that brings many units the recorder has not seen (after every restart) rebuilds
-their detectors together: one unit-directory lookup, one open-episode query and one
-stored-readings query for all of them, with the same keys as a unit-by-unit replay."""
+their detectors together: one unit-directory lookup, one state query, (without saved
+states) one open-episode query, and one stored-readings query for all of them, with the
+same keys as a unit-by-unit replay."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select
 
 from ingest.alarms.ports import UnitInfo
 from ingest.alarms.recorder import AlarmRecorder
 from ingest.detect import Detector, ExcursionEnded, UnitConfig
-from ingest.models import ExcursionEpisodeRow
+from ingest.models import DetectorStateRow, ExcursionEpisodeRow
 from ingest.queries import EmbeddedTelemetryReader
 from ingest.readings import Reading
 from tests.integration.alarms.conftest import AlarmWorld
@@ -88,6 +89,8 @@ def test_a_batch_of_many_new_units_makes_one_query_of_each_kind(
 ) -> None:
     world = many_units
     world.pipeline(world.recorder(), stream(range(30)), batch=len(UNITS) * 5)  # 4 h hot
+    with world.engine.begin() as conn:  # no saved states (a store from before they existed)
+        conn.execute(delete(DetectorStateRow))
     units = world.units
     assert isinstance(units, CountingUnits)
     source = CountingSource(world.reader)
@@ -102,6 +105,22 @@ def test_a_batch_of_many_new_units_makes_one_query_of_each_kind(
     open_episode_queries = [s for s in statements if "GROUP BY excursion_episodes.unit_code" in s]
     open_alarm_queries = [s for s in statements if "GROUP BY alarms.unit_code" in s]
     assert len(open_episode_queries) == 1 and len(open_alarm_queries) == 1
+
+
+def test_many_units_resumed_from_their_states_make_one_query_of_each_kind(
+    many_units: AlarmWorld, statements: list[str]
+) -> None:
+    world = many_units
+    world.pipeline(world.recorder(), stream(range(30)), batch=len(UNITS) * 5)  # 4 h hot
+    source = CountingSource(world.reader)
+    restarted = AlarmRecorder(world.uow, world.units, world.ledger, world.notifier, source)
+    statements.clear()
+
+    restarted.observe(stream(range(30, 31)))
+
+    assert source.many_calls == [sorted(UNITS)] and source.one_calls == 0
+    assert len([s for s in statements if "FROM detector_states" in s]) == 1
+    assert not [s for s in statements if "GROUP BY excursion_episodes.unit_code" in s]
 
 
 def test_units_rebuilt_together_keep_the_keys_of_an_uninterrupted_run(

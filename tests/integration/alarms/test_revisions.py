@@ -177,22 +177,27 @@ def test_every_seed_of_a_shuffled_backlog_gives_the_device_order_rows(world: Ala
 
 
 @settings(
-    max_examples=15,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    hot=st.integers(min_value=62, max_value=80),
+    hot=st.lists(st.sampled_from([8.5, 12.0, 15.0]), min_size=62, max_size=80),
     after=st.integers(min_value=2, max_value=10),
     batches=st.integers(min_value=1, max_value=12),
+    replays=st.integers(min_value=0, max_value=10),
     seed=st.integers(min_value=0, max_value=2**32 - 1),
 )
 def test_any_shuffle_and_batching_gives_the_same_rows_as_device_order(
-    world: AlarmWorld, hot: int, after: int, batches: int, seed: int
+    world: AlarmWorld, hot: list[float], after: int, batches: int, replays: int, seed: int
 ) -> None:
-    readings = series([5.0] * 4 + [12.0] * hot + [5.0] * after)
+    """One excursion (hot readings of varied temperatures between in-range ones), shuffled
+    with some readings delivered twice, in any number of batches."""
+    readings = series([5.0] * 4 + hot + [5.0] * after)
+    rnd = random.Random(seed)
+    delivered = readings + [rnd.choice(readings) for _ in range(replays)]
     _reset(world)
-    deliver_shuffled(world, readings, batches=batches, seed=seed)
+    deliver_shuffled(world, delivered, batches=batches, seed=seed)
     assert_as_in_device_order(world, in_device_order(readings))
 
 
@@ -207,3 +212,29 @@ def _reset(world: AlarmWorld) -> None:
         ):
             conn.execute(delete(row))
     world.notifier.notices.clear()
+
+
+def test_a_late_in_range_reading_splits_a_stored_episode_into_the_device_order_two(
+    world: AlarmWorld,
+) -> None:
+    """The first part keeps the stored row (ended earlier); the rest is a new episode. The
+    WHO heat alarm the unbroken run justified stays (a late reading never withdraws one)."""
+    split = series([5.0], start=300)[0]
+    hot = [r for r in HEAT if r.device_time_ns != split.device_time_ns]
+    recorder = world.recorder()
+    world.pipeline(recorder, hot)
+    [before] = stored(world)[0]
+
+    world.pipeline(recorder, [split])
+
+    episodes, alarms = stored(world)
+    reference = Detector(lambda _f, _u: UnitConfig.for_profile("2-8")).observe(
+        sorted([*hot, split], key=lambda r: r.device_time_ns)
+    )
+    ends = [e.episode for e in reference if isinstance(e, ExcursionEnded)]
+    assert [(e.start_at, e.end_at) for e in episodes] == [
+        (to_utc(e.start_ns), to_utc(e.end_ns or 0)) for e in ends
+    ]
+    assert episodes[0].id == before.id and episodes[0].key == before.key
+    assert [a.type for a in alarms].count("who-heat") == 1
+    assert [a.type for a in alarms].count("early-heat") == 2

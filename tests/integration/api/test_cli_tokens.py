@@ -304,3 +304,22 @@ def test_the_demo_seeds_its_own_database_so_a_plain_serve_refuses_its_token(
     assert me(served[0], DEMO_ADMIN_TOKEN).status_code == 401
     assert on_the_demo_database.exit_code == 2
     assert "coldchain token revoke 1" in on_the_demo_database.stderr
+
+
+def test_the_demo_seeds_its_page_users_once_each_scoped_to_their_facility(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from access.services import authenticate_password
+    from coldchain.demo import DEMO_PASSWORD, DEMO_USERS
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COLDCHAIN_DEMO_DATABASE_URL", raising=False)
+    monkeypatch.delenv("COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN", raising=False)
+    demo = prepare_demo(load_settings())
+    again = prepare_demo(load_settings())  # a second start creates nobody twice
+    assert again.database_url == demo.database_url
+    with access_unit_of_work(demo) as uow:
+        for name, role, _code in DEMO_USERS:
+            who = authenticate_password(uow, name, DEMO_PASSWORD, datetime.now(UTC))
+            assert (who.name, who.role.value, who.token_id) == (name, role, None)
+            assert who.facility_id is not None

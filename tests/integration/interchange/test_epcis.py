@@ -14,7 +14,7 @@ import pytest
 from jsonschema import Draft7Validator
 from sqlalchemy import Engine
 
-from interchange.epcis import epcis_document
+from interchange.epcis import TransportSummary, epcis_document
 from interchange.identifiers import event_uri
 from inventory import queries, services
 from inventory.commands import (
@@ -137,6 +137,45 @@ def test_a_lots_journey_is_a_valid_epcis_document(journey: dict[str, Any]) -> No
     assert body[6]["cc:reason"] == "door left open"
     assert body[7]["cc:reference"] == "QA-2024-17"
     assert len({e["eventID"] for e in body}) == len(body)
+
+
+def test_a_receipt_carries_the_shipments_transport_record(journey: dict[str, Any]) -> None:
+    events = queries.ledger_events(journey["uow"], lot_id=journey["lot"])
+    shipment = next(e.shipment_id for e in events if e.shipment_id is not None)
+    assert shipment is not None
+    record = TransportSummary(
+        first_reading_at=T0 + timedelta(hours=1),
+        last_reading_at=T0 + timedelta(hours=20),
+        min_c=3.5,
+        max_c=11.0,
+        mean_c=5.25,
+        minutes_out_of_range=75.0,
+        alarmed=True,
+    )
+    document = epcis_document(events, datetime(2024, 3, 2, tzinfo=UTC), {shipment: record})
+    assert [e.message for e in epcis_validator().iter_errors(document)] == []
+    body = document["epcisBody"]["eventList"]
+    shipped, received = body[1], body[2]
+    assert "sensorElementList" not in shipped  # the record is complete at the receipt
+    assert received["sensorElementList"] == [
+        {
+            "sensorMetadata": {
+                "startTime": "2024-03-01T03:00:00.000Z",
+                "endTime": "2024-03-01T22:00:00.000Z",
+            },
+            "sensorReport": [
+                {
+                    "type": "Temperature",
+                    "minValue": 3.5,
+                    "maxValue": 11.0,
+                    "uom": "CEL",
+                    "meanValue": 5.25,
+                    "exception": "ALARM_CONDITION",
+                }
+            ],
+        }
+    ]
+    assert received["cc:minutesOutOfRange"] == 75.0
 
 
 def test_a_facilitys_events_over_a_period(journey: dict[str, Any]) -> None:

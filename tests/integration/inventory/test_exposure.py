@@ -128,6 +128,32 @@ def test_quarantine_of_the_exposed_lots_is_one_movement_and_a_second_call_adds_n
     assert_conserved(uow)
 
 
+def test_a_lot_a_revised_window_exposes_is_held_too_once(uow: UnitOfWork, world: World) -> None:
+    """A late reading moved the excursion's start earlier: the wider window exposes a lot
+    that had left before the first window; it is held in a second movement, once."""
+    fridge = world.tree.clinics[0].unit
+    stock_up(uow, fridge, world.early, 100, at=at(0))
+    stock_up(uow, fridge, world.late, 10, at=at(0))
+    ref = heat_in(world, fridge.code)
+    first = services.quarantine_exposed(
+        uow, QuarantineRequest(ref, (world.early.id,), "temperature alarm", "coldchain-alarms")
+    )
+    both = QuarantineRequest(ref, (world.early.id, world.late.id), "revised", "coldchain-alarms")
+    widened = services.quarantine_exposed(uow, both)
+    before = movements(uow)
+    again = services.quarantine_exposed(uow, both)
+
+    assert first.held == {world.early.id: 100}
+    assert widened.movement is not None and first.movement is not None
+    assert widened.movement.id != first.movement.id
+    assert widened.held == {world.late.id: 10}
+    assert widened.movement.reference == ref.render()
+    assert again.movement is not None and again.movement.id == first.movement.id
+    assert movements(uow) == before
+    assert queries.excursion_holds(uow, world.late.id, fridge.id).doses_citing({ref}) == 10
+    assert_conserved(uow)
+
+
 def test_a_reversed_excursion_quarantine_counts_for_nothing(uow: UnitOfWork, world: World) -> None:
     fridge = world.tree.clinics[0].unit
     stock_up(uow, fridge, world.early, 100, at=at(0))

@@ -137,9 +137,13 @@ def test_a_late_reading_revises_the_past_only_where_device_order_would_differ() 
     assert not unit.revises_past(reading(110, 12.0))  # in order: detected as usual
     feed_into(det, [reading(110, 12.0), reading(130, 12.0)])
     assert unit.revises_past(reading(65, 12.0))  # before the open episode: it starts earlier
-    assert not unit.revises_past(reading(120, 12.0))  # inside it: added to its statistics
+    assert unit.revises_past(reading(120, 12.0))  # inside it: a rule may fire sooner
+    assert not unit.revises_past(reading(130, 12.0))  # newest: in order
+    feed_into(det, [reading(120, 12.0), reading(135, 12.0)])
+    assert not unit.revises_past(reading(120, 12.0))  # the episode holds it: a replay
+    assert unit.revises_past(reading(125, 5.0))  # in range inside the open one: ends earlier
     feed_into(det, [reading(140, 5.0), reading(150, 5.0)])
-    assert unit.revises_past(reading(125, 5.0))  # inside the closed episode: it ends earlier
+    assert unit.revises_past(reading(127, 5.0))  # inside the closed episode: it ends earlier
     assert not unit.revises_past(reading(145, 5.0))  # after it
 
 

@@ -1,0 +1,50 @@
+"""Daily doses: per site and rolled up (the facility and everything below it) against the
+daily target, cumulative coverage, the stock reconciliation with its difference flagged;
+drill down from a district to its sites; the same report as CSV."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from api.pages.facilities import chosen_facility
+from api.pages.web import SignedInPage
+from api.schemas.reports import daily_doses_csv
+from api.spreadsheet import MEDIA_TYPE
+from inventory import queries
+
+router = APIRouter()
+Code = Annotated[str | None, Query(max_length=64)]
+
+
+@router.get("/doses")
+def daily_doses(page: SignedInPage, facility: Code = None, day: date | None = None) -> Response:
+    deps = page.deps
+    place = chosen_facility(deps, page.who, facility)
+    day = day or page.now.astimezone(ZoneInfo(place.timezone)).date()
+    deps.window.check_day("day", day)
+    report = queries.daily_doses_report(deps.inventory_uow(), place.id, day)
+    root, *below = report.facilities
+    children = [f for f in below if f.parent_id == root.facility_id]
+    return page.render(
+        "doses.html", report=report, root=root, children=children, facility=place, day=day
+    )
+
+
+@router.get("/doses.csv")
+def daily_doses_as_csv(page: SignedInPage, day: date, facility: Code = None) -> Response:
+    deps = page.deps
+    place = chosen_facility(deps, page.who, facility)
+    deps.window.check_day("day", day)
+    report = queries.daily_doses_report(deps.inventory_uow(), place.id, day)
+    code = re.sub(r"[^A-Za-z0-9._-]", "_", place.code)
+    return Response(
+        daily_doses_csv(report),
+        media_type=MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="doses-{code}-{day}.csv"'},
+    )
