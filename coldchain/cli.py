@@ -281,6 +281,12 @@ def simulate(
     follow: float = typer.Option(
         0.0, help="After the scenario, go on live, a reading per sensor every N s (0: stop)."
     ),
+    shipment: list[str] = typer.Option(
+        [],
+        "--shipment",
+        help="CODE=ID: the ledger's id of the scenario's shipment CODE (its loggers publish"
+        " on shipment-ID); repeatable.",
+    ),
 ) -> None:
     """Publish a scenario's simulated readings over MQTT (simulators/README.md); SIGTERM
     or Ctrl-C stops it after the message in hand."""
@@ -300,7 +306,7 @@ def simulate(
         raise typer.Exit(2)
     try:
         host, port = mqtt_endpoint(url)
-        loaded = load(scenario)
+        loaded = load(scenario).with_shipment_ids(_shipment_ids(shipment))
         pace = Pace(time.time(), loaded.duration_s, speed)
     except (IngestConfigurationError, ScenarioError, ValueError) as exc:
         typer.echo(str(exc), err=True)
@@ -315,7 +321,7 @@ def simulate(
     signal.signal(signal.SIGTERM, on_sigterm)  # stop publishing, flush, report: exit 0
     messages = loaded.messages(pace.origin_s, follow_interval_s=follow or None)
     typer.echo(
-        f"scenario {loaded.name}: {len(loaded.sensors)} sensors,"
+        f"scenario {loaded.name}: {len(loaded.sensors)} sensors, {len(loaded.loggers)} loggers,"
         f" {loaded.duration_s / 3600:g} h at speed {speed:g}"
     )
     span = f"{loaded.duration_s / 3600:g} h"
@@ -330,6 +336,17 @@ def simulate(
         stop.set()
     finally:
         publisher.close()
+
+
+def _shipment_ids(pairs: list[str]) -> dict[str, int]:
+    """``["ROAD1=7"]`` -> ``{"ROAD1": 7}``; a malformed pair is a ValueError naming it."""
+    ids: dict[str, int] = {}
+    for pair in pairs:
+        code, sep, number = pair.partition("=")
+        if not sep or not code.strip() or not number.strip().isdigit():
+            raise ValueError(f"--shipment {pair!r}: give CODE=ID, for example ROAD1=7")
+        ids[code.strip()] = int(number)
+    return ids
 
 
 @app.command()

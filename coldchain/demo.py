@@ -2,7 +2,9 @@
 
 ``run_demo`` seeds a small provincial programme (a province store, a city store, three
 clinics, their fridges, two vaccines and their lots, shipments down the tree, sensors
-bound to the fridges), then starts, each in its own process: an MQTT broker (a real
+bound to the fridges, and the scenario's road journeys: each ``[[shipments]]`` dispatched
+through the ledger at its time in the scenario's day, its ``[[loggers]]`` attached), then
+starts, each in its own process: an MQTT broker (a real
 Mosquitto when installed, else the embedded amqtt one: ``coldchain.broker``; none when
 ``COLDCHAIN_MQTT_URL`` names a broker), ``coldchain ingest`` and ``coldchain simulate``; and
 serves the API in the foreground until Ctrl-C or, with ``--duration``, for that long. Then
@@ -35,7 +37,8 @@ import inventory.commands as cmd
 from coldchain.db import Engine
 from coldchain.settings import Settings
 from ingest import registry
-from inventory import services
+from inventory import queries, services
+from inventory.domain.transit import shipment_of
 from inventory.errors import NotFound
 from inventory.queries import lookups
 from inventory.unit_of_work import UnitOfWork
@@ -106,7 +109,9 @@ def seed(engine: Engine, uow: UnitOfWork, now: datetime) -> bool:
             uow, cmd.RegisterLot(mr, "MR2405", today + timedelta(days=300))
         ).id,
     }
-    _stock_the_tree(uow, now, ids, units, lots, {"HEPB-10": hepb, "MR-10": mr})
+    products = {"HEPB-10": hepb, "MR-10": mr}
+    _stock_the_tree(uow, now, ids, units, lots, products)
+    _dispatch_the_journeys(uow, scenario, now, ids, units, lots, products)
     for sensor in scenario.sensors:
         registry.register_sensor(
             engine, sensor.sensor, reporting_interval_s=round(sensor.spec.interval_s)
@@ -192,6 +197,73 @@ def _ship(
             occurred_at=at + timedelta(hours=6),
         ),
     )
+
+
+def _dispatch_the_journeys(
+    uow: UnitOfWork,
+    scenario: Scenario,
+    now: datetime,
+    ids: dict[str, int],
+    units: dict[str, int],
+    lots: dict[str, int],
+    products: dict[str, int],
+) -> None:
+    """The scenario's shipments, dispatched at their moment of the day that ends ``now``
+    (when the simulator places the same day), with their loggers attached from then on."""
+    start = now - timedelta(seconds=scenario.duration_s)
+    for journey in scenario.shipments:
+        unit = journey.unit or next(u.code for u in scenario.units if u.facility == journey.origin)
+        shipment = services.create_shipment(
+            uow,
+            cmd.CreateShipment(
+                ids[journey.origin],
+                ids[journey.destination],
+                timedelta(seconds=journey.lead_time_s),
+                USER,
+                reference=f"demo-{journey.code}",
+            ),
+        )
+        items = tuple(
+            cmd.DispatchItem(
+                products[item.product], item.doses, None if item.lot is None else lots[item.lot]
+            )
+            for item in journey.items
+        )
+        services.dispatch_shipment(
+            uow,
+            cmd.DispatchShipment(
+                shipment.id,
+                units[unit],
+                items,
+                USER,
+                f"demo-dispatch-{journey.code}",
+                occurred_at=start + timedelta(seconds=journey.dispatch_s),
+            ),
+        )
+        for logger in scenario.loggers:
+            if logger.shipment == journey.code:
+                services.attach_logger(
+                    uow,
+                    cmd.AttachLogger(
+                        shipment.id,
+                        logger.sensor.sensor,
+                        USER,
+                        reporting_interval_s=round(logger.sensor.spec.interval_s),
+                    ),
+                )
+
+
+def journey_ids(uow: UnitOfWork, scenario: Scenario) -> dict[str, int]:
+    """The ledger's id of each scenario shipment that carries a logger, found by the
+    logger the ledger says rode it (the ledger is the one record of who carried what)."""
+    riding = {lg.sensor.sensor: lg.shipment for lg in scenario.loggers}
+    found: dict[str, int] = {}
+    for window in queries.transit_bindings(uow):
+        code = riding.get(window.sensor_id)
+        shipment_id = shipment_of(window.unit)
+        if code is not None and shipment_id is not None:
+            found[code] = shipment_id  # the latest window wins (bindings are by start)
+    return found
 
 
 def child_env(**overrides: str) -> dict[str, str]:
@@ -296,6 +368,16 @@ def prepare_demo(settings: Settings) -> Settings:
     return demo
 
 
+def _journeys(settings: Settings) -> dict[str, int]:
+    from coldchain import db
+
+    engine = db.make_engine(settings.database_url)
+    try:
+        return journey_ids(UnitOfWork(db.make_session_factory(engine)), demo_scenario())
+    finally:
+        engine.dispose()
+
+
 def serve_api(app: object, settings: Settings, duration_s: float | None) -> None:
     """Serve the API in the foreground until Ctrl-C (or SIGTERM), or ``duration_s``."""
     import uvicorn
@@ -367,6 +449,8 @@ def run_demo(settings: Settings, duration_s: float | None = None) -> None:
         wait_for_ingest(settings.ingest_metrics_port, ingest)
         # the scenario's day at once (a logger back from an outage), then live every 10 s
         args = ["simulate", "--scenario", DEMO_SCENARIO, "--speed", "0", "--follow", "10"]
+        for code, shipment_id in sorted(_journeys(demo).items()):
+            args += ["--shipment", f"{code}={shipment_id}"]  # its logger's topic
         simulate = start_child(args, env)
         # Only the published token is printed: an operator's own secret is never echoed.
         token = demo.bootstrap_admin_token
