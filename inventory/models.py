@@ -253,6 +253,16 @@ class MovementLine(Base):
         CheckConstraint("doses <> 0", name="doses"),
         Index("ix_movement_lines_lot_account", "lot_id", "account_id", "occurred_at", "doses"),
         Index("ix_movement_lines_account_lot", "account_id", "lot_id", "occurred_at", "doses"),
+        # Reports over a period (a day's flows, a month's wastage, a year's consumption) read
+        # only the period's lines of each account, with what they join on, from this alone.
+        Index(
+            "ix_movement_lines_account_time",
+            "account_id",
+            "occurred_at",
+            "lot_id",
+            "doses",
+            "movement_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -264,7 +274,10 @@ class MovementLine(Base):
 
 
 class Balance(Base):
-    """Projection of ``movement_lines``: the current doses per (account, lot)."""
+    """Projection of ``movement_lines`` per (account, lot), kept in the posting transaction:
+    the current doses, and the figures the lot trace shows per account (doses that came in,
+    when they first came in, when the last line was), so a trace reads one row per account
+    instead of every line of the lot."""
 
     __tablename__ = "balances"
     __table_args__ = (CheckConstraint("doses >= 0 OR NOT nonnegative", name="nonnegative"),)
@@ -275,6 +288,9 @@ class Balance(Base):
     doses: Mapped[int] = mapped_column(BigInteger)
     # Copied from the account so that a row-level CHECK can refuse a negative balance.
     nonnegative: Mapped[bool] = mapped_column(Boolean)
+    doses_in: Mapped[int] = mapped_column(BigInteger, default=0)  # sum of the positive lines
+    first_in: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first positive line
+    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # latest line
 
 
 class ShipmentDiscrepancy(Base):

@@ -8,7 +8,7 @@ too). The record is read from either end; refusing is the destination's.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
@@ -16,12 +16,13 @@ from fastapi import APIRouter, Path, Query, status
 from access.errors import Forbidden
 from access.principal import Principal, Role
 from access.scopes import ensure_role
-from api.deps import ApiDeps, CurrentPrincipal, Deps, WriterPrincipal
+from api.deps import ApiDeps, CurrentPrincipal, Deps, WriterPrincipal, telemetry
 from api.idempotency import IdempotencyKey, ledger_key
 from api.places import ensure_read_shipment, ensure_write_at, shipment
 from api.schemas.bounds import Id
 from api.schemas.common import WRITE, error_responses
 from api.schemas.shipments import ShipmentPostedPublic
+from api.schemas.telemetry import ReadingsPublic
 from api.schemas.transit import (
     LoggerAttach,
     LoggerDetach,
@@ -34,7 +35,8 @@ from api.transport_records import TransportRecord
 from ingest.queries import TelemetryUnavailable
 from inventory import queries, services
 from inventory.commands import AttachLogger, DetachLogger, RefuseShipment
-from inventory.domain.transit import logger_from_scan
+from inventory.domain.transit import logger_from_scan, transit_unit_code
+from inventory.errors import InvalidState
 
 router = APIRouter(
     prefix="/shipments", tags=["shipments"], responses=error_responses(401, 403, 404, 422)
@@ -100,6 +102,30 @@ def transport_record(
     minutes out of range, MKT, the shipment's excursions and alarms."""
     ensure_read_shipment(deps, who, shipment(deps, shipment_id))
     return TransportRecordPublic.of(record_of(deps, shipment_id, until))
+
+
+@router.get(
+    "/{shipment_id}/readings",
+    response_model=ReadingsPublic,
+    responses=error_responses(409, 503),
+)
+def journey_readings(
+    shipment_id: Id,
+    deps: Deps,
+    who: CurrentPrincipal,
+    every: Annotated[int, Query(ge=60, le=86_400, description="bucket width, seconds")] = 600,
+) -> ReadingsPublic:
+    """The journey's readings (dispatch to receipt, or to now on the road): count, min,
+    max and mean per bucket of ``every`` seconds, for a chart beside the record."""
+    found = shipment(deps, shipment_id)
+    ensure_read_shipment(deps, who, found)
+    if found.dispatched_at is None:
+        raise InvalidState(f"shipment {shipment_id} is {found.status}: no journey yet")
+    start, end = found.dispatched_at, found.received_at or deps.clock()
+    end = max(end, start + timedelta(seconds=every))
+    unit = transit_unit_code(shipment_id)
+    buckets = telemetry(deps).buckets(unit=unit, start=start, end=end, every_s=every)
+    return ReadingsPublic.of(buckets, unit=unit, sensor=None, start=start, end=end, every_s=every)
 
 
 @router.post(

@@ -250,16 +250,29 @@ def _opening(
     windows: dict[int, tuple[datetime, datetime]],
     tallies: dict[tuple[int, int], _Tally],
 ) -> None:
-    line, a = _LINE, _ACCOUNT
+    """Physical stock at the start of the day: the balance now (the ``balances`` projection)
+    less every line since the start, so a report of a recent day (the daily close) reads a
+    few lines of each account instead of its whole history."""
+    b, line, a = m.Balance, _LINE, _ACCOUNT
+    now = (
+        select(a.facility_id, m.Lot.product_id, func.sum(b.doses))
+        .join(a, a.id == b.account_id)
+        .join(m.Lot, m.Lot.id == b.lot_id)
+        .where(a.kind.in_(_PHYSICAL), a.facility_id.in_(ids))
+        .group_by(a.facility_id, m.Lot.product_id)
+    )
+    for fid, product, doses in uow.session.execute(now):
+        assert fid is not None  # physical accounts belong to a facility
+        tallies[(fid, product)].opening += int(doses)
     for (start, _), group in _by_window(ids, windows).items():
-        stmt = (
+        since = (
             _lines(a.facility_id, m.Lot.product_id, func.sum(line.doses))
-            .where(a.kind.in_(_PHYSICAL), a.facility_id.in_(group), line.occurred_at < start)
+            .where(a.kind.in_(_PHYSICAL), a.facility_id.in_(group), line.occurred_at >= start)
             .group_by(a.facility_id, m.Lot.product_id)
         )
-        for fid, product, doses in uow.session.execute(stmt):
-            assert fid is not None  # physical accounts belong to a facility
-            tallies[(fid, product)].opening += int(doses)
+        for fid, product, doses in uow.session.execute(since):
+            assert fid is not None
+            tallies[(fid, product)].opening -= int(doses)
 
 
 def _flows(

@@ -2,16 +2,18 @@
 
 Returns a list of problems (empty when the ledger is sound) rather than stopping at the
 first: movements whose lines do not sum to zero per lot, a ``balances`` projection that
-differs from the sum of the lines, a negative balance on a real stock account, a lot
-whose doses do not conserve, and a shipment whose lines are not accounted for: a dispatched
-shipment's in-transit account holds exactly what its lines say was dispatched, lot by lot; a
-planned one holds nothing yet; a received, partly received or lost one holds nothing any
-more, and a received one has a received quantity on every line.
+differs from the sum of the lines (its balance, and the lot trace's read model: doses in,
+first arrival, last line; a pair with lines and no row), a negative balance on a real stock
+account, a lot whose doses do not conserve, and a shipment whose lines are not accounted
+for: a dispatched shipment's in-transit account holds exactly what its lines say was
+dispatched, lot by lot; a planned one holds nothing yet; a received, partly received or lost
+one holds nothing any more, and a received one has a received quantity on every line.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -33,22 +35,31 @@ def verify_ledger(uow: UnitOfWork) -> list[str]:
             f"movement {mid}: lines of lot {lot} sum to {total:+d}, not 0"
             for mid, lot, total in unbalanced
         ]
-        from_lines = {
-            (a, lot): int(total)
-            for a, lot, total in session.execute(
-                select(line.account_id, line.lot_id, func.sum(line.doses)).group_by(
-                    line.account_id, line.lot_id
-                )
+        derived_rows = session.execute(
+            select(
+                line.account_id,
+                line.lot_id,
+                func.sum(line.doses),
+                func.coalesce(func.sum(line.doses).filter(line.doses > 0), 0),
+                func.min(line.occurred_at).filter(line.doses > 0),
+                func.max(line.occurred_at),
+            ).group_by(line.account_id, line.lot_id)
+        )
+        from_lines: dict[tuple[int, int], int] = {}
+        read_model: dict[tuple[int, int], tuple[int, Any, Any]] = {}
+        for a, lot, total, doses_in, first_in, last_at in derived_rows:
+            from_lines[(a, lot)] = int(total)
+            read_model[(a, lot)] = (int(doses_in), first_in, last_at)
+        b = m.Balance
+        projection: dict[tuple[int, int], tuple[int, bool]] = {}
+        stored_model: dict[tuple[int, int], tuple[int, Any, Any]] = {}
+        for a, lot, doses, nonnegative, came_in, first, last in session.execute(
+            select(
+                b.account_id, b.lot_id, b.doses, b.nonnegative, b.doses_in, b.first_in, b.last_at
             )
-        }
-        projection = {
-            (a, lot): (doses, nonnegative)
-            for a, lot, doses, nonnegative in session.execute(
-                select(
-                    m.Balance.account_id, m.Balance.lot_id, m.Balance.doses, m.Balance.nonnegative
-                )
-            )
-        }
+        ):
+            projection[(a, lot)] = (doses, nonnegative)
+            stored_model[(a, lot)] = (int(came_in), first, last)
         kinds = {i: k for i, k in session.execute(select(m.Account.id, m.Account.kind))}
         transit_of = {
             a: s
@@ -76,6 +87,11 @@ def verify_ledger(uow: UnitOfWork) -> list[str]:
         if derived != stored:
             problems.append(
                 f"balance of account {pair[0]}, lot {pair[1]} is {stored}, lines say {derived}"
+            )
+        if read_model.get(pair) != stored_model.get(pair, (0, None, None)):
+            problems.append(
+                f"read model of account {pair[0]}, lot {pair[1]} (doses in, first in, last) is "
+                f"{stored_model.get(pair)}, lines say {read_model.get(pair)}"
             )
         if nonnegative and stored < 0:
             problems.append(f"account {pair[0]} holds {stored} doses of lot {pair[1]}")

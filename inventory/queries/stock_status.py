@@ -16,8 +16,9 @@ Per facility of the subtree and product:
 - ``expiring``: the lots of the subtree that will not be used up before their expiry at the
   AMC (earliest expiry first), with the doses that will be left.
 
-Cost: one query for balances, one per month for consumption (12), one for levels; all over
-the ``balances`` projection and the covering indexes of ``movement_lines``.
+Cost: one query for balances, one for the 12 months of consumption (a sum per month over one
+range of the lines' ``(account, occurred_at)`` index), one for levels; the roll-ups are
+summed per facility over its own subtree's figures only.
 """
 
 from __future__ import annotations
@@ -121,28 +122,27 @@ def stock_status(uow: UnitOfWork, facility_id: int) -> StockStatusReport:
     for row in facilities:
         for ancestor in ancestor_ids(row.path):
             below[ancestor].append(row.id)
+    # Grouped once by product and facility, so each facility sums only its own subtree's
+    # entries (not every entry of the province once per facility and product).
+    lots_of: dict[int, dict[int, list[LotStock]]] = defaultdict(dict)
+    for (fid, pid), found in lots.items():
+        lots_of[pid][fid] = found
+    used_of: dict[int, dict[int, list[int]]] = defaultdict(dict)
+    for (fid, pid), by_month in used.items():
+        used_of[pid][fid] = by_month
     report = []
     for row in facilities:
-        members = set(below[row.id])
+        members = below[row.id]
         lines = []
         for product in sorted(products, key=lambda p: codes[p]):
-            own = sum(
-                lot.doses
-                for (fid, pid), found in lots.items()
-                if fid == row.id and pid == product
-                for lot in found
-            )
-            subtree_lots = _merge(
-                lot
-                for (fid, pid), found in lots.items()
-                if fid in members and pid == product
-                for lot in found
-            )
+            held, consumed = lots_of.get(product, {}), used_of.get(product, {})
+            own = sum(lot.doses for lot in held.get(row.id, ()))
+            subtree_lots = _merge(lot for fid in members for lot in held.get(fid, ()))
             in_subtree = sum(lot.doses for lot in subtree_lots)
-            monthly = [
-                sum(used.get((fid, product), [0] * AMC_LOOK_BACK)[month] for fid in members)
-                for month in range(AMC_LOOK_BACK)
-            ]
+            monthly = [0] * AMC_LOOK_BACK
+            for fid in members:
+                for month, doses in enumerate(consumed.get(fid, ())):
+                    monthly[month] += doses
             amc = average_monthly_consumption(monthly)
             if not in_subtree and amc is None:
                 continue
@@ -208,25 +208,27 @@ def _used_by_month(
     month, most recent first."""
     starts = [_month_start(today, back, zone) for back in range(AMC_LOOK_BACK + 1)]
     line, a = m.MovementLine, m.Account
-    used: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0] * AMC_LOOK_BACK)
-    for month in range(AMC_LOOK_BACK):
-        end, start = starts[month], starts[month + 1]
-        stmt = (
-            select(a.facility_id, m.Lot.product_id, func.sum(line.doses))
-            .join(a, a.id == line.account_id)
-            .join(m.Lot, m.Lot.id == line.lot_id)
-            .where(
-                a.kind.in_((AccountKind.ADMINISTERED.value, AccountKind.WASTED.value)),
-                a.facility_id.in_(ids),
-                line.occurred_at >= start,
-                line.occurred_at < end,
-            )
-            .group_by(a.facility_id, m.Lot.product_id)
+    per_month = [
+        func.sum(line.doses).filter(line.occurred_at >= starts[month + 1], line.occurred_at < end)
+        for month, end in enumerate(starts[:-1])
+    ]
+    stmt = (
+        select(a.facility_id, m.Lot.product_id, *per_month)
+        .join(a, a.id == line.account_id)
+        .join(m.Lot, m.Lot.id == line.lot_id)
+        .where(
+            a.kind.in_((AccountKind.ADMINISTERED.value, AccountKind.WASTED.value)),
+            a.facility_id.in_(ids),
+            line.occurred_at >= starts[-1],
+            line.occurred_at < starts[0],
         )
-        for fid, product, doses in uow.session.execute(stmt):
-            assert fid is not None
-            used[(fid, product)][month] += int(doses)
-    return dict(used)
+        .group_by(a.facility_id, m.Lot.product_id)
+    )
+    used: dict[tuple[int, int], list[int]] = {}
+    for fid, product, *months in uow.session.execute(stmt):
+        assert fid is not None
+        used[(fid, product)] = [int(doses or 0) for doses in months]
+    return used
 
 
 def _month_start(today: date, back: int, zone: ZoneInfo) -> datetime:

@@ -1,23 +1,26 @@
 """Lot trace in one call: where a lot went, what happened to it, and whether it all adds up.
 
-The trace reads the lot's ledger lines once, aggregated per account (index on
-``movement_lines(lot_id, account_id)``), plus its shipment lines. Conservation is computed
-from the lines and compared with the balance projection:
+The trace reads the lot's rows of the ``balances`` read model (one per account the lot
+touched: its balance, the doses that came in, the first arrival and the last line, all kept
+in each posting's transaction; index on ``balances(lot_id)``), so its cost grows with the
+places the lot went, not with the length of its history; plus its shipment lines.
+Conservation is computed from those per-account figures:
 
     received from supplier = usable + held + in transit + administered + wasted + adjusted
 
 where ``adjusted`` is the net of count differences, excess and unknown-lot receipts (doses
 written off by counts are positive, doses found are negative). A lot number that belongs to
-more than one product returns the candidates instead of guessing.
+more than one product returns the candidates instead of guessing. That the read model
+equals the sum of the lines is the ledger check's question (``verify_ledger``, run nightly),
+not the trace's: ``projection_matches`` is false only for a balance row of no account.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from inventory import models as m
@@ -92,11 +95,8 @@ def trace_lot(uow: UnitOfWork, lot_id: int, at: datetime | None = None) -> LotTr
         assert product is not None
         accounts = _accounts(session, lot_id)
         shipments = _shipments(session, lot_id)
-        facility_ids = {a.facility_id for a in accounts.values() if a.facility_id} | {
-            f for s in shipments for f in (s.origin_facility_id, s.destination_facility_id)
-        }
-        facilities = _facilities(session, facility_ids)
-        units = _unit_codes(session, {a.unit_id for a in accounts.values() if a.unit_id})
+        facilities = _facilities(session, lot_id)
+        units = _unit_codes(session, lot_id)
         view = lot_view(lot)
         product_code = product.code
     conservation = conservation_of(accounts.values())
@@ -131,35 +131,31 @@ def trace_lot(uow: UnitOfWork, lot_id: int, at: datetime | None = None) -> LotTr
 
 
 def _accounts(session: Session, lot_id: int) -> dict[int, AccountTotals]:
-    """The lot's lines summed per account (index-only on ``ix_movement_lines_lot_account``)."""
-    line, a = m.MovementLine, m.Account
-    per_account = (
+    """The lot's share of every account it touched, from the ``balances`` read model (one
+    row per account and lot, kept in each posting's transaction), not from its lines."""
+    b, a = m.Balance, m.Account
+    stmt = (
         select(
-            line.account_id.label("account_id"),
-            func.sum(line.doses).label("total"),
-            func.sum(case((line.doses > 0, line.doses), else_=0)).label("doses_in"),
-            func.min(case((line.doses > 0, line.occurred_at), else_=None)).label("first_in"),
-            func.max(line.occurred_at).label("last"),
+            b.account_id,
+            a.kind,
+            a.facility_id,
+            a.storage_unit_id,
+            a.shipment_id,
+            a.reason,
+            b.doses,
+            b.doses_in,
+            b.first_in,
+            b.last_at,
         )
-        .where(line.lot_id == lot_id)
-        .group_by(line.account_id)
-        .subquery()
+        .outerjoin(a, a.id == b.account_id)
+        .where(b.lot_id == lot_id)
     )
-    stmt = select(
-        a.id,
-        a.kind,
-        a.facility_id,
-        a.storage_unit_id,
-        a.shipment_id,
-        a.reason,
-        per_account.c.total,
-        per_account.c.doses_in,
-        per_account.c.first_in,
-        per_account.c.last,
-    ).join(per_account, per_account.c.account_id == a.id)
     found: dict[int, AccountTotals] = {}
     for row in session.execute(stmt):
         account_id, kind, facility, unit, shipment, reason, total, d_in, first, last = row
+        if kind is None:  # a balance without an account: the projection is broken
+            found[account_id] = AccountTotals("unknown", None, None, None, None, balance=total)
+            continue
         found[account_id] = AccountTotals(
             kind,
             facility,
@@ -169,26 +165,11 @@ def _accounts(session: Session, lot_id: int) -> dict[int, AccountTotals]:
             int(total),
             int(d_in),
             int(d_in) - int(total),
-            _aware(first),
-            _aware(last),
+            first,
+            last,
+            int(total),
         )
-    balances = select(m.Balance.account_id, m.Balance.doses).where(m.Balance.lot_id == lot_id)
-    for account_id, doses in session.execute(balances):
-        if account_id in found:
-            found[account_id].balance = doses
-        elif doses != 0:  # a balance without lines: the projection is broken
-            found[account_id] = AccountTotals("unknown", None, None, None, None, balance=doses)
     return found
-
-
-def _aware(value: Any) -> datetime | None:
-    """Aggregates over CASE lose the column type on SQLite: parse and make aware UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    assert isinstance(value, datetime)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _shipments(session: Session, lot_id: int) -> list[TraceShipment]:
@@ -247,18 +228,29 @@ def _shipments_with_discrepancies(session: Session, lot_id: int) -> set[int]:
     return set(session.scalars(select(d.shipment_id).where(d.lot_id == lot_id)))
 
 
-def _facilities(session: Session, ids: set[int]) -> dict[int, tuple[str, str, str]]:
-    """(code, name, level) by id."""
-    if not ids:
-        return {}
-    f = m.Facility
-    stmt = select(f.id, f.code, f.name, f.level).where(f.id.in_(sorted(ids)))
+def _accounts_of_lot(lot_id: int) -> Select[int]:
+    """Ids of the accounts the lot touched (its ``balances`` rows)."""
+    return select(m.Balance.account_id).where(m.Balance.lot_id == lot_id)
+
+
+def _facilities(session: Session, lot_id: int) -> dict[int, tuple[str, str, str]]:
+    """(code, name, level) by id of the facilities the lot's accounts and shipments name
+    (sub-selects, not a list of thousands of ids sent back to the database)."""
+    f, a, s, line = m.Facility, m.Account, m.Shipment, m.ShipmentLine
+    shipped = select(s.id).join(line, line.shipment_id == s.id).where(line.lot_id == lot_id)
+    stmt = select(f.id, f.code, f.name, f.level).where(
+        or_(
+            f.id.in_(select(a.facility_id).where(a.id.in_(_accounts_of_lot(lot_id)))),
+            f.id.in_(select(s.origin_facility_id).where(s.id.in_(shipped))),
+            f.id.in_(select(s.destination_facility_id).where(s.id.in_(shipped))),
+        )
+    )
     return {i: (code, name, level) for i, code, name, level in session.execute(stmt)}
 
 
-def _unit_codes(session: Session, ids: set[int | None]) -> dict[int, str]:
-    wanted = sorted(i for i in ids if i is not None)
-    if not wanted:
-        return {}
-    stmt = select(m.StorageUnit.id, m.StorageUnit.code).where(m.StorageUnit.id.in_(wanted))
+def _unit_codes(session: Session, lot_id: int) -> dict[int, str]:
+    a, unit = m.Account, m.StorageUnit
+    stmt = select(unit.id, unit.code).where(
+        unit.id.in_(select(a.storage_unit_id).where(a.id.in_(_accounts_of_lot(lot_id))))
+    )
     return {i: code for i, code in session.execute(stmt)}

@@ -141,6 +141,10 @@ def wastage_report(uow: UnitOfWork, facility_id: int, first: date, last: date) -
     for row in facilities:
         for ancestor in ancestor_ids(row.path):
             below[ancestor].append(row.id)
+    # Grouped by facility once, so each roll-up reads only its own subtree's figures.
+    by_facility: dict[int, list[tuple[int, dict[str | None, int]]]] = defaultdict(list)
+    for (fid, product), by_key in sums.items():
+        by_facility[fid].append((product, by_key))
     return WastageReport(
         first,
         last,
@@ -151,8 +155,8 @@ def wastage_report(uow: UnitOfWork, facility_id: int, first: date, last: date) -
                 row.name,
                 row.level,
                 row.parent_id,
-                _figures(sums, [row.id], codes),
-                _figures(sums, below[row.id], codes),
+                _figures(by_facility, [row.id], codes),
+                _figures(by_facility, below[row.id], codes),
             )
             for row in facilities
         ),
@@ -160,14 +164,13 @@ def wastage_report(uow: UnitOfWork, facility_id: int, first: date, last: date) -
 
 
 def _figures(
-    sums: dict[tuple[int, int], dict[str | None, int]],
+    by_facility: dict[int, list[tuple[int, dict[str | None, int]]]],
     facility_ids: list[int],
     codes: dict[int, str],
 ) -> tuple[WastageFigures, ...]:
-    wanted = set(facility_ids)
     totals: dict[int, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
-    for (fid, product), by_key in sums.items():
-        if fid in wanted:
+    for fid in facility_ids:
+        for product, by_key in by_facility.get(fid, ()):
             for key, doses in by_key.items():
                 totals[product][key] += doses
     figures = []

@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import ColumnElement, Table, bindparam, case, func, insert, select, tuple_, update
 
 from inventory import models as m
 from inventory.domain.accounts import AccountRef
 from inventory.domain.movements import Line
 from inventory.errors import InsufficientStock
 from inventory.repository.base import RepositoryBase
+from kit.columns import UTCDateTime
 
 Pair = tuple[int, int]  # (account_id, lot_id)
 
@@ -230,18 +231,16 @@ class LedgerRows(RepositoryBase):
         ]
         if rows:
             self.session.execute(insert(m.MovementLine), rows)
-            self._apply_to_balances([ln for _, lines in batch for ln in lines])
+            self._apply_to_balances(
+                (header.occurred_at, ln) for header, lines in batch for ln in lines
+            )
         return ids
 
-    def _apply_to_balances(self, lines: Iterable[ResolvedLine]) -> None:
-        net: dict[tuple[int, int, bool], int] = defaultdict(int)
-        for ln in lines:
-            net[(ln.account_id, ln.lot_id, ln.nonnegative)] += ln.doses
-        rows = [
-            {"account_id": a, "lot_id": lot, "doses": d, "nonnegative": nn}
-            for (a, lot, nn), d in sorted(net.items())
-            if d != 0
-        ]
+    def _apply_to_balances(self, lines: Iterable[tuple[datetime, ResolvedLine]]) -> None:
+        """Add the lines to the projection: the balance, the doses that came in, when they
+        first came in and when the last line was (every pair a line touches, even when its
+        lines net to zero)."""
+        rows = _projection_rows(lines)
         # The CHECK is evaluated on the row an upsert proposes to insert, so a decrease of a
         # non-negative balance (whose row must exist) is a plain UPDATE.
         decreases = [r for r in rows if r["nonnegative"] and r["doses"] < 0]
@@ -254,10 +253,22 @@ class LedgerRows(RepositoryBase):
                     table.c.account_id == bindparam("b_account"),
                     table.c.lot_id == bindparam("b_lot"),
                 )
-                .values(doses=table.c.doses + bindparam("b_doses"))
+                .values(
+                    doses=table.c.doses + bindparam("b_doses"),
+                    doses_in=table.c.doses_in + bindparam("b_in"),
+                    first_in=_earliest(table.c.first_in, bindparam("b_first", type_=UTCDateTime)),
+                    last_at=_latest(table.c.last_at, bindparam("b_last", type_=UTCDateTime)),
+                )
             )
             params = [
-                {"b_account": r["account_id"], "b_lot": r["lot_id"], "b_doses": r["doses"]}
+                {
+                    "b_account": r["account_id"],
+                    "b_lot": r["lot_id"],
+                    "b_doses": r["doses"],
+                    "b_in": r["doses_in"],
+                    "b_first": r["first_in"],
+                    "b_last": r["last_at"],
+                }
                 for r in decreases
             ]
             result = self.session.connection().execute(stmt, params)
@@ -265,9 +276,15 @@ class LedgerRows(RepositoryBase):
                 raise InsufficientStock("a stock balance to take doses from does not exist")
         if others:
             insert_stmt = self._insert(table)
+            new = insert_stmt.excluded
             upsert = insert_stmt.on_conflict_do_update(
                 index_elements=["account_id", "lot_id"],
-                set_={"doses": table.c.doses + insert_stmt.excluded.doses},
+                set_={
+                    "doses": table.c.doses + new.doses,
+                    "doses_in": table.c.doses_in + new.doses_in,
+                    "first_in": _earliest(table.c.first_in, new.first_in),
+                    "last_at": _latest(table.c.last_at, new.last_at),
+                },
             )
             self.session.execute(upsert, others)
 
@@ -291,6 +308,39 @@ class LedgerRows(RepositoryBase):
         if ref.shipment_id is not None:
             return f"shipment {ref.shipment_id} in transit"
         return f"{ref.kind.value} account {ref.key}"
+
+
+def _projection_rows(lines: Iterable[tuple[datetime, ResolvedLine]]) -> list[dict[str, Any]]:
+    """One balances row per (account, lot) the lines touch, in (account, lot) order."""
+    rows: dict[Pair, dict[str, Any]] = {}
+    for at, ln in lines:
+        row = rows.get((ln.account_id, ln.lot_id))
+        if row is None:
+            row = rows[(ln.account_id, ln.lot_id)] = {
+                "account_id": ln.account_id,
+                "lot_id": ln.lot_id,
+                "doses": 0,
+                "nonnegative": ln.nonnegative,
+                "doses_in": 0,
+                "first_in": None,
+                "last_at": at,
+            }
+        row["doses"] += ln.doses
+        row["last_at"] = max(row["last_at"], at)
+        if ln.doses > 0:
+            row["doses_in"] += ln.doses
+            row["first_in"] = at if row["first_in"] is None else min(row["first_in"], at)
+    return [rows[pair] for pair in sorted(rows)]
+
+
+def _earliest(stored: ColumnElement[Any], new: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The earlier of two times, either of which may be NULL (portable: no LEAST in SQLite,
+    whose two-argument min() returns NULL when either is NULL)."""
+    return case((new.is_(None), stored), (stored.is_(None), new), (new < stored, new), else_=stored)
+
+
+def _latest(stored: ColumnElement[Any], new: ColumnElement[Any]) -> ColumnElement[Any]:
+    return case((new.is_(None), stored), (stored.is_(None), new), (new > stored, new), else_=stored)
 
 
 def _account_row(ref: AccountRef) -> dict[str, Any]:

@@ -92,6 +92,9 @@ def test_the_receiver_reads_the_record_then_accepts(
     [off] = county.ok(county.get(f"/shipments/{shipment}/loggers"))
     assert off["detached_at"] is not None
 
+    series = county.ok(county.get(f"/shipments/{shipment}/readings", every=3600))
+    assert series["unit"] == f"shipment-{shipment}" and len(series["buckets"]) >= 6
+    assert max(b["max_c"] for b in series["buckets"]) == 12.0
     [journey] = admin.ok(admin.get(f"/lots/{p.lot_a}/trace"))["shipments"]
     assert journey["transport"]["covers"] is True
     assert journey["transport"]["loggers"] == ["TL-9"]
@@ -221,6 +224,9 @@ def test_the_record_of_a_planned_shipment_and_from_outside_its_ends(
     )["id"]
     answer = admin.get(f"/shipments/{planned}/transport-record")
     assert answer.status_code == 409 and "no journey yet" in answer.text
+    answer = admin.get(f"/shipments/{planned}/readings")
+    assert answer.status_code == 409 and "no journey yet" in answer.text
+    assert admin.get(f"/shipments/{planned}/readings", every=5).status_code == 422
     outsider = api_as("staff", facility_id=p.other_clinic)
     assert outsider.get(f"/shipments/{planned}/transport-record").status_code == 403
     assert admin.get(f"/shipments/{planned}/transport-record", until="yesterday").status_code == 422

@@ -1,10 +1,11 @@
 """Property: any sequence of valid and invalid movements keeps the ledger sound.
 
 After every step the lines of each movement sum to zero per lot, the balance projection
-equals the sum of the lines, no real stock account is negative, and every lot conserves;
-a refused movement leaves every ledger table exactly as it was; a replayed command returns
-its first result and changes nothing. Runs on SQLite (a fresh copy of the migrated
-template per example) with a modest number of examples.
+equals the sum of the lines (and its read model for the lot trace, re-derived here from the
+lines with SQL of the test's own, equals them too: reversals included), no real stock
+account is negative, and every lot conserves; a refused movement leaves every ledger table
+exactly as it was; a replayed command returns its first result and changes nothing. Runs on
+SQLite (a fresh copy of the migrated template per example) with a modest number of examples.
 """
 
 from __future__ import annotations
@@ -265,6 +266,27 @@ class Harness:
         )
 
 
+READ_MODEL_FROM_LINES = """
+    SELECT account_id, lot_id, SUM(doses),
+           SUM(CASE WHEN doses > 0 THEN doses ELSE 0 END),
+           MIN(CASE WHEN doses > 0 THEN occurred_at END), MAX(occurred_at)
+    FROM movement_lines GROUP BY account_id, lot_id ORDER BY account_id, lot_id
+"""
+READ_MODEL = """
+    SELECT account_id, lot_id, doses, doses_in, first_in, last_at
+    FROM balances ORDER BY account_id, lot_id
+"""
+
+
+def assert_read_model_agrees(uow: UnitOfWork) -> None:
+    """Every (account, lot) with lines has one balances row with the lines' figures, and
+    every balances row has lines."""
+    with uow:
+        derived = [tuple(row) for row in uow.session.execute(text(READ_MODEL_FROM_LINES))]
+        stored = [tuple(row) for row in uow.session.execute(text(READ_MODEL))]
+    assert stored == derived
+
+
 def snapshot(uow: UnitOfWork) -> dict[str, list[tuple[Any, ...]]]:
     with uow:
         return {
@@ -304,6 +326,7 @@ def test_no_sequence_of_movements_breaks_conservation_or_goes_negative(
             except InventoryError:
                 assert snapshot(uow) == before, f"refused {step} but the ledger changed"
             assert queries.verify_ledger(uow) == [], step
+            assert_read_model_agrees(uow)
         assert_conserved(uow)
     finally:
         engine.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import Engine
 
 from inventory import queries, services
 from inventory.commands import (
@@ -24,8 +25,9 @@ from inventory.domain.excursions import ExcursionRef
 from inventory.errors import InvalidInput, InvalidState, NotFound
 from inventory.results import ShipmentView
 from inventory.unit_of_work import UnitOfWork
-from tests.builders import T0, assert_conserved, key, make_shipment, stock_up
+from tests.builders import T0, assert_conserved, key, make_shipment, make_uow, stock_up
 from tests.integration.inventory.conftest import World
+from tests.integration.inventory.test_concurrency import race
 
 DISPATCHED = T0 + timedelta(hours=1)
 ARRIVED = T0 + timedelta(hours=9)
@@ -310,3 +312,36 @@ def test_a_refused_shipment_goes_back_to_the_sender_held(uow: UnitOfWork, world:
     )
     assert queries.get_shipment(uow, shipment.id).status == "dispatched"
     assert_conserved(uow)
+
+
+def test_one_logger_raced_onto_two_shipments_lands_on_one(
+    engine: Engine, uow: UnitOfWork, world: World
+) -> None:
+    first = on_the_road(uow, world)
+    second = make_shipment(uow, world.tree.province, world.tree.cities[0])
+    services.dispatch_shipment(
+        uow,
+        DispatchShipment(
+            second.id,
+            world.store.id,
+            (DispatchItem(world.mmr.id, 10),),
+            "dispatcher",
+            key("dispatch"),
+            DISPATCHED,
+        ),
+    )
+    shipments = (first.id, second.id)
+
+    outcomes = race(
+        2,
+        lambda i: services.attach_logger(
+            make_uow(engine), AttachLogger(shipments[i], "TL-RACE", f"dispatcher-{i}")
+        ),
+    )
+
+    won = [o for o in outcomes if not isinstance(o, Exception)]
+    lost = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(won) == 1 and len(lost) == 1, outcomes
+    assert isinstance(lost[0], InvalidState) and "detach it there first" in str(lost[0])
+    open_ones = [b for b in queries.transit_bindings(uow) if b.valid_to is None]
+    assert [b.sensor_id for b in open_ones] == ["TL-RACE"]
