@@ -121,7 +121,7 @@ def test_a_logger_read_at_the_door_holds_the_lots_that_the_receipt_then_quaranti
         publisher.publish(_burst(dispatched, arrived))
         publisher.settle()
         wait_until(
-            lambda: len(queries.shipment_holds(uow, world["shipment"])) == 2,
+            lambda: _held_on_the_road(uow, world["shipment"]) == {"HB-A", "MR-B"},
             WAIT_S,
             "the alarm's hold on the shipment's two lots",
         )
@@ -221,6 +221,12 @@ def _raised(hook: HttpReceiver) -> dict[str, Any]:
     wait_until(lambda: bool(found()), WAIT_S, "a raised who-heat notice")
     [notice] = found()
     return notice
+
+
+def _held_on_the_road(uow: UnitOfWork, shipment: int) -> set[str]:
+    """The lots the shipment's excursion asked to hold (by the alarm, and by the episode
+    when it closes: one hold row per excursion reference and lot)."""
+    return {hold.lot_number for hold in queries.shipment_holds(uow, shipment)}
 
 
 def _held(uow: UnitOfWork, unit: int) -> dict[str, int]:
