@@ -17,10 +17,11 @@ movements exist). On top of it, telemetry in the embedded store:
 Then the real FastAPI app (``create_app`` over ``build_api_deps``, the clock fixed at the
 bench's "now") is called in process with ``TestClient``, signed in through the sign-in
 form as an admin (unscoped: the whole province) and as a staff user of one clinic, and each
-page is timed ``--runs`` times after one warm-up: the status board (the province's for the
-admin, the clinic's for the staff user), a unit's 90-day chart, an alarm's detail, the trace of the
-most widely distributed lot (admins only: a trace is lot-wide) and the daily doses (the
-province's, the clinic's) of a day in the middle of the administrations. The time is the
+page is timed ``--runs`` times after one warm-up: the status board (its first page of the
+province's units for the admin, the clinic's for the staff user), a unit's 90-day chart,
+an alarm's detail, the trace of the most widely distributed lot (admins only: a trace is
+lot-wide) and the daily doses (the province's, the clinic's) of a day in the middle of the
+administrations. The time is the
 request's wall time in process (routing, queries, template, no network). Prints p50/p95,
 the median CPU time of the process (steadier than wall time on a busy machine) and SQL
 statements per page; ``--profile PAGE`` prints a cProfile of one admin request.
@@ -28,7 +29,8 @@ The last line is one JSON object with one ``<page>_p95_ms`` key per page (the ad
 ``staff_<page>_p95_ms`` for the staff user.
 
 Run: ``.venv/bin/python -m bench.pages [--database URL] [--movements N] [--runs N]``
-(``--keep FILE``: build into a SQLite file once and reuse it in later runs.)
+(``--keep FILE``: build into a SQLite file once and reuse it in later runs; delete the file
+and its ``.pickle`` when the migrations or the builders change.)
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
-    TextClause,
+    TextualSelect,
     func,
     literal_column,
     select,
@@ -206,22 +206,24 @@ _LATEST_COLUMNS = (
 
 
 @cache
-def _newest_of(units: int) -> TextClause:
+def _newest_of(units: int) -> TextualSelect:
     """The newest reading of each of ``units`` units (binds ``u0`` …; of two sensors at the
     same device time, the greater sensor id): a UNION ALL of two index seeks per unit on
     (unit, device_time_ns), max() first (``ORDER BY device_time_ns DESC, sensor_id DESC``
     sorts every reading of the unit). Plain SQL, made once per count: building the same
     statement with ``select()`` cost ~0.5 ms per unit, more than the seeks."""
-    table = TelemetryReadingRow.__tablename__
+    table, name = TelemetryReadingRow.__table__, TelemetryReadingRow.__tablename__
     columns = ", ".join(_LATEST_COLUMNS)
-    return text(
+    sql = text(
         " UNION ALL ".join(
-            f"SELECT * FROM (SELECT {columns} FROM {table} WHERE unit = :u{i} "
-            f"AND device_time_ns = (SELECT max(device_time_ns) FROM {table} WHERE unit = :u{i}) "
-            f"ORDER BY sensor_id DESC LIMIT 1) AS newest_{i}"
+            f"SELECT * FROM (SELECT {columns} FROM {name} WHERE unit = :u{i} "
+            f"AND device_time_ns = (SELECT max(device_time_ns) FROM {name} "
+            f"WHERE unit = :u{i}) ORDER BY sensor_id DESC LIMIT 1) AS newest_{i}"
             for i in range(units)
         )
     )
+    # typed like the table's columns, so that SQLite's 0/1 come back as booleans
+    return sql.columns(*(table.c[name] for name in _LATEST_COLUMNS))
 
 
 class EmbeddedTelemetryReader:

@@ -156,6 +156,7 @@ def test_latest_is_the_newest_reading_of_each_unit_by_device_time(telemetry: Tel
         ]
     )  # fmt: skip
     latest = telemetry.reader.latest()
+    assert latest["freezer-2"].door_open is True and latest["freezer-2"].power_on is False
     assert latest == {
         "fridge-1": LatestReading(
             unit="fridge-1",
