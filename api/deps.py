@@ -33,6 +33,7 @@ from api.contact_book import ContactBook
 from api.lot_excursions import LotExcursions
 from api.pages.config import PagesConfig
 from api.request_context import note_user
+from api.transport_records import TransportRecords
 from ingest.alarms.ports import Notifier, UnitDirectory
 from ingest.alarms.queries import AlarmQueries
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
@@ -84,6 +85,8 @@ class ApiDeps:
     notifier: Notifier | None = None  # acknowledgements are notified when set
     # The lot trace's excursions (rule 19); None: not known, the trace says null.
     lot_excursions: LotExcursions | None = None
+    # A shipment's transport record (rule 27); None: not known (503 on its routes).
+    transport_records: TransportRecords | None = None
     # Default lifetimes of new tokens per role (COLDCHAIN_STAFF_TOKEN_DAYS).
     token_lifetimes: services.TokenLifetimes = services.DEFAULT_LIFETIMES
     # The Argon2 parameters passwords are hashed with (argon2-cffi's defaults).

@@ -36,6 +36,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -184,6 +185,44 @@ def distribute(
             assert node[2] is not None
             ship(uow, by_facility[node[2]], node, dict(wants[node[0]]), product_of, at)
     return need
+
+
+@dataclass(frozen=True)
+class National:
+    """The national-scale ledger ``build_national`` made (other benches reuse it)."""
+
+    tree: dict[str, list[tuple[int, int, int | None]]]  # level -> [(facility, unit, parent)]
+    lots: list[int]  # lots[0] is the most widely distributed (in every facility)
+    product_of: dict[int, int]
+    need: dict[tuple[int, int], int]  # doses shipped per (clinic unit, lot)
+    days: int  # days of administrations, from T0 + 5 days
+
+    @property
+    def first_day(self) -> datetime:
+        return T0 + timedelta(days=5)
+
+
+def build_national(
+    uow: UnitOfWork, movements: int, *, say: Callable[[str], object] = print
+) -> National:
+    """The tree, the lots, the shipments down the tree (through the services) and daily
+    administration totals (bulk-loaded) until at least ``movements`` movements exist."""
+    rng = random.Random(20240301)
+    started = time.perf_counter()
+    tree = build_tree(uow)
+    lots, product_of = make_lots(uow)
+    pairs = 3 * len(tree["clinic"])
+    days = -(-movements // pairs) + 1
+    need = distribute(uow, tree, lots, product_of, days)
+    shipped_s = time.perf_counter() - started
+    say(
+        f"tree, lots and {len(tree['city']) + len(tree['county']) + len(tree['clinic'])} "
+        f"shipments through the services: {shipped_s:.1f} s"
+    )
+    started = time.perf_counter()
+    bulk = administer_in_bulk(uow, tree, need, days, rng)
+    say(f"{bulk} daily administration totals bulk-loaded: {time.perf_counter() - started:.1f} s")
+    return National(tree, lots, product_of, need, days)
 
 
 def administer_in_bulk(

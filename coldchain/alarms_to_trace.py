@@ -2,7 +2,8 @@
 over the ledger's stays and the alarms' episodes.
 
 Data flow: ``inventory.queries.lot_stays`` (the lot's unbroken presences in a unit, usable +
-held, with the unit's code) → ``AlarmQueries.episodes_overlapping(unit code, stay)`` → per
+held, with the unit's code) → ``AlarmQueries.episodes_overlapping_each`` (the episodes that
+overlapped each stay, one query for thousands of stays) → per
 (stay, episode) a ``LotExcursion``: the episode's statistics, the alarms raised while it
 was open, ``LotStay.doses_during`` the episode, and the doses the ledger quarantined citing
 the episode, its freeze exposure or one of its alarms (``queries.excursion_holds``, matched
@@ -47,8 +48,11 @@ class LedgerLotExcursions:
     def for_lot(self, lot_id: int) -> list[LotExcursion]:
         found: list[LotExcursion] = []
         holds: dict[int, ExcursionHolds] = {}
-        for stay in queries.lot_stays(self._ledger, lot_id):
-            episodes = self._alarms.episodes_overlapping(stay.unit, stay.start, stay.until)
+        stays = queries.lot_stays(self._ledger, lot_id)
+        overlapping = self._alarms.episodes_overlapping_each(
+            [(stay.unit, stay.start, stay.until) for stay in stays]
+        )
+        for stay, episodes in zip(stays, overlapping, strict=True):
             if episodes and stay.storage_unit_id not in holds:
                 holds[stay.storage_unit_id] = queries.excursion_holds(
                     self._ledger, lot_id, stay.storage_unit_id

@@ -6,11 +6,18 @@ Invariant: no command writes a token secret anywhere but the one stdout line of
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from coldchain.report_commands import report_app
 from coldchain.settings import ConfigurationError, Settings, load_settings
+from coldchain.shipment_commands import shipment_app
 from coldchain.user_commands import user_app
+
+if TYPE_CHECKING:
+    from api.transport_records import TransportRecord
+    from inventory.queries import LotTrace
 
 app = typer.Typer(
     help="coldchain: cold-chain telemetry and vaccine lot ledger.", no_args_is_help=True
@@ -21,6 +28,7 @@ token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_
 app.add_typer(token_app, name="token")
 app.add_typer(report_app, name="report")
 app.add_typer(user_app, name="user")
+app.add_typer(shipment_app, name="shipment")
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns (access.services.MAX_ID)
 
@@ -112,7 +120,7 @@ def _refuse_demo_tokens(settings: Settings) -> None:
     from access.services import active_token
     from coldchain import db
     from coldchain.access_wiring import access_unit_of_work
-    from coldchain.demo import KNOWN_DEMO_TOKENS
+    from coldchain.demo import KNOWN_DEMO_TOKENS, demo_users_live
 
     now = datetime.now(UTC)
     with access_unit_of_work(settings) as uow:
@@ -125,7 +133,15 @@ def _refuse_demo_tokens(settings: Settings) -> None:
             f" coldchain token revoke {record.id}",
             err=True,
         )
-    if found:
+    users = demo_users_live(settings)
+    for name in users:
+        typer.echo(
+            f"refusing to serve {db.display_url(settings.database_url)}: user {name!r} signs in"
+            " to the staff pages with the demo's published password. Disable it first:"
+            f" coldchain user disable {name}",
+            err=True,
+        )
+    if found or users:
         raise typer.Exit(2)
 
 
@@ -265,6 +281,12 @@ def simulate(
     follow: float = typer.Option(
         0.0, help="After the scenario, go on live, a reading per sensor every N s (0: stop)."
     ),
+    shipment: list[str] = typer.Option(
+        [],
+        "--shipment",
+        help="CODE=ID: the ledger's id of the scenario's shipment CODE (its loggers publish"
+        " on shipment-ID); repeatable.",
+    ),
 ) -> None:
     """Publish a scenario's simulated readings over MQTT (simulators/README.md); SIGTERM
     or Ctrl-C stops it after the message in hand."""
@@ -284,7 +306,7 @@ def simulate(
         raise typer.Exit(2)
     try:
         host, port = mqtt_endpoint(url)
-        loaded = load(scenario)
+        loaded = load(scenario).with_shipment_ids(_shipment_ids(shipment))
         pace = Pace(time.time(), loaded.duration_s, speed)
     except (IngestConfigurationError, ScenarioError, ValueError) as exc:
         typer.echo(str(exc), err=True)
@@ -299,7 +321,7 @@ def simulate(
     signal.signal(signal.SIGTERM, on_sigterm)  # stop publishing, flush, report: exit 0
     messages = loaded.messages(pace.origin_s, follow_interval_s=follow or None)
     typer.echo(
-        f"scenario {loaded.name}: {len(loaded.sensors)} sensors,"
+        f"scenario {loaded.name}: {len(loaded.sensors)} sensors, {len(loaded.loggers)} loggers,"
         f" {loaded.duration_s / 3600:g} h at speed {speed:g}"
     )
     span = f"{loaded.duration_s / 3600:g} h"
@@ -314,6 +336,17 @@ def simulate(
         stop.set()
     finally:
         publisher.close()
+
+
+def _shipment_ids(pairs: list[str]) -> dict[str, int]:
+    """``["ROAD1=7"]`` -> ``{"ROAD1": 7}``; a malformed pair is a ValueError naming it."""
+    ids: dict[str, int] = {}
+    for pair in pairs:
+        code, sep, number = pair.partition("=")
+        if not sep or not code.strip() or not number.strip().isdigit():
+            raise ValueError(f"--shipment {pair!r}: give CODE=ID, for example ROAD1=7")
+        ids[code.strip()] = int(number)
+    return ids
 
 
 @app.command()
@@ -373,7 +406,23 @@ def trace(
     if isinstance(found, LotCandidates):
         typer.echo(render_candidates(found), err=True)
         raise typer.Exit(2)
-    typer.echo(render_trace(found, excursions), nl=False)
+    typer.echo(render_trace(found, excursions, _journeys(settings, found)), nl=False)
+
+
+def _journeys(settings: Settings, found: LotTrace) -> dict[int, TransportRecord]:
+    """Each dispatched journey's transport record; none when telemetry cannot be read."""
+    from coldchain.wiring import transport_records
+    from ingest.queries import TelemetryUnavailable
+
+    try:
+        with transport_records(settings) as records:
+            return {
+                s.shipment_id: records.for_shipment(s.shipment_id)
+                for s in found.shipments
+                if s.dispatched_at is not None
+            }
+    except TelemetryUnavailable:
+        return {}
 
 
 @app.command()

@@ -2,7 +2,9 @@
 
 ``run_demo`` seeds a small provincial programme (a province store, a city store, three
 clinics, their fridges, two vaccines and their lots, shipments down the tree, sensors
-bound to the fridges), then starts, each in its own process: an MQTT broker (a real
+bound to the fridges, and the scenario's road journeys: each ``[[shipments]]`` dispatched
+through the ledger at its time in the scenario's day, its ``[[loggers]]`` attached), then
+starts, each in its own process: an MQTT broker (a real
 Mosquitto when installed, else the embedded amqtt one: ``coldchain.broker``; none when
 ``COLDCHAIN_MQTT_URL`` names a broker), ``coldchain ingest`` and ``coldchain simulate``; and
 serves the API in the foreground until Ctrl-C or, with ``--duration``, for that long. Then
@@ -35,19 +37,20 @@ import inventory.commands as cmd
 from coldchain.db import Engine
 from coldchain.settings import Settings
 from ingest import registry
-from inventory import services
+from inventory import queries, services
+from inventory.domain.transit import shipment_of
 from inventory.errors import NotFound
 from inventory.queries import lookups
 from inventory.unit_of_work import UnitOfWork
 from simulators.scenario import Scenario, load
 
 DEMO_ADMIN_TOKEN = "coldchain-demo-admin-token"
-# The staff pages' demo accounts (published, like the token: they live in the demo's own
-# database only): a province manager, and a nurse of clinic 1 who sees that clinic alone.
-DEMO_PASSWORD = "coldchain-demo"
-DEMO_USERS = (("manager", "supervisor", "PROV"), ("nurse", "staff", "CLN1"))
 # Every secret the demo publishes; `coldchain serve` refuses to start while one is active.
 KNOWN_DEMO_TOKENS = (DEMO_ADMIN_TOKEN,)
+# The staff pages' demo users (name, role, facility code), all with the published password;
+# `coldchain serve` refuses to start while one of them can sign in with it.
+DEMO_PASSWORD = "coldchain-demo-password"
+DEMO_USERS = (("demo-nurse", "staff", "CLN1"), ("demo-officer", "supervisor", "CTY1"))
 USER = "demo"
 
 
@@ -106,7 +109,9 @@ def seed(engine: Engine, uow: UnitOfWork, now: datetime) -> bool:
             uow, cmd.RegisterLot(mr, "MR2405", today + timedelta(days=300))
         ).id,
     }
-    _stock_the_tree(uow, now, ids, units, lots, {"HEPB-10": hepb, "MR-10": mr})
+    products = {"HEPB-10": hepb, "MR-10": mr}
+    _stock_the_tree(uow, now, ids, units, lots, products)
+    _dispatch_the_journeys(uow, scenario, now, ids, units, lots, products)
     for sensor in scenario.sensors:
         registry.register_sensor(
             engine, sensor.sensor, reporting_interval_s=round(sensor.spec.interval_s)
@@ -192,6 +197,73 @@ def _ship(
             occurred_at=at + timedelta(hours=6),
         ),
     )
+
+
+def _dispatch_the_journeys(
+    uow: UnitOfWork,
+    scenario: Scenario,
+    now: datetime,
+    ids: dict[str, int],
+    units: dict[str, int],
+    lots: dict[str, int],
+    products: dict[str, int],
+) -> None:
+    """The scenario's shipments, dispatched at their moment of the day that ends ``now``
+    (when the simulator places the same day), with their loggers attached from then on."""
+    start = now - timedelta(seconds=scenario.duration_s)
+    for journey in scenario.shipments:
+        unit = journey.unit or next(u.code for u in scenario.units if u.facility == journey.origin)
+        shipment = services.create_shipment(
+            uow,
+            cmd.CreateShipment(
+                ids[journey.origin],
+                ids[journey.destination],
+                timedelta(seconds=journey.lead_time_s),
+                USER,
+                reference=f"demo-{journey.code}",
+            ),
+        )
+        items = tuple(
+            cmd.DispatchItem(
+                products[item.product], item.doses, None if item.lot is None else lots[item.lot]
+            )
+            for item in journey.items
+        )
+        services.dispatch_shipment(
+            uow,
+            cmd.DispatchShipment(
+                shipment.id,
+                units[unit],
+                items,
+                USER,
+                f"demo-dispatch-{journey.code}",
+                occurred_at=start + timedelta(seconds=journey.dispatch_s),
+            ),
+        )
+        for logger in scenario.loggers:
+            if logger.shipment == journey.code:
+                services.attach_logger(
+                    uow,
+                    cmd.AttachLogger(
+                        shipment.id,
+                        logger.sensor.sensor,
+                        USER,
+                        reporting_interval_s=round(logger.sensor.spec.interval_s),
+                    ),
+                )
+
+
+def journey_ids(uow: UnitOfWork, scenario: Scenario) -> dict[str, int]:
+    """The ledger's id of each scenario shipment that carries a logger, found by the
+    logger the ledger says rode it (the ledger is the one record of who carried what)."""
+    riding = {lg.sensor.sensor: lg.shipment for lg in scenario.loggers}
+    found: dict[str, int] = {}
+    for window in queries.transit_bindings(uow):
+        code = riding.get(window.sensor_id)
+        shipment_id = shipment_of(window.unit)
+        if code is not None and shipment_id is not None:
+            found[code] = shipment_id  # the latest window wins (bindings are by start)
+    return found
 
 
 def child_env(**overrides: str) -> dict[str, str]:
@@ -296,6 +368,16 @@ def prepare_demo(settings: Settings) -> Settings:
     return demo
 
 
+def _journeys(settings: Settings) -> dict[str, int]:
+    from coldchain import db
+
+    engine = db.make_engine(settings.database_url)
+    try:
+        return journey_ids(UnitOfWork(db.make_session_factory(engine)), demo_scenario())
+    finally:
+        engine.dispose()
+
+
 def serve_api(app: object, settings: Settings, duration_s: float | None) -> None:
     """Serve the API in the foreground until Ctrl-C (or SIGTERM), or ``duration_s``."""
     import uvicorn
@@ -367,15 +449,19 @@ def run_demo(settings: Settings, duration_s: float | None = None) -> None:
         wait_for_ingest(settings.ingest_metrics_port, ingest)
         # the scenario's day at once (a logger back from an outage), then live every 10 s
         args = ["simulate", "--scenario", DEMO_SCENARIO, "--speed", "0", "--follow", "10"]
+        for code, shipment_id in sorted(_journeys(demo).items()):
+            args += ["--shipment", f"{code}={shipment_id}"]  # its logger's topic
         simulate = start_child(args, env)
         # Only the published token is printed: an operator's own secret is never echoed.
         token = demo.bootstrap_admin_token
         shown = token if token in KNOWN_DEMO_TOKENS else "$COLDCHAIN_BOOTSTRAP_ADMIN_TOKEN"
         base = f"http://{settings.api_host}:{settings.api_port}"
         print(
-            f"\nAPI on {base}/api/docs\n"
+            f"\nstaff pages on {base}/ : sign in as {DEMO_USERS[0][0]} (a clinic nurse at"
+            f" {DEMO_USERS[0][2]}) or {DEMO_USERS[1][0]} (the city's cold-chain officer),"
+            f" password {DEMO_PASSWORD}\n"
+            f"API on {base}/api/docs\n"
             f"admin token: {shown}\n"
-            f"staff pages: {base}/ (sign in as manager or nurse, password {DEMO_PASSWORD})\n"
             f'try: curl -H "Authorization: Bearer {shown}" {base}/api/v1/me\n'
             f"other commands on the demo's database: "
             f"COLDCHAIN_DATABASE_URL={db.display_url(demo.database_url)} coldchain trace HB2401\n"
@@ -394,35 +480,6 @@ def run_demo(settings: Settings, duration_s: float | None = None) -> None:
     print(json.dumps(demo_summary(demo).as_json()), flush=True)
 
 
-def _ensure_page_users(settings: Settings) -> None:
-    """The demo's sign-in accounts for the staff pages, created once."""
-    from access.errors import UserConflict
-    from access.principal import Role
-    from access.services import create_user
-    from coldchain import db
-    from coldchain.access_wiring import access_and_facilities
-
-    engine = db.make_engine(settings.database_url)
-    try:
-        ledger = UnitOfWork(db.make_session_factory(engine))
-        with access_and_facilities(settings) as (uow, facilities):
-            for name, role, code in DEMO_USERS:
-                try:
-                    create_user(
-                        uow,
-                        name=name,
-                        role=Role(role),
-                        facility_id=lookups.facility_by_code(ledger, code).id,
-                        password=DEMO_PASSWORD,
-                        now=datetime.now(UTC),
-                        facilities=facilities,
-                    )
-                except UserConflict:
-                    continue  # seeded by an earlier run
-    finally:
-        engine.dispose()
-
-
 def _ensure_admin(settings: Settings) -> None:
     from access.services import ensure_bootstrap_admin
     from coldchain.access_wiring import access_unit_of_work
@@ -430,3 +487,44 @@ def _ensure_admin(settings: Settings) -> None:
     assert settings.bootstrap_admin_token is not None
     with access_unit_of_work(settings) as uow:
         ensure_bootstrap_admin(uow, settings.bootstrap_admin_token, now=datetime.now(UTC))
+
+
+def _ensure_page_users(settings: Settings) -> None:
+    """The demo's users of the staff pages (idempotent: an existing name is kept)."""
+    from access.errors import UserConflict
+    from access.principal import Role
+    from access.services import create_user
+    from coldchain.access_wiring import access_and_facilities
+    from coldchain.wiring import inventory_unit_of_work
+
+    with inventory_unit_of_work(settings) as ledger:
+        ids = {code: lookups.facility_by_code(ledger, code).id for _, _, code in DEMO_USERS}
+    with access_and_facilities(settings) as (uow, facilities):
+        for name, role, code in DEMO_USERS:
+            with contextlib.suppress(UserConflict):  # seeded by an earlier run
+                create_user(
+                    uow,
+                    name=name,
+                    role=Role(role),
+                    facility_id=ids[code],
+                    password=DEMO_PASSWORD,
+                    now=datetime.now(UTC),
+                    facilities=facilities,
+                )
+
+
+def demo_users_live(settings: Settings) -> list[str]:
+    """The demo's users that can still sign in with the published password in this
+    database (what `coldchain serve` refuses)."""
+    from access.passwords import DEFAULT_PASSWORDS
+    from coldchain.access_wiring import access_unit_of_work
+
+    live = []
+    with access_unit_of_work(settings) as uow:
+        for name, _, _ in DEMO_USERS:
+            with uow:
+                user = uow.access.user_by_name(name)
+                stored = None if user is None or user.disabled_at else user.password_hash
+            if stored is not None and DEFAULT_PASSWORDS.verify(stored, DEMO_PASSWORD):
+                live.append(name)
+    return live

@@ -124,7 +124,7 @@ class RoutineJobs:
     clock: Callable[[], datetime] = utc_now
     close_at: time = time(18, 0)  # each facility's local cut-off
     readings: Engine | None = None  # the embedded store's database (None: InfluxDB)
-    # Stores the units' complete days for the status board (ingest.alarms.day_figures);
+    # Stores the units' days (today so far too) for the status board (ingest.alarms.day_figures);
     # None: the job is not planned.
     record_day_figures: Callable[[datetime], int] | None = None
 
@@ -206,7 +206,6 @@ ROUTINE_TRIGGERS: dict[str, BaseTrigger] = {
     "overdue_shipments": IntervalTrigger(minutes=5, timezone=UTC),
     "ledger_check": CronTrigger(hour=2, minute=30, timezone=UTC),
     "retention": CronTrigger(hour=3, minute=30, timezone=UTC),
-    "day_figures": IntervalTrigger(minutes=30, timezone=UTC),
 }
 
 
@@ -273,8 +272,10 @@ def build_scheduler(
         planned += [(routine.overdue_shipments, ROUTINE_TRIGGERS["overdue_shipments"])]
         planned += [(routine.ledger_check, ROUTINE_TRIGGERS["ledger_check"])]
         planned += [(routine.retention, ROUTINE_TRIGGERS["retention"])]
-        if routine.record_day_figures is not None:
-            planned += [(routine.day_figures, ROUTINE_TRIGGERS["day_figures"])]
+        if routine.record_day_figures is not None:  # first run a minute after start
+            soon = datetime.now(UTC) - timedelta(minutes=9)
+            figures = IntervalTrigger(minutes=10, start_date=soon, timezone=UTC)
+            planned += [(routine.day_figures, figures)]
     for job, trigger in planned:
         scheduler.add_job(
             job if guard is None else guard.guarded(job),

@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     # this long after it stops renewing (keep it above 2 × the interval and the clock skew)
     jobs_lease_s: float = Field(default=180.0, gt=0)
     daily_close_at: time = time(18, 0)  # each facility's local cut-off of the daily close
+    # A shipment's transport record (rule 27) covers its journey when the first and last
+    # readings are this close to dispatch and arrival and no silence on the road is longer.
+    transit_edge_minutes: float = Field(default=30.0, ge=0, le=1440)
+    transit_max_gap_minutes: float = Field(default=60.0, gt=0, le=1440)
 
     # Alarm notifications (ingest/notify/README.md): webhook, MQTT alarm topic, e-mail.
     alarm_mqtt_topic: str = "coldchain/v1/alarms"  # + /{facility}/{unit}; needs MQTT_URL

@@ -15,11 +15,12 @@ reached by two shipments is drawn once; the second shipment points back to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from api.lot_excursions import LotExcursion
+from api.transport_records import TransportRecord
 from inventory import queries
 from inventory.errors import NotFound
 from inventory.queries import LotCandidates, LotTrace, TraceFacility, TraceShipment
@@ -91,12 +92,17 @@ def when(at: datetime | None) -> str:
     return "-" if at is None else at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def render_trace(trace: LotTrace, excursions: Sequence[LotExcursion] | None = None) -> str:
+def render_trace(
+    trace: LotTrace,
+    excursions: Sequence[LotExcursion] | None = None,
+    journeys: Mapping[int, TransportRecord] | None = None,
+) -> str:
     """The whole trace as text, one section after another; without ``excursions`` (None:
-    not known) no excursion is drawn and the section is left out."""
+    not known) no excursion is drawn and the section is left out; each shipment in
+    ``journeys`` gets a line of its transport record (rule 27)."""
     sections = [
         _header(trace),
-        ["Where it went", *_tree_lines(trace, excursions or ())],
+        ["Where it went", *_tree_lines(trace, excursions or (), journeys or {})],
         _administered(trace),
         _wastage(trace),
         _held(trace),
@@ -214,7 +220,11 @@ def _excursions(excursions: Sequence[LotExcursion]) -> list[str]:
     ]
 
 
-def _tree_lines(trace: LotTrace, excursions: Sequence[LotExcursion]) -> list[str]:
+def _tree_lines(
+    trace: LotTrace,
+    excursions: Sequence[LotExcursion],
+    journeys: Mapping[int, TransportRecord],
+) -> list[str]:
     by_id = {f.facility_id: f for f in trace.facilities}
     seen: dict[int, list[LotExcursion]] = {}
     for x in excursions:
@@ -229,7 +239,7 @@ def _tree_lines(trace: LotTrace, excursions: Sequence[LotExcursion]) -> list[str
     lines: list[str] = []
     for start in starts:
         if start not in drawn:
-            lines += draw(_facility_node(start, by_id, sent, drawn, seen))
+            lines += draw(_facility_node(start, by_id, sent, drawn, seen, journeys))
     return lines or ["  (no movements)"]
 
 
@@ -239,18 +249,20 @@ def _facility_node(
     sent: dict[int, list[TraceShipment]],
     drawn: set[int],
     seen: dict[int, list[LotExcursion]],
+    journeys: Mapping[int, TransportRecord],
 ) -> Node:
     drawn.add(facility_id)
     f = by_id[facility_id]
     notes = _facility_notes(f) + [excursion_line(x) for x in seen.get(facility_id, [])]
     node = Node(f"{f.code} ({f.level})", notes)
     for s in sent.get(facility_id, []):
-        child = Node(_shipment_label(s), _shipment_notes(s))
+        record = journeys.get(s.shipment_id)
+        child = Node(_shipment_label(s), _shipment_notes(s) + _record_notes(record))
         destination = s.destination_facility_id
         if destination in drawn or destination not in by_id:
             child.notes.append(f"to {s.destination_code} (shown above)")
         else:
-            child.children.append(_facility_node(destination, by_id, sent, drawn, seen))
+            child.children.append(_facility_node(destination, by_id, sent, drawn, seen, journeys))
         node.children.append(child)
     return node
 
@@ -283,6 +295,24 @@ def _shipment_notes(s: TraceShipment) -> list[str]:
     if s.received is not None:
         notes.append(f"received {s.received} on {when(s.received_at)}")
     return notes + [_discrepancy(d) for d in s.discrepancies]
+
+
+def _record_notes(r: TransportRecord | None) -> list[str]:
+    """The journey's transport record in one line, and why it does not cover the journey."""
+    if r is None:
+        return []
+    if not r.loggers:
+        return ["transport record: none (no logger)"]
+    verdict = "covers the journey" if r.covers else "DOES NOT cover the journey"
+    temps = "" if r.min_c is None or r.max_c is None else f", {r.min_c:+.1f}…{r.max_c:+.1f} °C"
+    out = r.minutes_above + r.minutes_below
+    alarms = sorted({a.type for a in r.alarms if a.severity == "alarm"})
+    notes = [
+        f"transport record: {verdict}{temps}, {out:.0f} min out of range"
+        + (f", MKT {r.mkt_c:+.1f} °C" if r.mkt_c is not None else "")
+        + (f", ⚠ {', '.join(alarms)}" if alarms else "")
+    ]
+    return notes + [f"! {problem}" for problem in r.problems]
 
 
 def _discrepancy(d: DiscrepancyView) -> str:

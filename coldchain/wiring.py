@@ -16,6 +16,7 @@ from coldchain.db import Engine
 from coldchain.facility_tree import LedgerFacilityPaths
 from coldchain.health import readiness_checks, readiness_probe
 from coldchain.settings import ConfigurationError, Settings
+from coldchain.transport_record import LedgerTransportRecords
 from ingest.config import IngestConfig, MqttConfig, mqtt_endpoint, receive_maximum_for
 from ingest.decode import DecodeConfig
 from ingest.notify.config import NotifyConfig, WebhookConfig
@@ -68,6 +69,8 @@ def with_telemetry(deps: ApiDeps, settings: Settings, engine: Engine) -> ApiDeps
     from coldchain.alarms_to_ledger import InventoryUnitDirectory
     from coldchain.facility_tree import LedgerUnitScopes
     from coldchain.sensor_intervals import reporting_interval_of
+    from ingest.alarms.queries import AlarmQueries
+    from ingest.detect.coverage import CoverageTolerance
     from ingest.notify.dispatcher import build_notifier
     from ingest.registry import RegistrySnapshot, SensorDirectory, load_snapshot
 
@@ -79,9 +82,18 @@ def with_telemetry(deps: ApiDeps, settings: Settings, engine: Engine) -> ApiDeps
         return sensors.snapshot
 
     notify = notify_config(settings)
+    reader = build_telemetry_reader(settings, engine)
+    records = LedgerTransportRecords(
+        UnitOfWork(db.make_session_factory(engine), clock=deps.clock, window=deps.window),
+        reader,
+        AlarmQueries(db.make_session_factory(engine), clock=deps.clock),
+        CoverageTolerance(settings.transit_edge_minutes, settings.transit_max_gap_minutes),
+        clock=deps.clock,
+    )
     return dataclasses.replace(
         deps,
-        telemetry=build_telemetry_reader(settings, engine),
+        telemetry=reader,
+        transport_records=records,
         unit_scopes=LedgerUnitScopes(ledger, deps.facility_paths),
         unit_directory=InventoryUnitDirectory(
             ledger, reporting_interval_s=reporting_interval_of(registry)
@@ -115,6 +127,25 @@ def lot_trace_sources(settings: Settings) -> Iterator[tuple[UnitOfWork, LedgerLo
         session_factory = db.make_session_factory(engine)
         uow = UnitOfWork(session_factory, window=time_window(settings))
         yield uow, LedgerLotExcursions.over(session_factory)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def transport_records(settings: Settings) -> Iterator[LedgerTransportRecords]:
+    """Shipments' transport records (rule 27) for the CLI; the engine closes after."""
+    from ingest.alarms.queries import AlarmQueries
+    from ingest.detect.coverage import CoverageTolerance
+
+    engine = db.make_engine(settings.database_url)
+    try:
+        session_factory = db.make_session_factory(engine)
+        yield LedgerTransportRecords(
+            UnitOfWork(session_factory, window=time_window(settings)),
+            build_telemetry_reader(settings, engine),
+            AlarmQueries(session_factory),
+            CoverageTolerance(settings.transit_edge_minutes, settings.transit_max_gap_minutes),
+        )
     finally:
         engine.dispose()
 

@@ -380,8 +380,8 @@ class DetectorStateRow(Base):
 
 
 class UnitDayFigureRow(Base):
-    """One complete local day of one storage unit, summarised from its daily summary (domain
-    rule 7): observed, too hot, too cold and unknown minutes. Written by the ``day_figures``
+    """One local day of one storage unit (today: so far), summarised from its daily summary
+    (domain rule 7): observed, too hot, too cold and unknown minutes. Written by the ``day_figures``
     job, read for the status board's time in range so that no page reads days of raw
     readings for thousands of units."""
 

@@ -21,10 +21,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any, Protocol, TypeVar
 
 import httpx
-from sqlalchemy import BigInteger, ColumnElement, Connection, Engine, func, literal_column, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Engine,
+    TextClause,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy import exc as sa_exc
 
 from ingest.errors import IngestError
@@ -38,7 +49,7 @@ T = TypeVar("T")
 MAX_BUCKETS = 10_000
 MIN_EVERY_S = 60  # a bucket of a minute: sensors report every minute or slower
 MAX_EVERY_S = 90 * 86_400  # a bucket of 90 days
-MAX_UNITS_PER_QUERY = 200  # raw_readings_of: keeps one query a few kB long
+MAX_UNITS_PER_QUERY = 200  # raw_readings_of, latest: keeps one query a few kB long
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -181,6 +192,38 @@ def check_units(units: Sequence[str] | None) -> list[str] | None:
     return [check_code("unit", unit) for unit in units]
 
 
+_LATEST_COLUMNS = (
+    "unit",
+    "facility",
+    "sensor_id",
+    "device_time_ns",
+    "temperature_c",
+    "received_at_ns",
+    "battery_pct",
+    "door_open",
+    "power_on",
+)
+
+
+@cache
+def _newest_of(units: int) -> TextClause:
+    """The newest reading of each of ``units`` units (binds ``u0`` …; of two sensors at the
+    same device time, the greater sensor id): a UNION ALL of two index seeks per unit on
+    (unit, device_time_ns), max() first (``ORDER BY device_time_ns DESC, sensor_id DESC``
+    sorts every reading of the unit). Plain SQL, made once per count: building the same
+    statement with ``select()`` cost ~0.5 ms per unit, more than the seeks."""
+    table = TelemetryReadingRow.__tablename__
+    columns = ", ".join(_LATEST_COLUMNS)
+    return text(
+        " UNION ALL ".join(
+            f"SELECT * FROM (SELECT {columns} FROM {table} WHERE unit = :u{i} "
+            f"AND device_time_ns = (SELECT max(device_time_ns) FROM {table} WHERE unit = :u{i}) "
+            f"ORDER BY sensor_id DESC LIMIT 1) AS newest_{i}"
+            for i in range(units)
+        )
+    )
+
+
 class EmbeddedTelemetryReader:
     """Reads the embedded store (``telemetry_readings``) behind ``engine``."""
 
@@ -225,33 +268,18 @@ class EmbeddedTelemetryReader:
     def latest(self, units: Sequence[str] | None = None) -> dict[str, LatestReading]:
         wanted = check_units(units)
         t = TelemetryReadingRow.__table__.c
-        columns = (
-            t.unit,
-            t.facility,
-            t.sensor_id,
-            t.device_time_ns,
-            t.temperature_c,
-            t.received_at_ns,
-            t.battery_pct,
-            t.door_open,
-            t.power_on,
-        )
 
         def newest(connection: Connection) -> dict[str, LatestReading]:
             codes = wanted
             if codes is None:
                 codes = list(connection.scalars(select(t.unit).distinct()))
             found: dict[str, LatestReading] = {}
-            for code in codes:
-                # one index range scan per unit on (unit, device_time_ns)
-                row = connection.execute(
-                    select(*columns)
-                    .where(t.unit == code)
-                    .order_by(t.device_time_ns.desc(), t.sensor_id.desc())
-                    .limit(1)
-                ).first()
-                if row is not None:
-                    found[code] = LatestReading(*row)
+            # The status board asks for thousands of units: one statement per
+            # MAX_UNITS_PER_QUERY units, not one per unit.
+            for chunk in chunked(list(dict.fromkeys(codes)), MAX_UNITS_PER_QUERY):
+                params = {f"u{i}": code for i, code in enumerate(chunk)}
+                for row in connection.execute(_newest_of(len(chunk)), params):
+                    found[row[0]] = LatestReading(*row)
             return found
 
         return self._run(newest)

@@ -18,6 +18,7 @@ import orjson
 
 DEFAULT_PREFIX = "coldchain/v1"
 READING_SUFFIX = "reading"
+TRANSIT_UNIT_PREFIX = "shipment-"  # a shipment's journey, as a unit (docs/domain.md rule 27)
 # Topic levels must not contain these (MQTT wildcards and the level separator).
 _FORBIDDEN_IN_LEVEL = frozenset("/+#\x00")
 
@@ -30,6 +31,15 @@ def topic_for(prefix: str, facility: str, unit: str, sensor: str) -> str:
         if not level or _FORBIDDEN_IN_LEVEL.intersection(level):
             raise ValueError(f"{name} {level!r} cannot be an MQTT topic level")
     return f"{prefix}/{facility}/{unit}/{sensor}/{READING_SUFFIX}"
+
+
+def transit_unit(shipment_id: int) -> str:
+    """The unit level of a transport logger's topic: its shipment's transit unit,
+    ``shipment-{id}`` (the same code as ``inventory.domain.transit.transit_unit_code``; a
+    test holds the two equal), under the origin facility."""
+    if isinstance(shipment_id, bool) or not isinstance(shipment_id, int) or shipment_id < 1:
+        raise ValueError(f"a shipment id is a whole number >= 1, not {shipment_id!r}")
+    return f"{TRANSIT_UNIT_PREFIX}{shipment_id}"
 
 
 def subscription_for(prefix: str, facility: str = "+") -> str:

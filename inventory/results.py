@@ -133,6 +133,18 @@ class ShipmentLineView:
 
 
 @dataclass(frozen=True)
+class ShipmentDecisionView:
+    """The receiver's decision on the transport record (rule 27)."""
+
+    decision: str  # accept | accept_quarantined | refuse
+    record_complete: bool | None  # None: not checked (no logger)
+    override_reason: str | None
+    override_by: str | None
+    decided_by: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
 class ShipmentView:
     id: int
     origin_facility_id: int
@@ -146,6 +158,7 @@ class ShipmentView:
     received_at: datetime | None
     lines: tuple[ShipmentLineView, ...] = ()
     discrepancies: tuple[DiscrepancyView, ...] = ()
+    decision: ShipmentDecisionView | None = None  # the standing one (rule 27)
 
 
 @dataclass(frozen=True)

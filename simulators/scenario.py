@@ -4,9 +4,12 @@ A scenario names its seed, its length, its time zone, the room (ambient), sensor
 the facility tree (listed, or generated level by level from a compact description for
 national-scale fleets), the units with their equipment presets and sensors, and the named
 events at times. ``simulators/README.md`` documents the format; ``simulators/scenarios/``
-holds the ones we ship. Transport (shipments and their loggers) has its place reserved:
-the sections ``shipments`` and ``loggers`` are refused with a clear message until the
-transit work reads them.
+holds the ones we ship. Transport: ``shipments`` (origin, destination, what they carry,
+when they leave, their lead time) and the ``loggers`` that ride them (a cold box or a
+vaccine carrier with its own events, timed from the dispatch); a logger publishes on its
+shipment's transit unit, ``shipment-{id}`` at the origin, from the dispatch to the expected
+arrival. The ledger's ids are given at run time (``with_shipment_ids``); the simulators only
+publish, and the ledger part (dispatching, attaching the logger) is the caller's.
 
 Invariant: loading is all or nothing (a bad file raises ``ScenarioError`` naming what is
 wrong, and nothing is half-built), and a loaded scenario is deterministic: the same file
@@ -16,6 +19,7 @@ and the same start instant give the same messages.
 from __future__ import annotations
 
 import heapq
+import itertools
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -25,14 +29,39 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ingest.wire import transit_unit
 from simulators import events as ev
 from simulators.ambient import Ambient
 from simulators.equipment import PRESETS, Equipment
 from simulators.sensor import Message, SensorSpec, SimulatedSensor, derived_seed
 
 SCENARIOS_DIR = Path(__file__).resolve().parent / "scenarios"
-SECTIONS = {"scenario", "ambient", "sensor", "facilities", "generate", "units", "events"}
-RESERVED = {"shipments", "loggers"}  # transport: read by the transit work, not yet here
+SECTIONS = {
+    "scenario",
+    "ambient",
+    "sensor",
+    "facilities",
+    "generate",
+    "units",
+    "events",
+    "shipments",
+    "loggers",
+}
+_SHIPMENT_KEYS = {
+    "code",
+    "id",
+    "origin",
+    "destination",
+    "unit",
+    "items",
+    "dispatch_at",
+    "lead_time",
+}
+_ITEM_KEYS = {"product", "lot", "doses"}
+_LOGGER_KEYS = {"id", "shipment", "preset", "ambient", "sensor", "events"}
+_LOGGER_EVENT_KEYS = {"kind", "at", "for"}
+# Transport loggers read at least every 5 minutes (docs/domain.md rule 5).
+LOGGER_INTERVAL_S = 300.0
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)")
 _UNITS_S = {"d": 86_400.0, "h": 3_600.0, "m": 60.0, "s": 1.0}
 # TOML key -> SensorSpec field (durations given as "10m" strings)
@@ -84,18 +113,104 @@ class Scenario:
     facilities: tuple[Facility, ...]
     units: tuple[Unit, ...]
     sensors: tuple[SimulatedSensor, ...] = field(repr=False)
+    shipments: tuple[Shipment, ...] = ()
+    loggers: tuple[Logger, ...] = field(default=(), repr=False)
 
     def messages(
         self, origin_s: float, *, follow_interval_s: float | None = None
     ) -> Iterator[Message]:
-        """Every sensor's messages, merged in publish order (ties: file order), for the
-        span [0, duration) that starts at Unix second ``origin_s``."""
+        """Every sensor's and logger's messages, merged in publish order (ties: file
+        order, units before loggers), for the span [0, duration) that starts at Unix second
+        ``origin_s``."""
         streams = [
             _keyed(i, s.messages(origin_s, self.duration_s, follow_interval_s=follow_interval_s))
             for i, s in enumerate(self.sensors)
         ]
+        streams += [
+            _keyed(
+                len(self.sensors) + i, logger.messages(origin_s, self.duration_s, follow_interval_s)
+            )
+            for i, logger in enumerate(self.loggers)
+        ]
         for _t, _i, _k, message in heapq.merge(*streams):
             yield message
+
+    def shipment(self, code: str) -> Shipment:
+        for shipment in self.shipments:
+            if shipment.code == code:
+                return shipment
+        raise ScenarioError(f"no shipment {code!r} in the scenario")
+
+    def with_shipment_ids(self, ids: Mapping[str, int]) -> Scenario:
+        """The same scenario with the ledger's ids for its shipments (by code): their
+        loggers then publish on ``shipment-{id}`` of those ids."""
+        for code, shipment_id in ids.items():
+            self.shipment(code)  # refuses an unknown code
+            if isinstance(shipment_id, bool) or not isinstance(shipment_id, int) or shipment_id < 1:
+                raise ScenarioError(f"shipment {code!r}: id must be a whole number >= 1")
+        shipments = tuple(replace(s, id=ids.get(s.code, s.id)) for s in self.shipments)
+        by_code = {s.code: s for s in shipments}
+        loggers = tuple(
+            replace(
+                lg,
+                sensor=replace(lg.sensor, unit=transit_unit(by_code[lg.shipment].id)),
+            )
+            for lg in self.loggers
+        )
+        return replace(self, shipments=shipments, loggers=loggers)
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentItem:
+    product: str  # the ledger's product code
+    doses: int
+    lot: str | None  # a lot number; None: the ledger picks (FEFO)
+
+
+@dataclass(frozen=True, slots=True)
+class Shipment:
+    """A journey: what leaves ``origin`` for ``destination`` at ``dispatch_s`` (seconds from
+    the scenario's start), expected ``lead_time_s`` later. ``id`` is the ledger's shipment
+    id its loggers publish under (the file's ``id``, else its place in the file, unless
+    the run gives the ledger's: ``Scenario.with_shipment_ids``)."""
+
+    code: str
+    id: int
+    origin: str
+    destination: str
+    unit: str | None  # the origin's unit the doses leave from (None: the caller's choice)
+    items: tuple[ShipmentItem, ...]
+    dispatch_s: float
+    lead_time_s: float
+
+    @property
+    def arrival_s(self) -> float:
+        return self.dispatch_s + self.lead_time_s
+
+
+@dataclass(frozen=True, slots=True)
+class Logger:
+    """A transport logger (a cold box's or a carrier's) riding ``shipment``: its sensor
+    publishes on the transit unit at the origin, from the dispatch until the expected
+    arrival, with what it holds uploaded then (its timeline, and its events', start at the
+    dispatch). A journey still on the road when the span ends goes on live with the rest."""
+
+    shipment: str
+    sensor: SimulatedSensor
+    start_s: float  # the dispatch, from the scenario's start
+    end_s: float  # the expected arrival
+
+    def messages(
+        self, origin_s: float, duration_s: float, follow_interval_s: float | None
+    ) -> Iterator[Message]:
+        if self.start_s >= duration_s:
+            return
+        span = min(self.end_s, duration_s) - self.start_s
+        follow = follow_interval_s if self.end_s > duration_s else None
+        shift = self.start_s
+        ride = self.sensor.messages(origin_s + shift, span, follow_interval_s=follow)
+        for message in itertools.takewhile(lambda m: m.publish_s + shift <= self.end_s, ride):
+            yield replace(message, publish_s=message.publish_s + shift)
 
 
 def _keyed(i: int, messages: Iterator[Message]) -> Iterator[tuple[float, int, int, Message]]:
@@ -122,11 +237,6 @@ def load(path: str | Path, *, reference: datetime | None = None) -> Scenario:
 
 def parse(doc: Mapping[str, Any], *, reference: datetime | None = None) -> Scenario:
     """Build a scenario from a parsed TOML document."""
-    reserved = RESERVED & doc.keys()
-    if reserved:
-        raise ScenarioError(
-            f"section {sorted(reserved)[0]!r} (transport) is not supported by this version"
-        )
     unknown = doc.keys() - SECTIONS
     if unknown:
         raise ScenarioError(f"unknown section {sorted(unknown)[0]!r}; known: {sorted(SECTIONS)}")
@@ -158,8 +268,21 @@ def parse(doc: Mapping[str, Any], *, reference: datetime | None = None) -> Scena
         )
         for sensor_id, unit, spec, ambient in sensor_rows
     )
+    shipments = _shipments(doc, facilities, {u.code: u.facility for u in units}, duration_s)
+    taken = {row[0] for row in sensor_rows}
+    loggers = _loggers(doc, shipments, base_ambient, base_sensor, seed, taken)
     name = str(head.get("name", "scenario"))
-    return Scenario(name, seed, duration_s, timezone, tuple(facilities), tuple(units), sensors)
+    return Scenario(
+        name,
+        seed,
+        duration_s,
+        timezone,
+        tuple(facilities),
+        tuple(units),
+        sensors,
+        tuple(shipments),
+        tuple(loggers),
+    )
 
 
 def duration(value: object, where: str) -> float:
@@ -306,6 +429,142 @@ def _events(
         except ValueError as exc:
             raise ScenarioError(f"{where}: {exc}") from exc
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _shipments(
+    doc: Mapping[str, Any], facilities: list[Facility], units: Mapping[str, str], duration_s: float
+) -> list[Shipment]:
+    codes = {f.code for f in facilities}
+    out: list[Shipment] = []
+    for i, row in enumerate(_list(doc, "shipments")):
+        where = f"shipments[{i}]"
+        _known_keys(row, _SHIPMENT_KEYS, where)
+        code = _str(row, "code", where)
+        if any(s.code == code for s in out):
+            raise ScenarioError(f"shipment {code!r} appears twice")
+        shipment_id = _int(row.get("id", i + 1), f"{where}.id")
+        if shipment_id < 1:
+            raise ScenarioError(f"{where}.id must be a whole number >= 1")
+        origin, destination = _str(row, "origin", where), _str(row, "destination", where)
+        for key, facility in (("origin", origin), ("destination", destination)):
+            if facility not in codes:
+                raise ScenarioError(f"{where}.{key}: facility {facility!r} is not in the tree")
+        if origin == destination:
+            raise ScenarioError(f"{where}: origin and destination are both {origin!r}")
+        unit = row.get("unit")
+        if unit is not None:
+            unit = _str(row, "unit", where)
+            if units.get(unit) != origin:
+                raise ScenarioError(f"{where}.unit {unit!r} is not a unit of {origin!r}")
+        dispatch_s = duration(row.get("dispatch_at"), f"{where}.dispatch_at")
+        if dispatch_s >= duration_s:
+            raise ScenarioError(f"{where}.dispatch_at must fall within the scenario's duration")
+        lead_time_s = duration(row.get("lead_time"), f"{where}.lead_time")
+        if lead_time_s <= 0:
+            raise ScenarioError(f"{where}.lead_time must be longer than nothing")
+        out.append(
+            Shipment(
+                code,
+                shipment_id,
+                origin,
+                destination,
+                unit,
+                _items(row.get("items"), f"{where}.items"),
+                dispatch_s,
+                lead_time_s,
+            )
+        )
+    ids = [s.id for s in out]
+    if len(set(ids)) != len(ids):
+        raise ScenarioError("two shipments have the same id")
+    return out
+
+
+def _items(value: object, where: str) -> tuple[ShipmentItem, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+        raise ScenarioError(f"{where} must be a non-empty list of {{ product, doses, lot? }}")
+    items: list[ShipmentItem] = []
+    for j, row in enumerate(value):
+        at = f"{where}[{j}]"
+        _known_keys(row, _ITEM_KEYS, at)
+        doses = _int(row.get("doses"), f"{at}.doses")
+        if doses < 1:
+            raise ScenarioError(f"{at}.doses must be at least 1")
+        lot = _str(row, "lot", at) if "lot" in row else None
+        items.append(ShipmentItem(_str(row, "product", at), doses, lot))
+    return tuple(items)
+
+
+def _loggers(
+    doc: Mapping[str, Any],
+    shipments: list[Shipment],
+    ambient: Ambient,
+    spec: SensorSpec,
+    seed: int,
+    taken: set[str],
+) -> list[Logger]:
+    by_code = {s.code: s for s in shipments}
+    containers = sorted(name for name, e in PRESETS.items() if e.unit_kind == "cold_box")
+    base_spec = replace(spec, interval_s=min(spec.interval_s, LOGGER_INTERVAL_S))
+    out: list[Logger] = []
+    for i, row in enumerate(_list(doc, "loggers")):
+        where = f"loggers[{i}]"
+        _known_keys(row, _LOGGER_KEYS, where)
+        sensor_id = _str(row, "id", where)
+        if sensor_id in taken:
+            raise ScenarioError(f"sensor {sensor_id!r} appears twice")
+        taken.add(sensor_id)
+        code = _str(row, "shipment", where)
+        shipment = by_code.get(code)
+        if shipment is None:
+            raise ScenarioError(f"{where}.shipment {code!r} is not in [[shipments]]")
+        preset = _str(row, "preset", where)
+        if preset not in containers:
+            raise ScenarioError(
+                f"{where}: preset {preset!r} is not a transport container; known: {containers}"
+            )
+        logger_spec = _sensor_spec(row.get("sensor", {}), base_spec, f"{where}.sensor")
+        if logger_spec.interval_s > 1800:
+            raise ScenarioError(
+                f"{where}.sensor.interval: a transport logger reads every 30 min or less"
+            )
+        sensor = SimulatedSensor(
+            facility=shipment.origin,
+            unit=transit_unit(shipment.id),
+            sensor=sensor_id,
+            equipment=PRESETS[preset],
+            seed=derived_seed(seed, sensor_id),
+            spec=logger_spec,
+            events=_logger_events(row.get("events", []), f"{where}.events"),
+            ambient=_ambient(row.get("ambient", {}), ambient, f"{where}.ambient"),
+        )
+        out.append(Logger(code, sensor, shipment.dispatch_s, shipment.arrival_s))
+    return out
+
+
+def _logger_events(value: object, where: str) -> tuple[ev.Event, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ScenarioError(f"{where} must be a list of {{ kind, at, for }}")
+    out: list[ev.Event] = []
+    for j, row in enumerate(value):
+        at = f"{where}[{j}]"
+        _known_keys(row, _LOGGER_EVENT_KEYS, at)
+        kind = _str(row, "kind", at)
+        if kind not in ev.KINDS:
+            raise ScenarioError(f"{at}: unknown event {kind!r}; known: {sorted(ev.KINDS)}")
+        start = duration(row.get("at", 0), f"{at}.at")
+        end = start if kind in ev.INSTANT else start + duration(row.get("for"), f"{at}.for")
+        try:
+            out.append(ev.Event(kind, start, end))
+        except ValueError as exc:
+            raise ScenarioError(f"{at}: {exc}") from exc
+    return tuple(out)
+
+
+def _known_keys(row: Mapping[str, Any], known: set[str], where: str) -> None:
+    unknown = row.keys() - known
+    if unknown:
+        raise ScenarioError(f"{where}: unknown key {sorted(unknown)[0]!r}; known: {sorted(known)}")
 
 
 def _ambient(row: object, base: Ambient, where: str) -> Ambient:

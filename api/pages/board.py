@@ -3,7 +3,9 @@
 States, worst first: ``alarm`` (a temperature alarm raised), ``offline`` (its sensor is
 silent, or the unit never reported), ``warning`` (a warning raised, or an excursion open
 without an alarm yet), ``ok``. Within a state the unit whose oldest open alarm is oldest
-comes first, then by code, so the board reads as a to-do list.
+comes first, then by code, so the board reads as a to-do list. A province has thousands of
+units: the board shows them ``PAGE_ROWS`` at a time (the worst on the first page), the
+counts always over all of them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ingest.detect.events import to_utc
 from inventory.queries import UnitHolding
 
 STATES = ("alarm", "offline", "warning", "ok")
+PAGE_ROWS = 100
 _RANK = {state: rank for rank, state in enumerate(STATES)}
 
 
@@ -81,3 +84,22 @@ def counts(rows: Sequence[BoardRow]) -> dict[str, int]:
     for row in rows:
         found[row.state] += 1
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class BoardPage:
+    rows: Sequence[BoardRow]  # the rows of this page
+    number: int  # 1 …
+    pages: int  # at least 1
+    first: int  # 1-based position of the first row shown (0: no rows)
+    last: int
+    total: int
+
+
+def page_of(rows: Sequence[BoardRow], number: int, size: int = PAGE_ROWS) -> BoardPage:
+    """Page ``number`` of ``rows`` (a number past the end shows the last page)."""
+    pages = max(1, -(-len(rows) // size))
+    number = min(max(1, number), pages)
+    start = (number - 1) * size
+    shown = rows[start : start + size]
+    return BoardPage(shown, number, pages, start + 1 if shown else 0, start + len(shown), len(rows))

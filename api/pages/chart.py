@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ingest.alarms.views import EpisodeView
+from ingest.readings import Reading
 from ingest.sinks.base import Bucket
 
 RANGES: dict[str, tuple[timedelta, int]] = {
@@ -23,6 +24,34 @@ RANGES: dict[str, tuple[timedelta, int]] = {
     "90d": (timedelta(days=90), 12 * 3600),
 }
 DEFAULT_RANGE = "24h"
+# Door and power events come from the raw readings, read only for the short ranges (a
+# 90-day chart would read some 26 000 readings of the unit).
+EVENT_RANGES = frozenset({"24h", "7d"})
+
+
+@dataclass(frozen=True, slots=True)
+class UnitEvent:
+    at_s: int  # device time, seconds
+    kind: str  # door_opened | door_closed | power_lost | power_back
+
+
+def unit_events(readings: Sequence[Reading]) -> list[UnitEvent]:
+    """Where the door opened or closed and the power went or came back, from the flags the
+    readings carry (a reading without a flag changes nothing)."""
+    events: list[UnitEvent] = []
+    door: bool | None = None
+    power: bool | None = None
+    for r in sorted(readings, key=lambda r: r.device_time_ns):
+        at = r.device_time_ns // 1_000_000_000
+        if r.door_open is not None and r.door_open != door:
+            if door is not None or r.door_open:
+                events.append(UnitEvent(at, "door_opened" if r.door_open else "door_closed"))
+            door = r.door_open
+        if r.power_on is not None and r.power_on != power:
+            if power is not None or not r.power_on:
+                events.append(UnitEvent(at, "power_back" if r.power_on else "power_lost"))
+            power = r.power_on
+    return events
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +77,7 @@ def chart_data(
     low_c: float,
     high_c: float,
     episodes: Sequence[EpisodeView],
+    events: Sequence[UnitEvent] = (),
 ) -> dict[str, Any]:
     """What ``static/chart.js`` draws: x in seconds, min and max series, the band and the
     excursions' [start, end) in seconds (an open one ends at the window's end)."""
@@ -67,4 +97,5 @@ def chart_data(
             ]
             for e in episodes
         ],
+        "events": [[e.at_s, e.kind] for e in events],
     }

@@ -11,9 +11,8 @@ from api.deps import ApiDeps
 
 
 def seven_day_time_in_range(deps: ApiDeps, unit_codes: Sequence[str]) -> dict[str, float | None]:
-    """Per unit code, in-range minutes ÷ observed minutes × 100 over the stored complete
-    days of the 7 days before today; a unit without stored days is left out (not known)."""
+    """Per unit code, in-range minutes ÷ observed minutes × 100 over the stored days of the
+    last 7 (today so far included, as the job last stored it); a unit without stored days
+    is left out (not known)."""
     today = deps.today()
-    return deps.alarm_queries().stored_time_in_range(
-        unit_codes, today - timedelta(days=7), today - timedelta(days=1)
-    )
+    return deps.alarm_queries().stored_time_in_range(unit_codes, today - timedelta(days=6), today)

@@ -75,3 +75,20 @@ SHIPMENT_STATES: dict[str, str] = {
     "lost": N_("lost"),
     "partially_received": N_("partly received"),
 }
+
+# A lot's state on its trace (inventory.queries.trace LotTrace.state).
+LOT_STATES: dict[str, str] = {
+    "active": N_("in use"),
+    "expired": N_("expired"),
+    "recalled": N_("recalled"),
+    "depleted": N_("used up"),
+    "vvm_discard_point": N_("VVM at discard point"),
+}
+
+# Door and power events on a unit's chart (api.pages.chart.UnitEvent kinds).
+UNIT_EVENTS: dict[str, str] = {
+    "door_opened": N_("door opened"),
+    "door_closed": N_("door closed"),
+    "power_lost": N_("power lost"),
+    "power_back": N_("power back"),
+}

@@ -26,7 +26,14 @@ from access.principal import Principal
 from api.deps import ApiDeps, Deps
 from api.pages.config import PagesConfig
 from api.pages.i18n import LANGUAGE_COOKIE, LANGUAGES, Formats, choose_language, translations
-from api.pages.messages import ALARM_TYPES, DISCREPANCY_KINDS, NOTICE_KINDS, SHIPMENT_STATES
+from api.pages.messages import (
+    ALARM_TYPES,
+    DISCREPANCY_KINDS,
+    LOT_STATES,
+    NOTICE_KINDS,
+    SHIPMENT_STATES,
+    UNIT_EVENTS,
+)
 from api.pages.sessions import SESSION_COOKIE, PageSession, SessionCodec
 from api.pages.signin import SignInThrottle, principal_of
 from ingest.detect.events import to_utc
@@ -55,10 +62,13 @@ def environment(language: str) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["ns_to_datetime"] = to_utc
+    env.filters["s_to_datetime"] = lambda s: to_utc(int(s) * 1_000_000_000)
     env.globals["alarm_types"] = ALARM_TYPES
     env.globals["notice_kinds"] = NOTICE_KINDS
     env.globals["discrepancy_kinds"] = DISCREPANCY_KINDS
     env.globals["shipment_states"] = SHIPMENT_STATES
+    env.globals["lot_states"] = LOT_STATES
+    env.globals["unit_events"] = UNIT_EVENTS
     catalogue = translations(language)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         catalogue.gettext, catalogue.ngettext, newstyle=True

@@ -30,6 +30,7 @@ from api.routers import (
     telemetry,
     tokens,
     trace,
+    transit,
     users,
 )
 
@@ -38,7 +39,8 @@ ROUTERS += (scan.router,)
 # The ledger (inventory): registry, movements, shipments, allocations, reads, reports.
 ROUTERS += (facilities.router, storage_units.router, products.router, lots.router)
 ROUTERS += (lots.observations_router,)
-ROUTERS += (movements.router, holds.router, shipments.router, allocations.router)
+ROUTERS += (movements.router, holds.router, shipments.router, transit.router)
+ROUTERS += (allocations.router,)
 ROUTERS += (stock.router, trace.router, reports.router, exports.router)
 # Telemetry and alarms (ingest): status board, readings, alarms, episodes, contacts.
 ROUTERS += (telemetry.router, alarms.router, episodes.router, contacts.router)

@@ -14,13 +14,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from orjson import dumps
 
-from api.deps import CurrentPrincipal, Deps
+from api.deps import ApiDeps, CurrentPrincipal, Deps
 from api.places import ensure_read_at, ensure_read_everywhere
 from api.schemas.bounds import Id
 from api.schemas.common import error_responses
+from api.transport_records import TransportRecord
+from ingest.queries import TelemetryUnavailable
 from interchange import epcis, fhir
 from inventory import queries
+from inventory.domain.movements import MovementKind
 from inventory.errors import InvalidInput
+from inventory.queries import LedgerEvent
 
 router = APIRouter(
     prefix="/exports", tags=["exports"], responses=error_responses(401, 403, 404, 422)
@@ -67,7 +71,46 @@ def epcis_events(
         places |= {p.facility_id for e in events for p in (e.origin, e.destination) if p}
         ensure_read_everywhere(deps, who, places, f"the events of lot {lot_id}")
     name = f"epcis-lot-{lot_id}.jsonld" if lot_id else f"epcis-facility-{facility_id}.jsonld"
-    return _document(epcis.epcis_document(events, deps.clock()), epcis.MEDIA_TYPE, name)
+    document = epcis.epcis_document(events, deps.clock(), _transport(deps, events))
+    return _document(document, epcis.MEDIA_TYPE, name)
+
+
+def _transport(deps: ApiDeps, events: list[LedgerEvent]) -> dict[int, epcis.TransportSummary]:
+    """The transport records of the shipments received among ``events`` (rule 27): those
+    whose loggers left readings; none when telemetry is not known or is down."""
+    records = deps.transport_records
+    received = {
+        e.shipment_id
+        for e in events
+        if e.shipment_id is not None and e.kind is MovementKind.SHIPMENT_RECEIPT
+    }
+    if records is None or not received:
+        return {}
+    found: dict[int, epcis.TransportSummary] = {}
+    try:
+        for shipment_id in sorted(received):
+            record = records.for_shipment(shipment_id)
+            summary = _summary(record)
+            if summary is not None:
+                found[shipment_id] = summary
+    except TelemetryUnavailable:
+        return {}
+    return found
+
+
+def _summary(record: TransportRecord) -> epcis.TransportSummary | None:
+    first, last = record.first_reading_at, record.last_reading_at
+    if first is None or last is None or record.min_c is None or record.max_c is None:
+        return None
+    return epcis.TransportSummary(
+        first_reading_at=first,
+        last_reading_at=last,
+        min_c=record.min_c,
+        max_c=record.max_c,
+        mean_c=record.mean_c,
+        minutes_out_of_range=record.minutes_above + record.minutes_below,
+        alarmed=any(a.severity == "alarm" for a in record.alarms),
+    )
 
 
 @router.get(

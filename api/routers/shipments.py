@@ -14,6 +14,7 @@ from api.deps import ApiDeps, CurrentPrincipal, Deps, WriterPrincipal, facility_
 from api.idempotency import IdempotencyKey, OptionalIdempotencyKey, ledger_key
 from api.lot_refs import require_lot, resolve_lot
 from api.places import ensure_read_at, ensure_read_shipment, ensure_write_at, shipment
+from api.routers.transit import ensure_may_override, record_covers
 from api.schemas.bounds import Id
 from api.schemas.common import WRITE, error_responses
 from api.schemas.shipments import (
@@ -88,7 +89,7 @@ def dispatch(
     "/{shipment_id}/receipt",
     response_model=ShipmentPostedPublic,
     status_code=CREATED,
-    responses=WRITE,
+    responses={**WRITE, **error_responses(503)},
 )
 def receive(
     shipment_id: Id,
@@ -97,14 +98,26 @@ def receive(
     who: WriterPrincipal,
     key: IdempotencyKey,
 ) -> ShipmentPostedPublic:
-    """Count what arrived at the destination; every dispatched lot is listed."""
+    """Count what arrived at the destination; every dispatched lot is listed. A shipment
+    that carried a logger is checked against its transport record first: one that does not
+    cover the journey is accepted only by a supervisor giving ``override_reason``."""
     ensure_write_at(deps, who, shipment(deps, shipment_id).destination_facility_id)
     lots = tuple(
         ReceivedLot(require_lot(deps, lot.lot_ref).id, lot.doses, lot.discrepancy_reason)
         for lot in body.lots
     )
+    covers = record_covers(deps, shipment_id, body.occurred_at)
+    ensure_may_override(who, covers, body.override_reason)
     command = ReceiveShipment(
-        shipment_id, body.storage_unit_id, lots, who.name, ledger_key(who, key), body.occurred_at
+        shipment_id,
+        body.storage_unit_id,
+        lots,
+        who.name,
+        ledger_key(who, key),
+        body.occurred_at,
+        decision=body.decision,
+        record_complete=covers,
+        override_reason=body.override_reason,
     )
     return ShipmentPostedPublic.of(services.receive_shipment(deps.inventory_uow(), command))
 

@@ -20,6 +20,8 @@ from api.schemas.bounds import Id
 from api.schemas.common import error_responses
 from api.schemas.lots import SCAN_DESCRIPTION
 from api.schemas.trace import CandidatesPublic, TracePublic
+from api.transport_records import TransportRecord
+from ingest.queries import TelemetryUnavailable
 from inventory import queries
 from inventory.errors import InvalidInput
 from inventory.queries import LotTrace
@@ -72,4 +74,20 @@ def _shown(deps: ApiDeps, who: Principal, found: LotTrace) -> TracePublic:
     ensure_read_everywhere(deps, who, facilities, f"the trace of lot {found.lot.lot_number}")
     # Every stay is in a facility of the trace, so the check above covers the excursions.
     known = deps.lot_excursions
-    return TracePublic.of(found, None if known is None else known.for_lot(found.lot.id))
+    excursions = None if known is None else known.for_lot(found.lot.id)
+    return TracePublic.of(found, excursions, _journeys(deps, found))
+
+
+def _journeys(deps: ApiDeps, found: LotTrace) -> dict[int, TransportRecord]:
+    """Each dispatched journey's transport record (rule 27), when telemetry is known."""
+    records = deps.transport_records
+    if records is None:
+        return {}
+    try:
+        return {
+            s.shipment_id: records.for_shipment(s.shipment_id)
+            for s in found.shipments
+            if s.dispatched_at is not None
+        }
+    except TelemetryUnavailable:
+        return {}  # the store is down: the journeys' records are unknown (null), not empty

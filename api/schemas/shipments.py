@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
@@ -13,7 +13,13 @@ from api.schemas.bounds import BodyId, Doses, DosesOrZero
 from api.schemas.lots import LotNamed, MaybeLotNamed
 from api.schemas.movements import MovementPublic, RecordedCreate
 from inventory.queries import OverdueShipment
-from inventory.results import DiscrepancyView, ShipmentLineView, ShipmentPosted, ShipmentView
+from inventory.results import (
+    DiscrepancyView,
+    ShipmentDecisionView,
+    ShipmentLineView,
+    ShipmentPosted,
+    ShipmentView,
+)
 
 
 class ShipmentCreate(BaseModel):
@@ -66,6 +72,17 @@ class ShipmentReceiptCreate(RecordedCreate):
     lots: list[ReceivedLotCreate] = Field(
         min_length=1, max_length=1000, description="every dispatched lot"
     )
+    decision: Literal["accept", "accept_quarantined"] = Field(
+        default="accept",
+        description="after reading the transport record: accept, or accept with every lot"
+        " quarantined (to refuse: POST /shipments/{id}/refusal)",
+    )
+    override_reason: str | None = Field(
+        default=None,
+        max_length=500,
+        description="a supervisor accepting a transport record that does not cover the"
+        " journey says why",
+    )
 
 
 class ShipmentLostCreate(RecordedCreate):
@@ -108,11 +125,37 @@ class ShipmentLinePublic(BaseModel):
         )
 
 
+class DecisionPublic(BaseModel):
+    """The receiver's decision on the transport record (rule 27)."""
+
+    decision: str = Field(description="accept, accept_quarantined or refuse")
+    record_complete: bool | None = Field(description="null: not checked (no logger)")
+    override_reason: str | None
+    override_by: str | None
+    decided_by: str
+    decided_at: datetime
+
+    @classmethod
+    def of(cls, view: ShipmentDecisionView | None) -> DecisionPublic | None:
+        if view is None:
+            return None
+        return cls(
+            decision=view.decision,
+            record_complete=view.record_complete,
+            override_reason=view.override_reason,
+            override_by=view.override_by,
+            decided_by=view.decided_by,
+            decided_at=view.decided_at,
+        )
+
+
 class ShipmentPublic(BaseModel):
     id: int
     origin_facility_id: int
     destination_facility_id: int
-    status: str = Field(description="created, dispatched, received, partially_received or lost")
+    status: str = Field(
+        description="created, dispatched, received, partially_received, lost or refused"
+    )
     expected_lead_time_hours: float
     reference: str | None
     created_at: datetime
@@ -121,6 +164,9 @@ class ShipmentPublic(BaseModel):
     received_at: datetime | None
     lines: list[ShipmentLinePublic]
     discrepancies: list[DiscrepancyPublic]
+    decision: DecisionPublic | None = Field(
+        default=None, description="the receiver's decision (rule 27); null before one"
+    )
 
     @classmethod
     def of(cls, view: ShipmentView) -> ShipmentPublic:
@@ -137,6 +183,7 @@ class ShipmentPublic(BaseModel):
             received_at=view.received_at,
             lines=[ShipmentLinePublic.of(line) for line in view.lines],
             discrepancies=[DiscrepancyPublic.of(d) for d in view.discrepancies],
+            decision=DecisionPublic.of(view.decision),
         )
 
 

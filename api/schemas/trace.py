@@ -8,6 +8,7 @@ several lots share, the candidates to choose from.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 
@@ -15,7 +16,9 @@ from pydantic import BaseModel, Field
 
 from api.lot_excursions import LotExcursion
 from api.schemas.lots import LotPublic
-from api.schemas.shipments import DiscrepancyPublic
+from api.schemas.shipments import DecisionPublic, DiscrepancyPublic
+from api.schemas.transit import JourneyRecordPublic
+from api.transport_records import TransportRecord
 from inventory.queries import (
     Conservation,
     LotCandidates,
@@ -109,10 +112,22 @@ class TraceShipmentPublic(BaseModel):
     dispatched_at: datetime | None
     received_at: datetime | None
     discrepancies: list[DiscrepancyPublic]
+    loggers: list[str] = Field(default=[], description="the loggers that travelled with it")
+    decision: DecisionPublic | None = Field(
+        default=None, description="the receiver's decision on the transport record"
+    )
+    transport: JourneyRecordPublic | None = Field(
+        default=None,
+        description="the journey's transport record in short (rule 27); null when it has"
+        " none here (not dispatched, or no telemetry known to this server)",
+    )
 
     @classmethod
-    def of(cls, s: TraceShipment) -> TraceShipmentPublic:
+    def of(cls, s: TraceShipment, record: TransportRecord | None = None) -> TraceShipmentPublic:
         return cls(
+            transport=None if record is None else JourneyRecordPublic.of(record),
+            loggers=list(s.loggers),
+            decision=DecisionPublic.of(s.decision),
             shipment_id=s.shipment_id,
             origin_facility_id=s.origin_facility_id,
             origin_code=s.origin_code,
@@ -260,14 +275,20 @@ class TracePublic(BaseModel):
     )
 
     @classmethod
-    def of(cls, t: LotTrace, excursions: list[LotExcursion] | None = None) -> TracePublic:
+    def of(
+        cls,
+        t: LotTrace,
+        excursions: list[LotExcursion] | None = None,
+        journeys: Mapping[int, TransportRecord] | None = None,
+    ) -> TracePublic:
+        journeys = journeys or {}
         return cls(
             lot=LotPublic.of(t.lot, t.product_code),
             state=t.state,
             holds=list(t.holds),
             roots=list(t.roots),
             facilities=[TraceFacilityPublic.of(f) for f in t.facilities],
-            shipments=[TraceShipmentPublic.of(s) for s in t.shipments],
+            shipments=[TraceShipmentPublic.of(s, journeys.get(s.shipment_id)) for s in t.shipments],
             administered_by_facility=[
                 AdministeredPublic(facility_id=f, doses=d) for f, d in t.administered_by_facility
             ],

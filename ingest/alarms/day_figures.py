@@ -3,10 +3,10 @@ cold and unknown minutes, from the unit's daily summary (domain rule 7), kept in
 ``unit_day_figures`` so that the status board's time in range over 7 days is one grouped
 query over thousands of units, never days of raw readings per unit.
 
-``record_day_figures`` (the ``day_figures`` job) computes, per unit, the days of the last
-``days`` that are not stored yet, and always the latest complete day again (late readings
-land in it). Idempotent: a second run rewrites the same figures. A unit the directory does
-not know is skipped.
+``record_day_figures`` (the ``day_figures`` job, every 10 minutes) computes, per unit, the
+days of the last ``days`` that are not stored yet, and always yesterday (late readings land
+in it) and today so far again, so the board's 7 days end now. Idempotent: a second run
+rewrites the same figures. A unit the directory does not know is skipped.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ def record_day_figures(
     now: datetime,
     days: int = DAYS,
 ) -> int:
-    """Compute and store the missing complete days of each unit; the number of days
-    written."""
+    """Compute and store each unit's missing days, yesterday and today so far; the number
+    of days written."""
     today = now.date()
     since = today - timedelta(days=days)
     stored = queries.stored_days(unit_codes, since)
@@ -60,7 +60,6 @@ def record_day_figures(
                 computed_at=now,
             )
             for s in summaries
-            if s.complete
         ]
     with uow:
         uow.repo.put_day_figures(rows)

@@ -182,6 +182,34 @@ class AlarmQueries:
         with self._sessions() as session:
             return [episode_view(row) for row in session.scalars(query)]
 
+    def episodes_overlapping_each(
+        self, windows: Sequence[tuple[str, datetime, datetime]]
+    ) -> list[list[EpisodeView]]:
+        """``episodes_overlapping`` of each (unit code, start, end), in the order given, in
+        one query per 500 units (the trace of a lot held in thousands of units asks this)."""
+        if not windows:
+            return []
+        e = ExcursionEpisodeRow
+        query = (
+            select(e)
+            .where(e.start_at < max(end for _, _, end in windows))
+            .where(e.end_at.is_(None) | (e.end_at > min(start for _, start, _ in windows)))
+            .order_by(e.start_at, e.id)
+        )
+        of_unit: dict[str, list[EpisodeView]] = {}
+        with self._sessions() as session:
+            for chunk in _chunks(list(dict.fromkeys(unit for unit, _, _ in windows))):
+                for row in session.scalars(query.where(e.unit_code.in_(chunk))):
+                    of_unit.setdefault(row.unit_code, []).append(episode_view(row))
+        return [
+            [
+                episode
+                for episode in of_unit.get(unit, ())
+                if episode.start_at < end and (episode.end_at is None or episode.end_at > start)
+            ]
+            for unit, start, end in windows
+        ]
+
     def episode(self, episode_id: int) -> EpisodeDetail:
         """One episode with its exposed lots and the alarms raised during it."""
         with self._sessions() as session:

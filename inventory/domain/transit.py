@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 from enum import StrEnum
 
+from inventory.domain.gs1 import parse_gs1
 from inventory.errors import InvalidInput, InvalidState
 
 TRANSIT_UNIT_PREFIX = "shipment-"
@@ -46,6 +48,19 @@ def refuse_transit_code(code: str) -> None:
             f"storage unit code {code!r} is reserved: codes starting {TRANSIT_UNIT_PREFIX!r}"
             " name shipments on the road"
         )
+
+
+def logger_from_scan(text: str, today: date) -> str:
+    """The sensor id a logger's label says: a GS1 label names it by its individual asset
+    identifier (8004) or serial (21); any other label is the id itself."""
+    raw = text.strip()
+    if raw.startswith(("(", "]")) or "\x1d" in raw:
+        message = parse_gs1(raw, today=today)
+        found = message.get("8004") or message.serial
+        if found is None:
+            raise InvalidInput("the scanned label has no asset identifier (8004) or serial (21)")
+        return require_sensor_id(found)
+    return require_sensor_id(raw)
 
 
 def transport_profile(product_profiles: Iterable[str]) -> str:

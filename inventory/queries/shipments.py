@@ -15,7 +15,12 @@ from sqlalchemy.orm import Session, aliased
 from inventory import models as m
 from inventory.domain.shipments import DEFAULT_OVERDUE_GRACE, ShipmentStatus, is_overdue
 from inventory.errors import NotFound
-from inventory.results import DiscrepancyView, ShipmentLineView, ShipmentView
+from inventory.results import (
+    DiscrepancyView,
+    ShipmentDecisionView,
+    ShipmentLineView,
+    ShipmentView,
+)
 from inventory.unit_of_work import UnitOfWork
 
 
@@ -129,6 +134,31 @@ def shipment_view(session: Session, shipment_id: int) -> ShipmentView:
         received_at=row.received_at,
         lines=tuple(ShipmentLineView(*values) for values in lines),
         discrepancies=standing_discrepancies(session, shipment_id),
+        decision=standing_decision(session, shipment_id),
+    )
+
+
+def standing_decision(session: Session, shipment_id: int) -> ShipmentDecisionView | None:
+    """The decision of the shipment's standing receipt or refusal (None: none, or it was
+    reversed)."""
+    d = m.ShipmentDecision
+    reversal = aliased(m.Movement)
+    row = session.scalars(
+        select(d)
+        .outerjoin(reversal, reversal.reverses_movement_id == d.movement_id)
+        .where(d.shipment_id == shipment_id, reversal.id.is_(None))
+        .order_by(d.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return ShipmentDecisionView(
+        row.decision,
+        row.record_complete,
+        row.override_reason,
+        row.override_by,
+        row.decided_by,
+        row.decided_at,
     )
 
 

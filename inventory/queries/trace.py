@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 from inventory import models as m
 from inventory.domain.holds import LotStatus, lot_holds
 from inventory.errors import NotFound
-from inventory.queries.shipments import standing_discrepancies
+from inventory.queries.shipments import standing_decision, standing_discrepancies
 from inventory.queries.trace_model import (
     AccountTotals,
     Conservation,
@@ -41,6 +41,7 @@ from inventory.queries.trace_model import (
     lot_state,
     wastage_by_reason,
 )
+from inventory.queries.transit import loggers_of
 from inventory.results import lot_view
 from inventory.unit_of_work import UnitOfWork
 
@@ -215,6 +216,8 @@ def _shipments(session: Session, lot_id: int) -> list[TraceShipment]:
                 sent_at,
                 got_at,
                 discrepancies,
+                tuple(lg.sensor_id for lg in loggers_of(session, sid)),
+                standing_decision(session, sid),
             )
         )
     return found

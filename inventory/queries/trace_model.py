@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from inventory.results import DiscrepancyView, LotView
+from inventory.results import DiscrepancyView, LotView, ShipmentDecisionView
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,9 @@ class TraceShipment:
     dispatched_at: datetime | None
     received_at: datetime | None
     discrepancies: tuple[DiscrepancyView, ...]
+    # Rule 27: the loggers that travelled with it, and the receiver's standing decision.
+    loggers: tuple[str, ...] = ()
+    decision: ShipmentDecisionView | None = None
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from inventory import models as m
 from inventory.domain.transit import (
@@ -76,12 +76,17 @@ def shipment_loggers(uow: UnitOfWork, shipment_id: int) -> list[ShipmentLoggerVi
     with uow:
         if uow.session.get(m.Shipment, shipment_id) is None:
             raise NotFound(f"shipment {shipment_id} does not exist")
-        rows = uow.session.scalars(
-            select(m.ShipmentLogger)
-            .where(m.ShipmentLogger.shipment_id == shipment_id)
-            .order_by(m.ShipmentLogger.attached_at, m.ShipmentLogger.id)
-        ).all()
-        return [logger_view(row) for row in rows]
+        return loggers_of(uow.session, shipment_id)
+
+
+def loggers_of(session: Session, shipment_id: int) -> list[ShipmentLoggerView]:
+    """The shipment's loggers, oldest first; the caller holds the transaction."""
+    rows = session.scalars(
+        select(m.ShipmentLogger)
+        .where(m.ShipmentLogger.shipment_id == shipment_id)
+        .order_by(m.ShipmentLogger.attached_at, m.ShipmentLogger.id)
+    ).all()
+    return [logger_view(row) for row in rows]
 
 
 def transit_bindings(uow: UnitOfWork) -> list[TransitBinding]:

@@ -140,6 +140,19 @@ def api_answers(database_url: str) -> dict[str, int]:
             for f in api.get("/api/v1/facilities/1/subtree").json()
             for u in api.get(f"/api/v1/facilities/{f['id']}/storage-units").json()
         ]
+        shipments = {
+            int(a["unit"].removeprefix("shipment-"))
+            if (a["unit"] or "").startswith("shipment-")
+            else a["details"]["shipment_id"]
+            for a in alarms
+            if (a["unit"] or "").startswith("shipment-")
+            or (a["details"] and isinstance(a["details"].get("shipment_id"), int))
+        }
+        on_road = [a for a in alarms if (a["unit"] or "").startswith("shipment-")]
+        # the road journeys' readings, from the transport record the receiver reads first
+        records = [
+            api.get(f"/api/v1/shipments/{n}/transport-record").json() for n in sorted(shipments)
+        ]
         now = datetime.now(UTC)
         window = {
             "start": (now - timedelta(days=7)).isoformat(),
@@ -155,20 +168,17 @@ def api_answers(database_url: str) -> dict[str, int]:
             "/api/v1/stock", params={"facility_id": 1, "subtree": True, "by_unit": True}
         ).json()
     held = {line["lot_id"] for line in stock["lines"] if line["held"]["doses"] > 0}
-    shipments = {
-        int(a["unit"].removeprefix("shipment-"))
-        if (a["unit"] or "").startswith("shipment-")
-        else a["details"]["shipment_id"]
-        for a in alarms
-        if (a["unit"] or "").startswith("shipment-")
-        or (a["details"] and isinstance(a["details"].get("shipment_id"), int))
-    }
     return {
-        "readings_stored": readings,
+        "readings_stored": readings + sum(r["reading_count"] for r in records),
         "alarms_raised": len(alarms),
         "lots_quarantined": len(held),
         "shipments_in_transit_alarmed": len(shipments),
         "who_alarms": len({a["type"] for a in alarms} & {"who-heat", "who-freeze"}),
+        "road_heat_alarms": sum(1 for a in on_road if a["type"] == "who-heat"),
+        "road_records_still_on_the_road": sum(
+            1 for r in records if r["status"] == "dispatched" and r["max_c"] > 8.0
+        ),
+        "road_alarms_at_the_sender": sum(1 for a in on_road if a["facility"] == "PROV"),
     }
 
 
@@ -197,8 +207,13 @@ def test_the_demo_with_a_duration_stops_by_itself_and_reports_what_the_api_answe
     summary = json.loads(ran.stdout.strip().splitlines()[-1])  # the last line, one object
     answers = api_answers(env["COLDCHAIN_DEMO_DATABASE_URL"])
     assert answers.pop("who_alarms") == 2, answers  # the heat and the freeze alarm
+    # the cold box with its lid open: the heat alarm on the road, at the sender's
+    assert answers.pop("road_heat_alarms") == 1, answers
+    assert answers.pop("road_alarms_at_the_sender") >= 1, answers
+    assert answers.pop("road_records_still_on_the_road") == 1, answers
     assert {k: summary[k] for k in answers} == answers
-    # the scenario's day (6 sensors, 5 min) at least, every reading stored once
-    assert summary["readings_stored"] >= 6 * 288
+    # the scenario's day (6 sensors, 5 min) and the 13 h on the road at least, stored once
+    assert summary["readings_stored"] >= 6 * 288 + 13 * 12
     assert summary["lots_quarantined"] >= 1  # the heat alarm's exposed lots are held
-    assert summary["shipments_in_transit_alarmed"] == 0  # every demo shipment was received
+    # the cold box still on the road to clinic 3, its heat alarm told to sender and receiver
+    assert summary["shipments_in_transit_alarmed"] == 1

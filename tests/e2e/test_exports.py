@@ -4,11 +4,12 @@ every facility they name; bad requests are 422 and say why."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import orjson
 
+from api.deps import ApiDeps
 from tests.e2e.conftest import ApiAs, Caller, Programme
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -87,3 +88,28 @@ def test_staff_export_their_facility_and_a_lot_only_where_they_see_it_all(
     assert clinic_staff.get("/exports/fhir/lots/999999/medication").status_code == 404
     other = api_as("staff", facility_id=p.other_clinic)
     assert other.get("/exports/epcis", facility_id=p.clinic).status_code == 403
+
+
+def test_a_received_shipments_epcis_receipt_carries_its_transport_record(
+    admin: Caller, programme: Programme, deps: ApiDeps
+) -> None:
+    from tests.e2e.test_transit_api import _readings, _receipt, _ship
+
+    p = programme
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    dispatched, arrived = now - timedelta(hours=6), now - timedelta(minutes=10)
+    shipment = _ship(admin, p, dispatched)
+    admin.ok(admin.post(f"/shipments/{shipment}/loggers", {"sensor_id": "TL-9"}, key=None), 201)
+    _readings(deps, f"shipment-{shipment}", dispatched, arrived, hot=True)
+    admin.ok(admin.post(f"/shipments/{shipment}/receipt", _receipt(p, arrived)), 201)
+
+    document = admin.client.get(
+        "/api/v1/exports/epcis", params={"lot_id": p.lot_a}, headers=admin.headers
+    )
+
+    assert document.status_code == 200, document.text
+    events = orjson.loads(document.content)["epcisBody"]["eventList"]
+    [receiving] = [e for e in events if e["bizStep"] == "receiving" and "sensorElementList" in e]
+    assert receiving["cc:minutesOutOfRange"] == 60.0
+    [shipped] = [e for e in events if e["bizStep"] == "shipping"]
+    assert "sensorElementList" not in shipped

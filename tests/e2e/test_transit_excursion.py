@@ -26,8 +26,10 @@ import pytest
 from sqlalchemy import Engine
 
 from coldchain.db import make_session_factory
+from coldchain.transport_record import LedgerTransportRecords
 from ingest.alarms.queries import AlarmQueries
 from ingest.notify.contacts import add_contact
+from ingest.queries import EmbeddedTelemetryReader
 from ingest.wire import encode_batch, reading_payload, topic_for
 from inventory import commands as cmd
 from inventory import queries, services
@@ -89,12 +91,57 @@ def test_a_logger_uploaded_after_arrival_alarms_both_ends_and_holds_what_it_carr
         assert episode.start_at == dispatched + timedelta(hours=1)
         assert episode.end_at == dispatched + timedelta(hours=12)
         assert queries.verify_ledger(uow) == []
+
+        # The receiver's transport record shows the whole journey and what went wrong.
+        record = LedgerTransportRecords(uow, EmbeddedTelemetryReader(engine), units).for_shipment(
+            world["shipment"]
+        )
+        assert record.covers and record.reading_count == 168
+        assert (record.min_c, record.max_c, record.minutes_above) == (5.0, 12.0, 660.0)
+        assert [x.key for x in record.excursions] == [episode.key]
+        assert "who-heat" in {a.type for a in record.alarms}
     finally:
         publisher.close()
         ingest.ensure_stopped()
 
 
-def _seed(uow: UnitOfWork, dispatched: datetime, arrived: datetime) -> dict[str, Any]:
+def test_a_logger_read_at_the_door_holds_the_lots_that_the_receipt_then_quarantines(
+    engine: Engine, mosquitto: Mosquitto, database_url: str, tmp_path: Path
+) -> None:
+    """The receiver uploads the logger before receiving: the alarm asks for a hold while
+    the shipment is still in transit, and the receipt lands the lots held."""
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    dispatched, arrived = now - timedelta(hours=16), now - timedelta(hours=2)
+    uow = UnitOfWork(make_session_factory(engine))
+    world = _seed(uow, dispatched, arrived, receive=False)
+    env = ingest_env(mosquitto, database_url)
+    ingest = IngestProcess(env, tmp_path / "ingest.log").start()
+    publisher = Publisher(mosquitto, client_id="logger-tl-1")
+    try:
+        publisher.publish(_burst(dispatched, arrived))
+        publisher.settle()
+        wait_until(
+            lambda: len(queries.shipment_holds(uow, world["shipment"])) == 2,
+            WAIT_S,
+            "the alarm's hold on the shipment's two lots",
+        )
+    finally:
+        publisher.close()
+        ingest.ensure_stopped()
+    record = LedgerTransportRecords(
+        uow, EmbeddedTelemetryReader(engine), AlarmQueries(make_session_factory(engine))
+    ).for_shipment(world["shipment"], until=arrived)
+    assert record.covers and {h.lot_number for h in record.holds} == {"HB-A", "MR-B"}
+
+    world["receive"]()
+
+    assert _held(uow, world["fridge"]) == {"HB-A": 300, "MR-B": 100}
+    assert queries.verify_ledger(uow) == []
+
+
+def _seed(
+    uow: UnitOfWork, dispatched: datetime, arrived: datetime, *, receive: bool = True
+) -> dict[str, Any]:
     province = services.create_facility(
         uow, cmd.CreateFacility("PROV", "province", "province", "Asia/Shanghai")
     ).id
@@ -131,18 +178,28 @@ def _seed(uow: UnitOfWork, dispatched: datetime, arrived: datetime) -> dict[str,
         uow, cmd.DispatchShipment(shipment.id, store, items, USER, "out", dispatched)
     )
     services.attach_logger(uow, cmd.AttachLogger(shipment.id, LOGGER, USER))
-    services.receive_shipment(
-        uow,
-        cmd.ReceiveShipment(
-            shipment.id,
-            fridge,
-            (ReceivedLot(lots["HB-A"].id, 300), ReceivedLot(lots["MR-B"].id, 100)),
-            USER,
-            "in",
-            arrived,
-        ),
-    )
-    return {"unit": f"shipment-{shipment.id}", "fridge": fridge}
+
+    def receipt() -> None:
+        services.receive_shipment(
+            uow,
+            cmd.ReceiveShipment(
+                shipment.id,
+                fridge,
+                (ReceivedLot(lots["HB-A"].id, 300), ReceivedLot(lots["MR-B"].id, 100)),
+                USER,
+                "in",
+                arrived,
+            ),
+        )
+
+    if receive:
+        receipt()
+    return {
+        "unit": f"shipment-{shipment.id}",
+        "fridge": fridge,
+        "shipment": shipment.id,
+        "receive": receipt,
+    }
 
 
 def _burst(dispatched: datetime, arrived: datetime) -> list[Sent]:

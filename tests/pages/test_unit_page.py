@@ -7,6 +7,8 @@ import json
 import re
 from typing import Any
 
+from api.pages.chart import unit_events
+from ingest.readings import Reading
 from tests.e2e.conftest import Programme
 from tests.e2e.telemetry_feed import CLINIC_UNIT, COUNTY_UNIT, OTHER_UNIT, Feed
 
@@ -48,3 +50,23 @@ def test_another_clinics_unit_and_an_unknown_unit_are_not_found(
     page = staff.get(f"/units/{OTHER_UNIT}")
     assert page.status_code == 404 and "12.0" not in page.text
     assert staff.get("/units/NO-SUCH-UNIT").status_code == 404
+
+
+def test_door_and_power_events_are_the_changes_of_the_readings_flags() -> None:
+    def at(minute: int, door: bool | None = None, power: bool | None = None) -> Reading:
+        return Reading("F", "U", "s", minute * 60 * 10**9, 5.0, 0, door_open=door, power_on=power)
+
+    readings = [at(0, False, True), at(5, True), at(10), at(15, False), at(20, power=False)]
+    readings += [at(25, power=False), at(30, power=True)]
+    events = [(e.at_s // 60, e.kind) for e in unit_events(readings)]
+    assert events == [
+        (5, "door_opened"),
+        (15, "door_closed"),
+        (20, "power_lost"),
+        (30, "power_back"),
+    ]
+
+
+def test_the_long_ranges_say_where_door_and_power_events_are(fed: Feed, person: Any) -> None:
+    page = person("admin").get(f"/units/{CLINIC_UNIT}", range="90d").text
+    assert "Door and power events are shown for 24 hours and 7 days." in page

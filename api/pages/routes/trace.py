@@ -105,4 +105,5 @@ def _render_trace(
         values=values or {},
         key=uuid.uuid4().hex,
         recalled=recalled,
+        may_recall=page.who.role is Role.ADMIN,  # the API's rule: recalls are admin's
     )

@@ -10,7 +10,14 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from api.pages.chart import DEFAULT_RANGE, RANGES, chart_data, chart_window
+from api.pages.chart import (
+    DEFAULT_RANGE,
+    EVENT_RANGES,
+    RANGES,
+    chart_data,
+    chart_window,
+    unit_events,
+)
 from api.pages.messages import HOLD_REASONS
 from api.pages.web import SignedInPage
 from api.places import ensure_read_unit
@@ -31,8 +38,11 @@ def unit_page(page: SignedInPage, unit_code: str, range: str = DEFAULT_RANGE) ->
     window = chart_window(range, page.now)
     alarms = deps.alarm_queries()
     episodes = alarms.episodes(unit=unit_code, start=window.start, end=window.end)
-    buckets, summaries = [], []
+    buckets, summaries, events = [], [], []
     if deps.telemetry is not None:
+        if window.name in EVENT_RANGES:
+            raw = deps.telemetry.raw_readings(unit_code, start=window.start, end=window.end)
+            events = unit_events(raw)
         buckets = deps.telemetry.buckets(
             unit=unit_code, start=window.start, end=window.end, every_s=window.every_s
         )
@@ -46,7 +56,8 @@ def unit_page(page: SignedInPage, unit_code: str, range: str = DEFAULT_RANGE) ->
         profile=profile,
         window=window,
         ranges=list(RANGES),
-        chart=chart_data(window, buckets, profile.low_c, profile.high_c, episodes),
+        chart=chart_data(window, buckets, profile.low_c, profile.high_c, episodes, events),
+        events=events,
         buckets=buckets,
         episodes=episodes,
         summaries=list(reversed(summaries)),

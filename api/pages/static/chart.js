@@ -19,6 +19,14 @@
       var x0 = u.valToPos(e[0], "x", true), x1 = u.valToPos(e[1], "x", true);
       ctx.fillRect(x0, top, Math.max(x1 - x0, 2), height);
     });
+    (d.events || []).forEach(function (e) {
+      var x = u.valToPos(e[0], "x", true);
+      ctx.strokeStyle = e[1].indexOf("door") === 0 ? "#c25e00" : "#111";
+      ctx.lineWidth = 2;
+      ctx.setLineDash(e[1] === "door_closed" || e[1] === "power_back" ? [2, 3] : []);
+      ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, top + height); ctx.stroke();
+    });
+    ctx.setLineDash([]);
     ctx.restore();
   }
   var lo = Math.min(d.low, Math.min.apply(null, d.min)) - 1;

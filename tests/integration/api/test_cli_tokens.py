@@ -18,7 +18,7 @@ from access.services import active_token, ensure_bootstrap_admin
 from coldchain import db
 from coldchain.access_wiring import access_unit_of_work
 from coldchain.cli import app as cli
-from coldchain.demo import DEMO_ADMIN_TOKEN, prepare_demo
+from coldchain.demo import DEMO_ADMIN_TOKEN, DEMO_PASSWORD, DEMO_USERS, prepare_demo
 from coldchain.settings import Settings, load_settings
 from inventory import services as inventory
 from inventory.unit_of_work import UnitOfWork
@@ -304,6 +304,11 @@ def test_the_demo_seeds_its_own_database_so_a_plain_serve_refuses_its_token(
     assert me(served[0], DEMO_ADMIN_TOKEN).status_code == 401
     assert on_the_demo_database.exit_code == 2
     assert "coldchain token revoke 1" in on_the_demo_database.stderr
+    for name, _, _ in DEMO_USERS:  # the staff pages' demo users, with the published password
+        assert f"user {name!r} signs in to the staff pages" in on_the_demo_database.stderr
+        assert f"coldchain user disable {name}" in on_the_demo_database.stderr
+    assert DEMO_PASSWORD not in on_the_demo_database.output
+    assert prepare_demo(load_settings()).database_url == demo.database_url  # idempotent
 
 
 def test_the_demo_seeds_its_page_users_once_each_scoped_to_their_facility(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import Engine
 
 from inventory import queries, services
 from inventory.commands import (
@@ -24,8 +25,9 @@ from inventory.domain.excursions import ExcursionRef
 from inventory.errors import InvalidInput, InvalidState, NotFound
 from inventory.results import ShipmentView
 from inventory.unit_of_work import UnitOfWork
-from tests.builders import T0, assert_conserved, key, make_shipment, stock_up
+from tests.builders import T0, assert_conserved, key, make_shipment, make_uow, stock_up
 from tests.integration.inventory.conftest import World
+from tests.integration.inventory.test_concurrency import race
 
 DISPATCHED = T0 + timedelta(hours=1)
 ARRIVED = T0 + timedelta(hours=9)
@@ -100,6 +102,9 @@ def test_a_logger_goes_on_at_dispatch_and_comes_off_at_receipt(
 
     [off] = queries.shipment_loggers(uow, shipment.id)
     assert (off.detached_at, off.detached_by) == (ARRIVED, "receiver")
+    [journey] = queries.trace_lot(uow, world.early.id).shipments
+    assert journey.loggers == ("TL-7",)
+    assert journey.decision is not None and journey.decision.decision == "accept"
     with pytest.raises(InvalidState, match="a logger is attached to a shipment once"):
         services.attach_logger(uow, AttachLogger(shipment.id, "TL-7", "dispatcher"))
     assert_conserved(uow)
@@ -262,6 +267,15 @@ def test_a_record_that_does_not_cover_the_journey_is_accepted_only_with_an_overr
     got = accept("logger battery died at km 80; box checked cold by hand", "accept_quarantined")
 
     assert got.status == "received"
+    decision = queries.get_shipment(uow, shipment.id).decision
+    assert decision is not None
+    assert (decision.decision, decision.record_complete, decision.override_by) == (
+        "accept_quarantined",
+        False,
+        "supervisor",
+    )
+    [journey] = queries.trace_lot(uow, world.early.id).shipments
+    assert journey.decision == decision
     stock = queries.stock_on_hand(uow, storage_unit_id=city.unit.id)
     assert {(x.lot_number, x.usable.doses, x.held.doses) for x in stock.lines} == {
         ("EARLY1", 0, 100),
@@ -298,3 +312,36 @@ def test_a_refused_shipment_goes_back_to_the_sender_held(uow: UnitOfWork, world:
     )
     assert queries.get_shipment(uow, shipment.id).status == "dispatched"
     assert_conserved(uow)
+
+
+def test_one_logger_raced_onto_two_shipments_lands_on_one(
+    engine: Engine, uow: UnitOfWork, world: World
+) -> None:
+    first = on_the_road(uow, world)
+    second = make_shipment(uow, world.tree.province, world.tree.cities[0])
+    services.dispatch_shipment(
+        uow,
+        DispatchShipment(
+            second.id,
+            world.store.id,
+            (DispatchItem(world.mmr.id, 10),),
+            "dispatcher",
+            key("dispatch"),
+            DISPATCHED,
+        ),
+    )
+    shipments = (first.id, second.id)
+
+    outcomes = race(
+        2,
+        lambda i: services.attach_logger(
+            make_uow(engine), AttachLogger(shipments[i], "TL-RACE", f"dispatcher-{i}")
+        ),
+    )
+
+    won = [o for o in outcomes if not isinstance(o, Exception)]
+    lost = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(won) == 1 and len(lost) == 1, outcomes
+    assert isinstance(lost[0], InvalidState) and "detach it there first" in str(lost[0])
+    open_ones = [b for b in queries.transit_bindings(uow) if b.valid_to is None]
+    assert [b.sensor_id for b in open_ones] == ["TL-RACE"]

@@ -71,10 +71,12 @@ def test_the_demo_scenario_reaches_the_broker_reading_for_reading(mosquitto: Mos
     wait_until(lambda: len(flat(received)) >= sent)
     subscriber.loop_stop()
 
-    assert sent == len(scenario.sensors) * 288  # a day of 5-minute readings
+    # a day of 5-minute readings, and the cold box's 13 h on the road at 5 minutes
+    assert sent == len(scenario.sensors) * 288 + 13 * 12
     assert len(flat(received)) == sent
     topics = {t for t, _ in received}
     assert "coldchain/v1/CLN1/CLN1-FR1/S-CLN1-FR1/reading" in topics
+    assert "coldchain/v1/PROV/shipment-1/LOG-ROAD1/reading" in topics  # its transit unit
     assert max(r["ts"] for r in flat(received)) <= time.strftime(
         "%Y-%m-%dT%H:%M:%S", time.gmtime(time.time() + 1)
     )  # device time never ahead of the wall clock

@@ -1,5 +1,6 @@
 """The contract between the simulators and ingest: every message a shipped scenario
-publishes is accepted by ingest's decoder, reading for reading, on its unit."""
+publishes is accepted by ingest's decoder, reading for reading, on its unit (a transport
+logger's on its shipment's transit unit, bound from the dispatch as the ledger binds it)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 
 from ingest.decode import DecodeConfig, Decoder
 from ingest.registry import Binding, RegistrySnapshot, SensorInfo, static_directory, to_ns
-from ingest.wire import DEFAULT_PREFIX
+from ingest.wire import DEFAULT_PREFIX, transit_unit
+from inventory.domain.transit import transit_unit_code
 from simulators.scenario import Scenario, load
 
 ORIGIN = datetime(2026, 11, 1, tzinfo=UTC)
@@ -18,16 +20,20 @@ ORIGIN = datetime(2026, 11, 1, tzinfo=UTC)
 
 def decoder_for(scenario: Scenario) -> Decoder:
     since = to_ns(ORIGIN) - 86_400 * 1_000_000_000
-    snapshot = RegistrySnapshot(
-        sensors={
-            s.sensor: SensorInfo(
-                s.sensor,
-                round(s.spec.interval_s),
-                (Binding(s.facility, s.unit, since, None),),
-            )
-            for s in scenario.sensors
-        }
-    )
+    sensors = {
+        s.sensor: SensorInfo(
+            s.sensor,
+            round(s.spec.interval_s),
+            (Binding(s.facility, s.unit, since, None),),
+        )
+        for s in scenario.sensors
+    }
+    for logger in scenario.loggers:  # from the dispatch on: not a reading before it
+        s, dispatched = logger.sensor, to_ns(ORIGIN) + round(logger.start_s * 1e9)
+        sensors[s.sensor] = SensorInfo(
+            s.sensor, round(s.spec.interval_s), (Binding(s.facility, s.unit, dispatched, None),)
+        )
+    snapshot = RegistrySnapshot(sensors=sensors)
     return Decoder(DecodeConfig(unknown_sensor_policy="reject"), static_directory(snapshot))
 
 
@@ -56,3 +62,11 @@ def test_ingest_accepts_everything_a_scenario_publishes(name: str) -> None:
         accepted += len(readings)
     assert accepted == sent > 0
     assert decoder.take_observations().unit_mismatches == 0
+
+
+def test_a_transport_loggers_topic_names_the_transit_unit_the_ledger_binds_it_to() -> None:
+    for shipment_id in (1, 7, 4_294_967_295):
+        assert transit_unit(shipment_id) == transit_unit_code(shipment_id)
+    scenario = load("demo").with_shipment_ids({"ROAD1": 42})
+    (logger,) = scenario.loggers
+    assert (logger.sensor.facility, logger.sensor.unit) == ("PROV", transit_unit_code(42))

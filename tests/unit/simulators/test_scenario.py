@@ -127,7 +127,7 @@ def test_durations_read_like_people_write_them() -> None:
         ({"events": [{"unit": "U9", "kind": "power_cut", "for": "1h"}]}, "not in the scenario"),
         ({"events": [{"unit": "U1", "kind": "meteor"}]}, "unknown event"),
         ({"events": [{"unit": "U1", "kind": "power_cut"}]}, "events\\[0\\].for"),
-        ({"shipments": [{"id": "SH1"}]}, "'shipments' \\(transport\\) is not supported"),
+        ({"shipments": [{"id": "SH1"}]}, "shipments\\[0\\].code is missing"),
         ({"fridges": []}, "unknown section 'fridges'"),
         ({"scenario": {"timezone": "Mars/Olympus"}}, "not a known time zone"),
         ({"sensor": {"interval": "0s"}}, "interval > 0"),

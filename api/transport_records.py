@@ -1,0 +1,103 @@
+"""A shipment's transport record (domain rule 27): what the receiver reads before deciding.
+
+The ledger knows the journey (dispatch, arrival, the loggers on it), telemetry its readings
+and the alarms package its episodes and alarms; neither imports the other, so the record is
+assembled by the composition root (``coldchain.transport_record``), and the routes ask
+``ApiDeps.transport_records``, any object with ``for_shipment(shipment_id, until)``.
+
+Invariant: ``covers`` is False whenever the readings do not show the whole journey (no
+logger, no reading, a late first or early last reading, a long silence), and ``problems``
+says why in plain words; a receipt that accepts such a record needs a supervisor's override.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class RecordLogger:
+    sensor_id: str
+    reporting_interval_s: int
+    attached_at: datetime
+    detached_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordGap:
+    start: datetime
+    end: datetime
+    minutes: float
+
+
+@dataclass(frozen=True, slots=True)
+class RecordAlarm:
+    key: str
+    type: str
+    severity: str
+    state: str  # raised | cleared
+    started_at: datetime
+    raised_at: datetime
+    cleared_at: datetime | None
+    peak_c: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordExcursion:
+    key: str
+    direction: str  # above | below
+    start: datetime
+    end: datetime | None  # None: still open
+    min_c: float | None
+    max_c: float | None
+    minutes_above: float | None
+    minutes_below: float | None
+    mkt_c: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordHold:
+    lot_id: int
+    lot_number: str
+    reference: str  # the excursion that asked for it
+    requested_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TransportRecord:
+    shipment_id: int
+    status: str
+    unit: str  # the journey's transit unit code (telemetry files its readings under it)
+    profile: str
+    range_low_c: float
+    range_high_c: float
+    dispatched_at: datetime
+    arrived_at: datetime  # the receipt, or the time asked for (now) while on the road
+    loggers: tuple[RecordLogger, ...]
+    reading_count: int
+    first_reading_at: datetime | None
+    last_reading_at: datetime | None
+    start_late_minutes: float | None
+    end_early_minutes: float | None
+    gaps: tuple[RecordGap, ...]
+    min_c: float | None
+    max_c: float | None
+    mean_c: float | None
+    minutes_above: float
+    minutes_below: float
+    unknown_minutes: float
+    mkt_c: float | None
+    covers: bool
+    problems: tuple[str, ...]
+    alarms: tuple[RecordAlarm, ...]
+    excursions: tuple[RecordExcursion, ...]
+    holds: tuple[RecordHold, ...]
+
+
+class TransportRecords(Protocol):
+    def for_shipment(self, shipment_id: int, until: datetime | None = None) -> TransportRecord:
+        """The record of the shipment's journey from dispatch to its receipt (or to
+        ``until``, default now, while it is on the road)."""
+        ...

@@ -1,0 +1,81 @@
+"""The ledger's pages in Chromium at 360 × 740: dispatching with a scanned barcode (the scan
+field shows a bad check digit next to itself, then product, lot and expiry), receiving with
+a shortfall, a physical count refused until a difference has a reason, a lot trace and a
+recall, the daily doses page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import Shots, fits_the_screen, sign_in
+from tests.e2e.conftest import EXPIRY_A, MMR_GTIN, Caller, Programme, gs1
+from tests.pages.test_shipments import stocked
+
+pytestmark = pytest.mark.browser
+
+
+def test_dispatch_with_a_scan_receive_with_a_shortfall_count_and_trace(
+    admin: Caller, programme: Programme, server: str, phone: Page, account: Any, shots: Shots
+) -> None:
+    p = programme
+    stocked(admin, p)
+    sign_in(phone, server, *account("admin"))
+    phone.goto(f"{server}/shipments?facility=GD")
+    phone.get_by_label("To (facility code)").fill("GD-K1-C1")
+    phone.get_by_role("button", name="Plan", exact=True).click()
+    expect(phone.get_by_role("heading", name="Dispatch")).to_be_visible()
+    scan = phone.get_by_label("Lot (scan or type; empty: first to expire)")
+    scan.fill("(01)09506000134353(10)L200")  # the scanner types, then Enter
+    scan.press("Enter")
+    expect(phone.get_by_text("check digit")).to_be_visible()
+    assert fits_the_screen(phone)
+    shots.take(phone, "scan-bad-check-digit")
+    scan.fill(gs1(MMR_GTIN, "L100", EXPIRY_A))
+    scan.press("Enter")
+    expect(phone.get_by_text("Product MMR, lot L100")).to_be_visible()
+    phone.get_by_label("Doses", exact=True).fill("100")
+    phone.get_by_role("button", name="Dispatch").click()
+    expect(phone.get_by_text("in transit")).to_be_visible()
+    shipment_url = phone.url
+
+    phone.get_by_label("Doses that arrived").fill("95")  # the admin receives too
+    phone.get_by_role("button", name="Receive").click()
+    expect(phone.get_by_text("What arrived differs from what was sent: say why.")).to_be_visible()
+    shots.take(phone, "receive-refused")
+    phone.get_by_label("Reason for a difference").fill("five doses frozen")
+    phone.get_by_role("button", name="Receive").click()
+    expect(phone.get_by_text("fewer doses arrived: 100 → 95")).to_be_visible()
+    assert phone.url == shipment_url
+
+    phone.goto(f"{server}/units/GD-K1-C1-F1/count")
+    phone.get_by_label("Doses counted").fill("90")
+    phone.get_by_role("button", name="Record the count").click()
+    expect(phone.get_by_text("The count differs from the books: say why.")).to_be_visible()
+    assert fits_the_screen(phone)
+    shots.take(phone, "count-refused")
+    phone.get_by_label("Reason for a difference").fill("five vials broken")
+    phone.get_by_role("button", name="Record the count").click()
+    expect(phone.get_by_text("The count was recorded")).to_be_visible()
+    phone.goto(f"{server}/units/GD-K1-C1-F1")  # its stock, as cards at 360 px
+    expect(phone.locator(".cards .card", has_text="L100")).to_have_count(1)
+    assert fits_the_screen(phone)
+    shots.take(phone, "unit-with-stock")
+
+    phone.goto(f"{server}/trace")
+    phone.get_by_label("Lot number or scan").fill(gs1(MMR_GTIN, "L100", EXPIRY_A))
+    phone.get_by_label("Lot number or scan").press("Enter")
+    expect(phone.get_by_role("heading", name="Lot L100 · MMR")).to_be_visible()
+    assert fits_the_screen(phone)
+    shots.take(phone, "trace")
+    phone.get_by_label("Recall notice reference").fill("NMPA-2024-17")
+    phone.get_by_role("button", name="Recall this lot everywhere").click()
+    expect(phone.get_by_text("The lot is recalled and on hold everywhere.")).to_be_visible()
+    shots.take(phone, "recalled")
+
+    phone.goto(f"{server}/doses?facility=GD&day=2024-03-01")
+    expect(phone.get_by_role("heading", name="Daily doses")).to_be_visible()
+    assert fits_the_screen(phone)
+    shots.take(phone, "doses")
