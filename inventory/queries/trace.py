@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 from inventory import models as m
 from inventory.domain.holds import LotStatus, lot_holds
 from inventory.errors import NotFound
-from inventory.queries.shipments import standing_decision, standing_discrepancies
+from inventory.queries.shipments import standing_decisions, standing_discrepancies
 from inventory.queries.trace_model import (
     AccountTotals,
     Conservation,
@@ -41,7 +41,7 @@ from inventory.queries.trace_model import (
     lot_state,
     wastage_by_reason,
 )
-from inventory.queries.transit import loggers_of
+from inventory.queries.transit import sensors_of
 from inventory.results import lot_view
 from inventory.unit_of_work import UnitOfWork
 
@@ -196,6 +196,9 @@ def _shipments(session: Session, lot_id: int) -> list[TraceShipment]:
     )
     rows = list(session.execute(stmt))
     with_discrepancies = _shipments_with_discrepancies(session, lot_id)
+    of_lot = select(line.shipment_id).where(line.lot_id == lot_id)
+    sensors = sensors_of(session, of_lot)
+    decisions = standing_decisions(session, of_lot)
     found = []
     for sid, origin_id, o_code, dest_id, d_code, status, sent, got, sent_at, got_at in rows:
         discrepancies = (
@@ -216,8 +219,8 @@ def _shipments(session: Session, lot_id: int) -> list[TraceShipment]:
                 sent_at,
                 got_at,
                 discrepancies,
-                tuple(lg.sensor_id for lg in loggers_of(session, sid)),
-                standing_decision(session, sid),
+                sensors.get(sid, ()),
+                decisions.get(sid),
             )
         )
     return found
