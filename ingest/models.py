@@ -322,6 +322,8 @@ class AlarmAcknowledgementRow(Base):
     comment: Mapped[str] = mapped_column(Text)
     acknowledged_at: Mapped[datetime] = mapped_column(UTCDateTime())
     alarm_state: Mapped[str] = mapped_column(String(16))  # raised | cleared when acknowledged
+    # what was done, from ``ingest.alarms.services.ACK_ACTIONS``; None: not said (older rows)
+    action: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
 
 class AlarmFollowUpRow(Base):

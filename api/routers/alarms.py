@@ -70,6 +70,11 @@ def acknowledge(
     queries = deps.alarm_queries()
     ensure_write_at_code(deps, who, queries.alarm(alarm_id).alarm.facility)
     acknowledge_alarm(
-        deps.alarms_uow(), alarm_id, user=who.name, comment=body.comment, notifier=deps.notifier
+        deps.alarms_uow(),
+        alarm_id,
+        user=who.name,
+        comment=body.comment,
+        action=body.action,
+        notifier=deps.notifier,
     )
     return AlarmDetailPublic.of_detail(queries.alarm(alarm_id))

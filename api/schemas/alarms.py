@@ -9,7 +9,7 @@ answered yet and ``[]`` when nothing was exposed.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -70,6 +70,9 @@ class AlarmPublic(_FromView):
         return cls.model_validate(view)
 
 
+AckAction = Literal["kept_cold", "moved_stock", "called_technician", "other"]
+
+
 class AcknowledgementCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -79,6 +82,10 @@ class AcknowledgementCreate(BaseModel):
         description="required: what was done about it (who is taken from the token)",
         examples=["Moved the vaccine to the backup fridge; technician called."],
     )
+    action: AckAction | None = Field(
+        default=None,
+        description="what was done: kept_cold, moved_stock, called_technician or other",
+    )
 
 
 class AcknowledgementPublic(_FromView):
@@ -87,6 +94,7 @@ class AcknowledgementPublic(_FromView):
     comment: str
     acknowledged_at: datetime
     alarm_state: str = Field(description="the alarm's state when it was acknowledged")
+    action: str | None = Field(default=None, description="what was done (null: not said)")
 
 
 class AlarmDetailPublic(AlarmPublic):

@@ -33,6 +33,8 @@ from ingest.registry import to_ns
 log = logging.getLogger(__name__)
 
 MAX_USER = 128
+# What was done about an alarm, said with the acknowledgement (the comment says the rest).
+ACK_ACTIONS = ("kept_cold", "moved_stock", "called_technician", "other")
 
 
 def acknowledge_alarm(
@@ -41,10 +43,15 @@ def acknowledge_alarm(
     *,
     user: str,
     comment: str,
+    action: str | None = None,
     notifier: Notifier | None = None,
 ) -> AlarmView:
-    """Record an acknowledgement (raised or already cleared alarms alike) and return the
-    alarm. Raises ``InvalidAcknowledgement`` without a user or a comment, ``AlarmNotFound``."""
+    """Record an acknowledgement (raised or already cleared alarms alike) with what was done
+    (``action``, one of ``ACK_ACTIONS``, or None) and return the alarm. Raises
+    ``InvalidAcknowledgement`` without a user or a comment, or with an unknown action;
+    ``AlarmNotFound``."""
+    if action is not None and action not in ACK_ACTIONS:
+        raise InvalidAcknowledgement(f"action must be one of {', '.join(ACK_ACTIONS)}")
     user, comment = (user or "").strip(), (comment or "").strip()
     if not user or len(user) > MAX_USER:
         raise InvalidAcknowledgement(f"an acknowledgement needs a user (1–{MAX_USER} characters)")
@@ -61,6 +68,7 @@ def acknowledge_alarm(
             comment=comment,
             acknowledged_at=now,
             alarm_state=alarm.state,
+            action=action,
         )
         uow.repo.add_acknowledgement(ack)
         alarm.acknowledged_at, alarm.acknowledged_by = now, user

@@ -58,6 +58,7 @@ class AcknowledgementView:
     comment: str
     acknowledged_at: datetime
     alarm_state: str  # the alarm's state when it was acknowledged
+    action: str | None = None  # what was done (services.ACK_ACTIONS); None: not said
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +202,9 @@ def alarm_view(row: AlarmRow) -> AlarmView:
 
 
 def acknowledgement_view(row: AlarmAcknowledgementRow) -> AcknowledgementView:
-    return AcknowledgementView(row.id, row.user, row.comment, row.acknowledged_at, row.alarm_state)
+    return AcknowledgementView(
+        row.id, row.user, row.comment, row.acknowledged_at, row.alarm_state, row.action
+    )
 
 
 def episode_view(row: ExcursionEpisodeRow) -> EpisodeView:

@@ -125,6 +125,19 @@ def test_acknowledging_records_who_and_why_and_never_clears(
     assert alarm["id"] in [a["id"] for a in alarms(admin, state="raised")]
 
 
+def test_an_acknowledgement_says_what_was_done_from_the_list(fed: Feed, admin: Caller) -> None:
+    alarm = alarm_of(admin, OTHER_UNIT, "early-heat")
+    path = f"/alarms/{alarm['id']}/acknowledge"
+    unknown = admin.post(path, {"comment": "x", "action": "prayed"}, key=None)
+    assert unknown.status_code == 422 and "action" in unknown.text
+    done = admin.ok(admin.post(path, {"comment": "door shut", "action": "kept_cold"}, key=None))
+    assert [(a["action"], a["comment"]) for a in done["acknowledgements"]] == [
+        ("kept_cold", "door shut")
+    ]
+    plain = admin.ok(admin.post(path, {"comment": "checked again"}, key=None))
+    assert plain["acknowledgements"][-1]["action"] is None
+
+
 def staff_name(caller: Caller) -> str:
     name: str = caller.ok(caller.get("/me"))["name"]
     return name

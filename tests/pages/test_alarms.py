@@ -5,6 +5,7 @@ nothing and keeps what was typed), scope (another clinic's alarm is 404) and CSR
 from __future__ import annotations
 
 import re
+import typing
 from typing import Any
 
 from tests.e2e.conftest import Programme
@@ -52,6 +53,25 @@ def test_the_detail_shows_exposed_doses_and_acknowledging_records_it(
     shown = staff.get(f"/alarms/{alarm}", done="ack").text
     assert "Your acknowledgement was recorded." in shown
     assert "Moved the stock to another unit: moved to the county fridge" in shown
+    (ack,) = staff_api_acknowledgements(fed, alarm)
+    assert (ack.action, ack.comment) == ("moved_stock", "moved to the county fridge")
+
+
+def staff_api_acknowledgements(fed: Feed, alarm: int) -> tuple[Any, ...]:
+    """The acknowledgements as stored (the page keeps the action apart from the comment)."""
+    from coldchain.db import make_session_factory
+    from ingest.alarms.queries import AlarmQueries
+
+    return tuple(AlarmQueries(make_session_factory(fed.engine)).alarm(alarm).acknowledgements)
+
+
+def test_the_pages_name_every_action_the_alarms_room_knows() -> None:
+    from api.pages.messages import ACK_ACTIONS
+    from api.schemas.alarms import AckAction
+    from ingest.alarms.services import ACK_ACTIONS as ROOM_ACTIONS
+
+    assert tuple(ACK_ACTIONS) == ROOM_ACTIONS
+    assert typing.get_args(AckAction) == ROOM_ACTIONS
 
 
 def test_another_clinics_alarm_is_not_found_and_cannot_be_acknowledged(

@@ -85,7 +85,8 @@ def acknowledge(page: FormPage, alarm_id: Id) -> Response:
         deps.alarms_uow(),
         alarm_id,
         user=who.name,
-        comment=f"{ACK_ACTIONS[action]}: {comment}",
+        comment=comment,
+        action=action,
         notifier=deps.notifier,
     )
     return page.redirect(f"/alarms/{alarm_id}?done=ack")
