@@ -86,3 +86,66 @@ def test_a_clinic_cannot_see_another_clinics_shipment(
     staff = person("staff", p.clinic)
     assert staff.get(f"/shipments/{made['id']}").status_code == 404
     assert staff.get("/shipments", facility="GD-K1-C2").status_code == 404
+
+
+def test_the_receiver_reads_the_temperature_record_and_only_a_supervisor_overrides_it(
+    admin: Caller, programme: Programme, person: Any, deps: Any
+) -> None:
+    """A shipment whose logger stopped after 3 h of a 6 h journey: the page shows the
+    record first; staff cannot accept it; a supervisor can, with a reason, holding the lots."""
+    from datetime import timedelta
+
+    from tests.e2e.test_transit_api import _readings, _ship
+
+    p = programme
+    now = deps.clock().replace(second=0, microsecond=0)
+    dispatched = now - timedelta(hours=6)
+    shipment = _ship(admin, p, dispatched)
+    admin.ok(admin.post(f"/shipments/{shipment}/loggers", {"sensor_id": "TL-9"}, key=None), 201)
+    _readings(deps, f"shipment-{shipment}", dispatched, dispatched + timedelta(hours=3), True)
+    url = f"/shipments/{shipment}"
+    form = {"unit": str(p.county_unit), f"received_{p.lot_a}": "100"}
+
+    staff = person("staff", p.county)
+    page = staff.get(url).text
+    assert "Temperature on the road" in page
+    assert "The record does not cover the whole journey." in page
+    assert "Alarms on the road" in page
+    refused = staff.post(f"{url}/receipt", form)
+    assert refused.status_code == 422
+    assert "a supervisor must accept it and say why" in refused.text
+    overriding = staff.post(f"{url}/receipt", {**form, "override_reason": "I say so"})
+    assert overriding.status_code == 422
+    assert "Only a supervisor can accept" in overriding.text
+    assert admin.ok(admin.get(url))["status"] == "dispatched"  # nothing was received
+
+    supervisor = person("supervisor", p.county)
+    assert "Supervisor: why accept a journey" in supervisor.get(url).text
+    accepted = supervisor.post(
+        f"{url}/receipt",
+        {**form, "decision": "accept_quarantined", "override_reason": "box cold on arrival"},
+    )
+    assert accepted.status_code == 303
+    decision = admin.ok(admin.get(url))["decision"]
+    assert (decision["decision"], decision["record_complete"]) == ("accept_quarantined", False)
+    stock = admin.ok(admin.get("/stock", storage_unit_id=p.county_unit))
+    assert [(x["usable"]["doses"], x["held"]["doses"]) for x in stock["lines"]] == [(0, 100)]
+
+
+def test_the_receiver_refuses_a_delivery_from_the_page(
+    admin: Caller, programme: Programme, person: Any, deps: Any
+) -> None:
+    from datetime import timedelta
+
+    from tests.e2e.test_transit_api import _ship
+
+    p = programme
+    shipment = _ship(admin, p, deps.clock() - timedelta(hours=2))
+    staff = person("staff", p.county)
+    url = f"/shipments/{shipment}"
+    assert "Refuse the delivery" in staff.get(url).text
+    blank = staff.post(f"{url}/refusal", {"refusal_reason": " "})
+    assert blank.status_code == 422 and "Say why you refuse the delivery." in blank.text
+    done = staff.post(f"{url}/refusal", {"refusal_reason": "box arrived open and warm"})
+    assert done.status_code == 303
+    assert admin.ok(admin.get(url))["status"] == "refused"

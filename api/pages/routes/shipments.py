@@ -1,6 +1,9 @@
 """Shipments: the list of a facility's shipments with those in transit and overdue; plan
 one; dispatch it from a unit of the origin (the FEFO suggestion shown; naming another lot
-needs a reason); receive it at the destination per lot, with a reason for any difference.
+needs a reason); receive it at the destination per lot, with a reason for any difference,
+after its transport record (rule 27: what the loggers on the road read): accept, accept with
+every lot held, or refuse it back to the sender; a record that does not cover the journey is
+accepted only by a supervisor, with a reason (the API's rule, checked by the same helpers).
 Every lot field takes a typed lot number or a scanned GS1 string."""
 
 from __future__ import annotations
@@ -13,15 +16,23 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from access import scopes
+from access.errors import Forbidden
 from api.idempotency import ledger_key
 from api.lot_refs import scanned_lot
 from api.pages.facilities import chosen_facility
 from api.pages.lot_field import LotFieldError, lot_of_field
 from api.pages.web import FormPage, Page, SignedInPage
 from api.places import ensure_read_shipment, ensure_write_at, shipment
+from api.routers.transit import ensure_may_override, record_covers, record_of
 from api.schemas.bounds import Id
 from inventory import queries, services
-from inventory.commands import CreateShipment, DispatchItem, DispatchShipment, ReceiveShipment
+from inventory.commands import (
+    CreateShipment,
+    DispatchItem,
+    DispatchShipment,
+    ReceiveShipment,
+    RefuseShipment,
+)
 from inventory.domain.fefo import Candidate, fefo
 from inventory.domain.gs1 import Gs1Error
 from inventory.domain.shipments import ReceivedLot
@@ -151,6 +162,22 @@ def receive(page: FormPage, shipment_id: Id) -> Response:
                 "What arrived differs from what was sent: say why."
             )
         lots.append(ReceivedLot(line.lot_id, got or 0, reason or None))
+    decision = form.get("decision", "accept")
+    if decision not in ("accept", "accept_quarantined"):
+        errors["decision"] = page.gettext("Choose whether to use the vaccine or hold it.")
+    override = form.get("override_reason", "").strip() or None
+    covers = record_covers(deps, shipment_id, None)
+    if covers is False and override is None:
+        errors["override_reason"] = page.gettext(
+            "The temperature record does not cover the whole journey: a supervisor must"
+            " accept it and say why."
+        )
+    try:
+        ensure_may_override(page.who, covers, override)
+    except Forbidden:
+        errors["override_reason"] = page.gettext(
+            "Only a supervisor can accept a journey the record does not cover."
+        )
     if not errors:
         try:
             services.receive_shipment(
@@ -161,10 +188,41 @@ def receive(page: FormPage, shipment_id: Id) -> Response:
                     tuple(lots),
                     page.who.name,
                     ledger_key(page.who, form.get("key") or uuid.uuid4().hex),
+                    decision=decision,
+                    record_complete=covers,
+                    override_reason=override,
                 ),
             )
         except InventoryError as exc:
             errors["unit"] = str(exc)
+        else:
+            return page.redirect(f"/shipments/{shipment_id}")
+    return _render_shipment(page, shipment_id, errors=errors, values=dict(form), status=422)
+
+
+@router.post("/shipments/{shipment_id}/refusal")
+def refuse(page: FormPage, shipment_id: Id) -> Response:
+    deps, form = page.deps, page.form
+    found = shipment(deps, shipment_id)
+    ensure_write_at(deps, page.who, found.destination_facility_id)
+    reason = form.get("refusal_reason", "").strip()
+    errors: dict[str, str] = {}
+    if not reason:
+        errors["refusal_reason"] = page.gettext("Say why you refuse the delivery.")
+    else:
+        try:
+            services.refuse_shipment(
+                deps.inventory_uow(),
+                RefuseShipment(
+                    shipment_id,
+                    reason,
+                    page.who.name,
+                    ledger_key(page.who, form.get("key") or uuid.uuid4().hex),
+                    record_complete=record_covers(deps, shipment_id, None),
+                ),
+            )
+        except InventoryError as exc:
+            errors["refusal_reason"] = str(exc)
         else:
             return page.redirect(f"/shipments/{shipment_id}")
     return _render_shipment(page, shipment_id, errors=errors, values=dict(form), status=422)
@@ -220,6 +278,8 @@ def _render_shipment(
         [Candidate(s.lot_id, s.lot_number, s.expiry, s.usable.doses) for s in issuable]
     )
     products = {s.product_id: s.product_code for s in issuable}
+    on_the_road = found.status in ("dispatched", "received", "partially_received", "refused")
+    has_record = on_the_road and record_covers(deps, shipment_id, None) is not None
     return page.render(
         "shipment.html",
         status_code=status,
@@ -232,6 +292,8 @@ def _render_shipment(
         destination_units=queries.storage_units_of(uow, destination.id) if may_receive else [],
         suggestion=[(c, next(s for s in issuable if s.lot_id == c.lot_id)) for c in suggestion],
         products=products,
+        record=record_of(deps, shipment_id, None) if has_record else None,
+        zone=destination.timezone,
         errors=errors,
         values=values,
         key=uuid.uuid4().hex,
