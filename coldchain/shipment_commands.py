@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import typer
 
-from api.transport_records import TransportRecord
 from coldchain.db import Engine
 from inventory.results import ShipmentLoggerView
 from inventory.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:  # the user and shipment commands never import the web app to run
+    from api.transport_records import TransportRecord
 
 shipment_app = typer.Typer(help="Shipments on the road: loggers, transport records.")
 

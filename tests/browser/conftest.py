@@ -36,7 +36,11 @@ def _free_port() -> int:
 @pytest.fixture
 def server(deps: ApiDeps) -> Iterator[str]:  # noqa: F811
     port = _free_port()
-    config = uvicorn.Config(create_app(deps), host="127.0.0.1", port=port, log_level="warning")
+    # log_config=None: uvicorn leaves the process's logging alone (its own configuration
+    # would stop uvicorn.error reaching the root logger for every later test)
+    config = uvicorn.Config(
+        create_app(deps), host="127.0.0.1", port=port, log_level="warning", log_config=None
+    )
     running = uvicorn.Server(config)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
