@@ -107,6 +107,8 @@ def test_the_receiver_reads_the_temperature_record_and_only_a_supervisor_overrid
     form = {"unit": str(p.county_unit), f"received_{p.lot_a}": "100"}
 
     staff = person("staff", p.county)
+    listed = staff.get("/shipments", facility="GD-K1").text
+    assert "On the road" in listed and "12.0 °C" in listed  # the hour at 12 °C on the way
     page = staff.get(url).text
     assert "Temperature on the road" in page
     assert "The record does not cover the whole journey." in page

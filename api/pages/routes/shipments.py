@@ -239,11 +239,19 @@ def _render_list(
     deps = page.deps
     place = chosen_facility(deps, page.who, facility)
     uow = deps.inventory_uow()
+    shipments = queries.list_shipments(uow, place.id, None)
+    # the temperature on the road of each shipment still in transit that carries a logger
+    records = {
+        s.id: record_of(deps, s.id, None)
+        for s in shipments
+        if s.status == "dispatched" and record_covers(deps, s.id, None) is not None
+    }
     return page.render(
         "shipments.html",
         status_code=status,
         facility=place,
-        shipments=queries.list_shipments(uow, place.id, None),
+        shipments=shipments,
+        records=records,
         overdue=queries.overdue_shipments(uow, page.now, facility_path=place.path),
         may_plan=_may_write(page, place.id),
         errors=errors,
