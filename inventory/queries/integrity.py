@@ -8,16 +8,23 @@ account, a lot whose doses do not conserve, and a shipment whose lines are not a
 for: a dispatched shipment's in-transit account holds exactly what its lines say was
 dispatched, lot by lot; a planned one holds nothing yet; a received, partly received or lost
 one holds nothing any more, and a received one has a received quantity on every line.
+It also re-derives the daily doses report's cumulative read model (``cumulative_days``: per
+facility, product, measure, dose number and UTC day, the day's change and the running total
+to its end) from the lines and reports every day row that differs, is missing or is extra.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import Session, aliased
 
 from inventory import models as m
+from inventory.domain.accounts import AccountKind
+from inventory.domain.cumulative import ADMINISTERED, PHYSICAL, SeriesKey
 from inventory.unit_of_work import UnitOfWork
 
 
@@ -81,6 +88,7 @@ def verify_ledger(uow: UnitOfWork) -> list[str]:
             shipped[shipment_id, lot_id] += dispatched
             if received is None:
                 unreceived.add(shipment_id)
+        problems += _cumulative_problems(session)
     for pair in sorted(set(from_lines) | set(projection)):
         derived = from_lines.get(pair, 0)
         stored, nonnegative = projection.get(pair, (0, False))
@@ -132,3 +140,64 @@ def _unaccounted_shipments(
         if shipments.get(s) in ("received", "partially_received")
     ]
     return problems
+
+
+def _utc_date(session: Session, at: Any) -> ColumnElement[Any]:
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("UTC", at))
+    return func.date(at)  # SQLite keeps naive UTC text
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _cumulative_problems(session: Session) -> list[str]:
+    """The cumulative read model against its re-derivation from the lines."""
+    line, a, mv = m.MovementLine, m.Account, m.Movement
+    reversed_ = aliased(m.Movement)
+    administered = a.kind == AccountKind.ADMINISTERED.value
+    number = case((administered, func.coalesce(mv.dose_number, reversed_.dose_number, 0)), else_=0)
+    day = _utc_date(session, line.occurred_at)
+    stmt = (
+        select(
+            a.facility_id,
+            m.Lot.product_id,
+            administered,
+            number,
+            day,
+            func.sum(line.doses),
+        )
+        .join(a, a.id == line.account_id)
+        .join(m.Lot, m.Lot.id == line.lot_id)
+        .join(mv, mv.id == line.movement_id)
+        .outerjoin(reversed_, reversed_.id == mv.reverses_movement_id)
+        .where(a.kind.in_(("stock", "quarantine", AccountKind.ADMINISTERED.value)))
+        .group_by(a.facility_id, m.Lot.product_id, administered, number, day)
+    )
+    changes: dict[SeriesKey, dict[date, int]] = defaultdict(dict)
+    for fid, product, is_given, n, on, total in session.execute(stmt):
+        key: SeriesKey = (fid, product, ADMINISTERED if is_given else PHYSICAL, n)
+        changes[key][_as_date(on)] = int(total)
+    derived: dict[tuple[SeriesKey, date], tuple[int, int]] = {}
+    for key, days in changes.items():
+        running = 0
+        for on in sorted(days):
+            running += days[on]
+            derived[(key, on)] = (days[on], running)
+    s, d = m.CumulativeSeries, m.CumulativeDay
+    stored: dict[tuple[SeriesKey, date], tuple[int, int]] = {
+        ((fid, product, measure, n), _as_date(on)): (int(change), int(running))
+        for fid, product, measure, n, on, change, running in session.execute(
+            select(
+                s.facility_id, s.product_id, s.measure, s.dose_number, d.day, d.change, d.running
+            ).join(d, d.series_id == s.id)
+        )
+    }
+    return [
+        f"cumulative read model of {key[2]} at facility {key[0]}, product {key[1]}, dose "
+        f"{key[3]} on {on} (change, running) is {stored.get((key, on))}, lines say "
+        f"{derived.get((key, on))}"
+        for key, on in sorted(set(derived) | set(stored))
+        if derived.get((key, on)) != stored.get((key, on))
+    ]
