@@ -24,6 +24,7 @@ from inventory.domain.accounts import AccountRef
 from inventory.domain.movements import Line
 from inventory.errors import InsufficientStock
 from inventory.repository.base import RepositoryBase
+from inventory.repository.consumption import record_consumption
 from kit.columns import UTCDateTime
 
 Pair = tuple[int, int]  # (account_id, lot_id)
@@ -234,6 +235,8 @@ class LedgerRows(RepositoryBase):
             self._apply_to_balances(
                 (header.occurred_at, ln) for header, lines in batch for ln in lines
             )
+            # The stock status report's read model (repository/consumption.py).
+            record_consumption(self.session, rows)
         return ids
 
     def _apply_to_balances(self, lines: Iterable[tuple[datetime, ResolvedLine]]) -> None:
