@@ -76,3 +76,24 @@ def test_long_ranges_count_door_and_power_events_per_period(
         assert fits_the_screen(phone)
         shots.take(phone, f"unit-events-{name}")
         phone.locator("#chart").screenshot(path=str(shots.folder / f"chart-events-{name}.png"))
+
+
+def test_the_unit_and_alarm_pages_in_chinese_at_360_px(
+    fed: Feed, server: str, phone: Page, account: Any, shots: Shots
+) -> None:
+    assert fed.sink.write([at(-3 * 24 * 60, door_open=True)]).rejected == ()
+    sign_in(phone, server, *account("admin"))
+    phone.get_by_label("Language").select_option("zh_Hans")
+    phone.get_by_role("button", name="Change").click()
+    expect(phone.get_by_role("heading", name="设备状态")).to_be_visible()
+    phone.goto(f"{server}/units/{CLINIC_UNIT_2}?range=30d")
+    expect(phone.locator("table.event-counts")).to_contain_text("开门次数")
+    expect(phone.get_by_text("图中的条形")).to_be_visible()
+    expect(phone.locator("ul.days li").first).to_contain_text("最低 / 最高：")  # a full-width colon
+    assert fits_the_screen(phone)
+    shots.take(phone, "unit-zh-30d")
+    phone.goto(f"{server}/alarms")
+    phone.locator(".card a").first.click()
+    expect(phone.locator("h1")).to_contain_text("：")
+    assert fits_the_screen(phone)
+    shots.take(phone, "alarm-zh")

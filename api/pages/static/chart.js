@@ -66,20 +66,41 @@
     var stamp = new Intl.DateTimeFormat(lang, longRange
       ? { timeZone: zone, month: "numeric", day: "numeric" }
       : { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    // Points: all of them on a sparse chart; on a dense one only the periods between two
+    // gaps, which no line would show.
+    var points = {
+      show: true,
+      filter: function (u, si) {
+        var ys = u.data[si], kept = [], known = 0;
+        for (var i = 0; i < ys.length; i++) {
+          if (ys[i] == null) continue;
+          known++;
+          if ((i === 0 || ys[i - 1] == null) && (i === ys.length - 1 || ys[i + 1] == null)) kept.push(i);
+        }
+        return known <= 60 ? null : kept;
+      }
+    };
     var opts = {
       width: holder.clientWidth || 340,
       height: 260,
       scales: { x: { time: true, range: [d.start, d.end] }, y: { range: [lo, hi] } },
       series: [
         {},
-        { label: holder.dataset.maxLabel || "max", stroke: "#b00020", width: 2 },
-        { label: holder.dataset.minLabel || "min", stroke: "#0645ad", width: 2 }
+        { label: holder.dataset.maxLabel || "max", stroke: "#b00020", width: 2, points: points },
+        { label: holder.dataset.minLabel || "min", stroke: "#0645ad", width: 2, points: points }
       ],
       axes: [{ values: function (u, vals) { return vals.map(function (v) { return stamp.format(new Date(v * 1000)); }); } }, { values: function (u, vals) { return vals.map(function (v) { return v + "°"; }); } }],
       legend: { show: false },
       hooks: { drawClear: [shade] }
     };
-    plot = new uPlot(opts, [d.x, d.max, d.min], holder);
+    // A period without readings breaks the lines (uPlot leaves a gap at null): a gap in the
+    // record must not read as a steady temperature.
+    var xs = [], highs = [], lows = [];
+    d.x.forEach(function (x, i) {
+      if (i && x - d.x[i - 1] > d.every) { xs.push(d.x[i - 1] + d.every); highs.push(null); lows.push(null); }
+      xs.push(x); highs.push(d.max[i]); lows.push(d.min[i]);
+    });
+    plot = new uPlot(opts, [xs, highs, lows], holder);
   }
 
   draw();
