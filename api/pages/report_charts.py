@@ -23,11 +23,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 WIDTH = 360.0
-LABEL_H = 16.0  # a row's label line
-BAR_H = 14.0
-GAP = 8.0
-VALUE_W = 64.0  # room at the right of grouped bars for their value
-MAX_LABEL = 52  # label width in half-width characters (a CJK character counts 2)
+LABEL_H = 20.0  # a row's label line (14-unit text)
+BAR_H = 16.0
+GAP = 10.0
+VALUE_W = 70.0  # room at the right of grouped bars for their value
+MAX_LABEL = 46  # a line's width in half-width characters (a CJK character counts 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +103,11 @@ class Axis:
     ticks: tuple[tuple[float, str], ...] = field(default_factory=tuple)  # value, label
 
 
+def width_of(text: str) -> int:
+    """``text``'s width in half-width characters (a CJK character counts 2)."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
 def shorten(label: str, limit: int = MAX_LABEL) -> str:
     """``label`` cut to ``limit`` half-width characters (wide ones count 2), with "…"."""
     used = 0
@@ -111,6 +116,11 @@ def shorten(label: str, limit: int = MAX_LABEL) -> str:
         if used > limit:
             return label[: max(0, i - 1)] + "…"
     return label
+
+
+def _room(note: str) -> int:
+    """What is left of a label line for the label beside ``note`` (at least 12)."""
+    return max(12, MAX_LABEL - width_of(note) - 2)
 
 
 def nice_step(span: float, ticks: int = 4) -> float:
@@ -133,9 +143,9 @@ def stacked_bars(rows: Sequence[StackedRow], legend: Sequence[tuple[str, str]]) 
     lines: list[Line] = []
     y = 0.0
     for row in rows:
-        texts.append(Text(0, y + 12, shorten(row.label, MAX_LABEL - 2 * len(row.note))))
+        texts.append(Text(0, y + 14, shorten(row.label, _room(row.note))))
         if row.note:
-            texts.append(Text(WIDTH, y + 12, row.note, "end", "value"))
+            texts.append(Text(WIDTH, y + 14, row.note, "end", "value"))
         top = y + LABEL_H
         total = sum(p.value for p in row.parts)
         x = 0.0
@@ -168,8 +178,8 @@ def band_bars(
     lines: list[Line] = []
     y = 0.0
     for row in rows:
-        texts.append(Text(0, y + 12, shorten(row.label, MAX_LABEL - 2 * len(row.value_text))))
-        texts.append(Text(WIDTH, y + 12, row.value_text, "end", "value"))
+        texts.append(Text(0, y + 14, shorten(row.label, _room(row.value_text))))
+        texts.append(Text(WIDTH, y + 14, row.value_text, "end", "value"))
         top = y + LABEL_H
         low, high = (plot * min(v, scale) / scale for v in (row.low, row.high))
         rects.append(Rect(low, top - 2, max(high - low, 1.0), BAR_H + 4, "band", ""))
@@ -185,10 +195,10 @@ def band_bars(
         x = plot * tick / scale
         lines.append(Line(x, 0, x, axis_y, "grid"))
         anchor = "start" if tick == 0 else "middle"
-        texts.append(Text(x, axis_y + 12, tick_text(tick), anchor, "tick"))
+        texts.append(Text(x, axis_y + 14, tick_text(tick), anchor, "tick"))
         tick += step
     chart_lines = tuple(lines)
-    return Chart(WIDTH, axis_y + 16, tuple(rects), tuple(texts), chart_lines, tuple(legend))
+    return Chart(WIDTH, axis_y + 20, tuple(rects), tuple(texts), chart_lines, tuple(legend))
 
 
 def grouped_bars(groups: Sequence[Group], legend: Sequence[tuple[str, str]]) -> Chart:
@@ -201,13 +211,13 @@ def grouped_bars(groups: Sequence[Group], legend: Sequence[tuple[str, str]]) -> 
     lines: list[Line] = []
     y = 0.0
     for group in groups:
-        texts.append(Text(0, y + 12, shorten(group.label)))
+        texts.append(Text(0, y + 14, shorten(group.label)))
         y += LABEL_H
         for part, value_text in group.bars:
             width = plot * part.value / top_value if top_value > 0 else 0.0
             if width > 0:
                 rects.append(Rect(0, y, max(width, 1.0), BAR_H - 2, part.kind, part.tip))
-            texts.append(Text(width + 4, y + 11, value_text, "start", "value"))
+            texts.append(Text(width + 4, y + 13, value_text, "start", "value"))
             y += BAR_H
         lines.append(Line(0, y, WIDTH, y, "base"))
         y += GAP

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from api.pages.report_charts import (
+    VALUE_W,
     BandRow,
     Group,
     Part,
@@ -86,7 +87,8 @@ def test_stock_status_bands_and_expiring_lots(
     assert page.status_code == 200, page.text
     svg = _svg(page.text)
     assert 'class="bar-band"' in svg and "Months of stock against the minimum" in svg
-    assert "GD-K1 · MMR" not in svg  # names, and only the facility and one level below
+    assert "GD · MMR" in svg and "GD-K1 · MMR" in svg
+    assert "GD-K1-C1 · MMR" not in svg  # the facility and one level below only
     assert "Lots that will expire before they are used" in page.text
     assert 'href="/reports/stock-status?facility=GD-K1"' in page.text
     only = boss.get("/reports/stock-status", facility="GD", product="BCG")
@@ -193,6 +195,6 @@ def test_the_charts_geometry() -> None:
     bar = next(r for r in band.rects if r.kind == "overstock")
     assert bar.x + bar.width <= band.width and any(t.text == "▸" for t in band.texts)
     grouped = grouped_bars([Group("g", ((Part("allocated", 10, ""), "10"),))], [])
-    assert grouped.rects[0].width == grouped.width - 64
+    assert grouped.rects[0].width == grouped.width - VALUE_W
     assert nice_step(9) == 5 and nice_step(0) == 1
     assert shorten("疫苗" * 40).endswith("…") and len(shorten("疫苗" * 40)) <= 27

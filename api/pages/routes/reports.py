@@ -398,21 +398,20 @@ def wastage(
     chart = grouped_bars(
         [
             Group(
-                p.product_code,
-                tuple(
+                f"{p.product_code} · {reasons[reason.value]}",
+                (
                     (
                         Part(
                             "open_vial" if reason in OPEN_VIAL_REASONS else "closed_vial",
                             doses,
                             f"{reasons[reason.value]}: {fmt.number(doses)}",
                         ),
-                        f"{fmt.number(doses)} · {reasons[reason.value]}",
-                    )
-                    for reason, doses in p.wasted_by_reason
+                        fmt.number(doses),
+                    ),
                 ),
             )
             for p in keep(root.subtree)
-            if p.wasted_by_reason
+            for reason, doses in p.wasted_by_reason
         ],
         [
             ("open_vial", page.gettext("Opened vial")),
