@@ -173,6 +173,7 @@ def band_bars(
     step = nice_step(scale)
     scale = math.ceil(scale / step) * step
     plot = WIDTH - 10  # room for the arrow
+    ticks = [step * i for i in range(round(scale / step) + 1)]
     rects: list[Rect] = []
     texts: list[Text] = []
     lines: list[Line] = []
@@ -181,6 +182,10 @@ def band_bars(
         texts.append(Text(0, y + 14, shorten(row.label, _room(row.value_text))))
         texts.append(Text(WIDTH, y + 14, row.value_text, "end", "value"))
         top = y + LABEL_H
+        # the grid only across the bars, never through a label line
+        lines.extend(
+            Line(plot * t / scale, top - 4, plot * t / scale, top + BAR_H + 4) for t in ticks
+        )
         low, high = (plot * min(v, scale) / scale for v in (row.low, row.high))
         rects.append(Rect(low, top - 2, max(high - low, 1.0), BAR_H + 4, "band", ""))
         if row.value is not None:
@@ -189,16 +194,10 @@ def band_bars(
             if row.value > scale:
                 texts.append(Text(WIDTH, top + BAR_H - 2, "▸", "end", row.kind))
         y = top + BAR_H + GAP
-    axis_y = y
-    tick = 0.0
-    while tick <= scale + 1e-9:
-        x = plot * tick / scale
-        lines.append(Line(x, 0, x, axis_y, "grid"))
+    for tick in ticks:
         anchor = "start" if tick == 0 else "middle"
-        texts.append(Text(x, axis_y + 14, tick_text(tick), anchor, "tick"))
-        tick += step
-    chart_lines = tuple(lines)
-    return Chart(WIDTH, axis_y + 20, tuple(rects), tuple(texts), chart_lines, tuple(legend))
+        texts.append(Text(plot * tick / scale, y + 14, tick_text(tick), anchor, "tick"))
+    return Chart(WIDTH, y + 20, tuple(rects), tuple(texts), tuple(lines), tuple(legend))
 
 
 def grouped_bars(groups: Sequence[Group], legend: Sequence[tuple[str, str]]) -> Chart:
