@@ -8,7 +8,7 @@ comparisons per line), so it is portable (SQLite has no time-zone database) and 
 same month bounds the report uses: midnight of the first day, local time).
 
 Revision ID: 0033_consumption_months
-Revises: 0030_acknowledgement_actions
+Revises: 0032_cumulative_read_model
 """
 
 from collections.abc import Sequence
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0033_consumption_months"
-down_revision: str | None = "0030_acknowledgement_actions"
+down_revision: str | None = "0032_cumulative_read_model"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
