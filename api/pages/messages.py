@@ -74,6 +74,8 @@ SHIPMENT_STATES: dict[str, str] = {
     "received": N_("received"),
     "lost": N_("lost"),
     "partially_received": N_("partly received"),
+    "refused": N_("refused, on its way back to the sender"),
+    "returned": N_("returned to the sender"),
 }
 
 # A lot's state on its trace (inventory.queries.trace LotTrace.state).
