@@ -66,6 +66,12 @@ DISCREPANCY_KINDS: dict[str, str] = {
     "excess": N_("more doses arrived"),
     "unknown_lot": N_("a lot that was not sent arrived"),
 }
+# The same on the way back: what the sender counted when it received a refused shipment.
+RETURN_DISCREPANCY_KINDS: dict[str, str] = {
+    "shortfall": N_("fewer doses came back"),
+    "excess": N_("more doses came back"),
+    "unknown_lot": N_("a lot that was not sent came back"),
+}
 
 # Where a shipment is (inventory.models.SHIPMENT_STATUSES).
 SHIPMENT_STATES: dict[str, str] = {
