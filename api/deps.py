@@ -87,6 +87,9 @@ class ApiDeps:
     lot_excursions: LotExcursions | None = None
     # A shipment's transport record (rule 27); None: not known (503 on its routes).
     transport_records: TransportRecords | None = None
+    # COLDCHAIN_TRANSPORT_RECORD_REQUIRED: a shipment that carried no logger has no record,
+    # and accepting it needs a supervisor's override (False: it is not checked).
+    transport_record_required: bool = False
     # Default lifetimes of new tokens per role (COLDCHAIN_STAFF_TOKEN_DAYS).
     token_lifetimes: services.TokenLifetimes = services.DEFAULT_LIFETIMES
     # The Argon2 parameters passwords are hashed with (argon2-cffi's defaults).

@@ -8,7 +8,9 @@
   figures of every product that does not balance;
 - an overdue shipment (``inventory.queries.overdue_shipments``: not received by its
   expected arrival + the grace, 24 h) → ``SHIPMENT_OVERDUE`` (alarm) at the sender and at
-  the receiver's parent (one alarm when they are the same), cleared at receipt;
+  the receiver's parent (one alarm when they are the same), cleared at receipt; a refused
+  shipment whose return is not received back by its refusal + lead time + grace → the same
+  alarm at the sender only (its own key), cleared when the return is received;
 - the ledger check's findings (``inventory.queries.verify_ledger``) → one ``LEDGER_CHECK``
   alarm at each root facility that lists every finding; the key carries a digest of the
   findings, so a changed list is a new alarm and an empty one clears it.
@@ -131,8 +133,11 @@ def reconciliation_alarm(closed: ClosedDay, now: datetime) -> FacilityAlarm:
 
 
 def overdue_alarms(shipment: OverdueShipment, now: datetime) -> list[FacilityAlarm]:
-    """The sender's alarm and, when another facility supervises the receiver, its alarm."""
+    """The sender's alarm and, when another facility supervises the receiver, its alarm; a
+    refused shipment late on its way back: the sender's alarm only."""
     hours = shipment.overdue_by.total_seconds() / 3600
+    if shipment.returning:
+        return [_return_overdue_alarm(shipment, hours)]
     summary = (
         f"shipment {shipment.shipment_id} from {shipment.origin_code} to"
         f" {shipment.destination_code}"
@@ -163,3 +168,31 @@ def overdue_alarms(shipment: OverdueShipment, now: datetime) -> list[FacilityAla
         )
         for code in told
     ]
+
+
+def _return_overdue_alarm(shipment: OverdueShipment, hours: float) -> FacilityAlarm:
+    summary = (
+        f"refused shipment {shipment.shipment_id} from {shipment.origin_code} to"
+        f" {shipment.destination_code}"
+        + (f" ({shipment.reference})" if shipment.reference else "")
+        + f" was due back by {shipment.due_at:%Y-%m-%d %H:%M} UTC and its return is not"
+        f" received ({hours:.0f} h late)"
+    )
+    return FacilityAlarm(
+        type=SHIPMENT_OVERDUE,
+        severity="alarm",
+        facility=shipment.origin_code,
+        key=f"{SHIPMENT_OVERDUE}/{shipment.origin_code}/{shipment.shipment_id}/return",
+        started_at=shipment.due_at,
+        summary=summary,
+        steps=OVERDUE_STEPS,
+        facts={
+            "shipment_id": shipment.shipment_id,
+            "origin": shipment.origin_code,
+            "destination": shipment.destination_code,
+            "dispatched_at": shipment.dispatched_at.isoformat(),
+            "refused_at": shipment.refused_at.isoformat() if shipment.refused_at else None,
+            "due_at": shipment.due_at.isoformat(),
+            "returning": True,
+        },
+    )

@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     # readings are this close to dispatch and arrival and no silence on the road is longer.
     transit_edge_minutes: float = Field(default=30.0, ge=0, le=1440)
     transit_max_gap_minutes: float = Field(default=60.0, gt=0, le=1440)
+    # A programme that wants every shipment logged: accepting one that carried no logger
+    # (no transport record) then needs a supervisor's override with a reason, like a record
+    # that does not cover the journey; off: a shipment without a logger is not checked.
+    transport_record_required: bool = False
 
     # Alarm notifications (ingest/notify/README.md): webhook, MQTT alarm topic, e-mail.
     alarm_mqtt_topic: str = "coldchain/v1/alarms"  # + /{facility}/{unit}; needs MQTT_URL

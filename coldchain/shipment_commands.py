@@ -1,9 +1,12 @@
-"""``coldchain shipment …``: loggers on shipments and the transport record (domain rule 27).
+"""``coldchain shipment …``: loggers on shipments, the transport record and the return of a
+refused shipment (domain rule 27).
 
 ``attach`` puts a logger on a dispatched shipment (by ``--sensor`` id or ``--scan`` of its
 label), ``detach`` takes it off, ``loggers`` lists them, ``record`` prints the transport
-record the receiver reads before deciding. Each command calls one inventory service or the
-composition root's record; a refusal is printed plainly on stderr with exit status 1.
+record the receiver reads before deciding, ``receive-return`` receives a refused shipment
+back at the sender (held in quarantine until it is released or destroyed). Each command
+calls one inventory service or the composition root's record; a refusal is printed plainly
+on stderr with exit status 1.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from inventory.unit_of_work import UnitOfWork
 if TYPE_CHECKING:  # the user and shipment commands never import the web app to run
     from api.transport_records import TransportRecord
 
-shipment_app = typer.Typer(help="Shipments on the road: loggers, transport records.")
+shipment_app = typer.Typer(
+    help="Shipments on the road: loggers, transport records, refused shipments received back."
+)
 
 
 @contextmanager
@@ -126,6 +131,67 @@ def record(shipment_id: int = typer.Argument(...)) -> None:
         )
         found = records.for_shipment(shipment_id)
     typer.echo("\n".join(record_lines(found)))
+
+
+@shipment_app.command("receive-return")
+def receive_return(
+    shipment_id: int = typer.Argument(..., help="The refused shipment, on its way back."),
+    user: str = typer.Option(..., "--user", help="Who receives it back."),
+    returned: list[str] = typer.Option(
+        [],
+        "--returned",
+        help="LOT_ID=DOSES that came back (repeat per lot); default: every lot as sent.",
+    ),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Why what came back differs from what was sent."
+    ),
+    unit: int | None = typer.Option(
+        None, "--unit", help="The origin's storage unit (default: the one it left from)."
+    ),
+    key: str | None = typer.Option(
+        None, "--key", help="Idempotency key (default: one per shipment, so a retry is safe)."
+    ),
+) -> None:
+    """Receive a refused shipment back at the sender: the doses land held ("refused by the
+    receiver, returned"); a shortfall is written off as lost at the sender."""
+    from inventory import queries, services
+    from inventory.commands import ReceiveReturn
+    from inventory.domain.shipments import ReceivedLot
+
+    counted = _counted(returned)
+    with _ledger() as (uow, _), _refusals():
+        found = queries.get_shipment(uow, shipment_id)
+        sent = {line.lot_id: line.dispatched for line in found.lines if line.dispatched}
+        lots = tuple(
+            ReceivedLot(lot, doses, reason if doses != sent.get(lot, 0) else None)
+            for lot, doses in sorted({**sent, **counted}.items())
+        )
+        posted = services.receive_return(
+            uow,
+            ReceiveReturn(
+                shipment_id, lots, user, key or f"cli:return:{shipment_id}", storage_unit_id=unit
+            ),
+        )
+    held = sum(x.doses for x in posted.movement.lines if x.doses > 0 and x.account == "quarantine")
+    typer.echo(
+        f"shipment {posted.shipment_id}: {posted.status}, movement {posted.movement.id},"
+        f" {held} doses held"
+    )
+    for d in posted.discrepancies:
+        typer.echo(
+            f"  lot {d.lot_id}: {d.kind} sent {d.dispatched}, back {d.received} ({d.reason})"
+        )
+
+
+def _counted(pairs: list[str]) -> dict[int, int]:
+    counted: dict[int, int] = {}
+    for pair in pairs:
+        lot, _, doses = pair.partition("=")
+        if not (lot.strip().isdigit() and doses.strip().isdigit()):
+            typer.echo(f"--returned takes LOT_ID=DOSES, not {pair!r}", err=True)
+            raise typer.Exit(2)
+        counted[int(lot)] = int(doses)
+    return counted
 
 
 def record_lines(r: TransportRecord) -> list[str]:

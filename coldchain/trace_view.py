@@ -294,6 +294,10 @@ def _shipment_notes(s: TraceShipment) -> list[str]:
     notes = [f"sent {s.dispatched} on {when(s.dispatched_at)}"]
     if s.received is not None:
         notes.append(f"received {s.received} on {when(s.received_at)}")
+    if s.refused_at is not None:
+        notes.append(f"refused on {when(s.refused_at)}, sent back to {s.origin_code}")
+    if s.returned is not None:
+        notes.append(f"received back {s.returned} on {when(s.returned_at)}, held")
     return notes + [_discrepancy(d) for d in s.discrepancies]
 
 
@@ -366,5 +370,9 @@ def _in_transit(trace: LotTrace) -> list[str]:
         (f"shipment {s.shipment_id} {s.origin_code} → {s.destination_code}", s.dispatched)
         for s in trace.shipments
         if s.status == "dispatched"
+    ] + [
+        (f"shipment {s.shipment_id} {s.destination_code} → {s.origin_code} (refused)", s.dispatched)
+        for s in trace.shipments
+        if s.status == "refused"
     ]
     return _table("In transit", rows)

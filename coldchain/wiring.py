@@ -46,6 +46,7 @@ def build_api_deps(settings: Settings) -> ApiDeps:
         readiness=readiness_probe(readiness_checks(settings)),
         window=time_window(settings),
         pages=pages_config(settings),
+        transport_record_required=settings.transport_record_required,
     )
     return with_telemetry(deps, settings, engine)
 

@@ -8,6 +8,8 @@ Mapping (Core Business Vocabulary 2.0 bare words):
 | receipt from the supplier | ``receiving`` | ``in_progress`` | |
 | dispatch | ``shipping`` | ``in_transit`` | source and destination, the shipment |
 | shipment receipt | ``receiving`` | ``in_progress`` | source and destination, the shipment |
+| refusal | ``shipping`` | ``returned`` | from the receiver back to the sender, the shipment |
+| return received | ``receiving`` | ``non_sellable_other`` | the same way back, the shipment |
 | administration | ``dispensing`` | ``dispensed`` | |
 | wastage, destruction | ``destroying`` | ``destroyed`` | the wastage reason |
 | quarantine | ``holding`` | ``non_sellable_other`` | the reason |
@@ -49,6 +51,8 @@ _STEPS: dict[MovementKind, tuple[str, str]] = {
     MovementKind.RECEIPT: ("receiving", "in_progress"),
     MovementKind.DISPATCH: ("shipping", "in_transit"),
     MovementKind.SHIPMENT_RECEIPT: ("receiving", "in_progress"),
+    MovementKind.SHIPMENT_RETURN: ("shipping", "returned"),
+    MovementKind.RETURN_RECEIPT: ("receiving", "non_sellable_other"),
     MovementKind.ADMINISTRATION: ("dispensing", "dispensed"),
     MovementKind.WASTAGE: ("destroying", "destroyed"),
     MovementKind.DESTRUCTION: ("destroying", "destroyed"),

@@ -32,6 +32,7 @@ __all__ = [
     "QuarantineStock",
     "RecallLot",
     "ReceiveFromSupplier",
+    "ReceiveReturn",
     "ReceiveShipment",
     "ReceivedLot",
     "RecordCount",
@@ -237,6 +238,20 @@ class RefuseShipment:
     idempotency_key: str
     occurred_at: datetime | None = None
     record_complete: bool | None = None
+
+
+@dataclass(frozen=True)
+class ReceiveReturn:
+    """The sender receives a refused shipment back (rule 27): per lot the doses that came
+    back (every refused lot listed, 0 if none; a difference needs a reason), into the
+    quarantine of a unit of the origin, by default the unit it was dispatched from."""
+
+    shipment_id: int
+    lots: tuple[ReceivedLot, ...]
+    user: str
+    idempotency_key: str
+    storage_unit_id: int | None = None
+    occurred_at: datetime | None = None
 
 
 @dataclass(frozen=True)

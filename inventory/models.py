@@ -47,6 +47,7 @@ ACCOUNT_KINDS = (
     "stock",
     "quarantine",
     "in_transit",
+    "in_transit_returned",
     "supplier",
     "administered",
     "wasted",
@@ -58,6 +59,7 @@ MOVEMENT_KINDS = (
     "shipment_receipt",
     "shipment_lost",
     "shipment_return",
+    "return_receipt",
     "transfer",
     "administration",
     "wastage",
@@ -75,6 +77,7 @@ SHIPMENT_STATUSES = (
     "partially_received",
     "lost",
     "refused",
+    "returned",
 )
 DISCREPANCY_KINDS = ("shortfall", "excess", "unknown_lot")
 RECEIPT_DECISIONS = ("accept", "accept_quarantined", "refuse")
@@ -171,7 +174,7 @@ class Account(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(80), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(24))
     storage_unit_id: Mapped[int | None] = mapped_column(ForeignKey("storage_units.id"), index=True)
     facility_id: Mapped[int | None] = mapped_column(ForeignKey("facilities.id"), index=True)
     shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"), index=True)
@@ -198,19 +201,24 @@ class Shipment(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A refusal sends the doses back (``refused``); the sender's receipt of them (``returned``).
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Creation is idempotent when the request carries a key (NULLs never collide).
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
 class ShipmentLine(Base):
-    """Per lot: doses dispatched and (once received) doses counted at arrival."""
+    """Per lot: doses dispatched, (once received) doses counted at arrival, and (a refused
+    shipment once its return is received) doses counted back at the sender."""
 
     __tablename__ = "shipment_lines"
     __table_args__ = (
         UniqueConstraint("shipment_id", "lot_id"),
         CheckConstraint("dispatched_doses >= 0", name="dispatched_doses"),
         CheckConstraint("received_doses IS NULL OR received_doses >= 0", name="received_doses"),
+        CheckConstraint("returned_doses IS NULL OR returned_doses >= 0", name="returned_doses"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -218,6 +226,7 @@ class ShipmentLine(Base):
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
     dispatched_doses: Mapped[int] = mapped_column(Integer)
     received_doses: Mapped[int | None] = mapped_column(Integer)
+    returned_doses: Mapped[int | None] = mapped_column(Integer)
 
 
 class Movement(Base):

@@ -130,6 +130,7 @@ class ShipmentLineView:
     product_id: int
     dispatched: int
     received: int | None
+    returned: int | None = None  # a refused shipment: counted back at the sender
 
 
 @dataclass(frozen=True)
@@ -157,8 +158,16 @@ class ShipmentView:
     dispatched_at: datetime | None
     received_at: datetime | None
     lines: tuple[ShipmentLineView, ...] = ()
+    # the standing receipt's, or (a refused shipment) the standing return receipt's
     discrepancies: tuple[DiscrepancyView, ...] = ()
     decision: ShipmentDecisionView | None = None  # the standing one (rule 27)
+    refused_at: datetime | None = None  # refused: its doses went onto the road back
+    returned_at: datetime | None = None  # the sender received the return
+
+    @property
+    def returning(self) -> bool:
+        """Refused, and its doses still on the road back to the sender."""
+        return self.status == "refused"
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,12 @@ DISCREPANCY_KINDS: dict[str, str] = {
     "excess": N_("more doses arrived"),
     "unknown_lot": N_("a lot that was not sent arrived"),
 }
+# The same on the way back: what the sender counted when it received a refused shipment.
+RETURN_DISCREPANCY_KINDS: dict[str, str] = {
+    "shortfall": N_("fewer doses came back"),
+    "excess": N_("more doses came back"),
+    "unknown_lot": N_("a lot that was not sent came back"),
+}
 
 # Where a shipment is (inventory.models.SHIPMENT_STATUSES).
 SHIPMENT_STATES: dict[str, str] = {
@@ -74,6 +80,8 @@ SHIPMENT_STATES: dict[str, str] = {
     "received": N_("received"),
     "lost": N_("lost"),
     "partially_received": N_("partly received"),
+    "refused": N_("refused, on its way back to the sender"),
+    "returned": N_("returned to the sender"),
 }
 
 # A lot's state on its trace (inventory.queries.trace LotTrace.state).

@@ -31,6 +31,7 @@ from api.pages.messages import (
     DISCREPANCY_KINDS,
     LOT_STATES,
     NOTICE_KINDS,
+    RETURN_DISCREPANCY_KINDS,
     SHIPMENT_STATES,
     UNIT_EVENTS,
 )
@@ -66,6 +67,7 @@ def environment(language: str) -> Environment:
     env.globals["alarm_types"] = ALARM_TYPES
     env.globals["notice_kinds"] = NOTICE_KINDS
     env.globals["discrepancy_kinds"] = DISCREPANCY_KINDS
+    env.globals["return_discrepancy_kinds"] = RETURN_DISCREPANCY_KINDS
     env.globals["shipment_states"] = SHIPMENT_STATES
     env.globals["lot_states"] = LOT_STATES
     env.globals["unit_events"] = UNIT_EVENTS

@@ -1,6 +1,7 @@
 """Shipments: created and dispatched at the origin (FEFO unless lots are named), received at
-the destination (per lot, discrepancies with reasons), marked lost by the origin; read from
-either end; listed per facility, and the overdue ones (a diversion signal).
+the destination (per lot, discrepancies with reasons), marked lost by the origin; a refused
+one received back by the origin (its return receipt); read from either end; listed per
+facility, and the overdue ones (a diversion signal).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from api.schemas.shipments import (
     DispatchCreate,
     DispatchItemCreate,
     OverdueShipmentPublic,
+    ReturnReceiptCreate,
     ShipmentCreate,
     ShipmentLostCreate,
     ShipmentPostedPublic,
@@ -34,6 +36,7 @@ from inventory.commands import (
     DispatchShipment,
     MarkShipmentLost,
     ReceivedLot,
+    ReceiveReturn,
     ReceiveShipment,
 )
 from inventory.errors import InvalidInput
@@ -123,6 +126,39 @@ def receive(
 
 
 @router.post(
+    "/{shipment_id}/return-receipt",
+    response_model=ShipmentPostedPublic,
+    status_code=CREATED,
+    responses=WRITE,
+)
+def receive_return(
+    shipment_id: Id,
+    body: ReturnReceiptCreate,
+    deps: Deps,
+    who: WriterPrincipal,
+    key: IdempotencyKey,
+) -> ShipmentPostedPublic:
+    """The origin receives a refused shipment back: every refused lot listed with the doses
+    that came back (a difference needs a reason; a shortfall is wasted as lost at the
+    origin). They land in the quarantine of a unit of the origin, by default the one they
+    left from, until the origin releases or destroys them."""
+    ensure_write_at(deps, who, shipment(deps, shipment_id).origin_facility_id)
+    lots = tuple(
+        ReceivedLot(require_lot(deps, lot.lot_ref).id, lot.doses, lot.discrepancy_reason)
+        for lot in body.lots
+    )
+    command = ReceiveReturn(
+        shipment_id,
+        lots,
+        who.name,
+        ledger_key(who, key),
+        body.storage_unit_id,
+        body.occurred_at,
+    )
+    return ShipmentPostedPublic.of(services.receive_return(deps.inventory_uow(), command))
+
+
+@router.post(
     "/{shipment_id}/lost",
     response_model=ShipmentPostedPublic,
     status_code=CREATED,
@@ -135,7 +171,8 @@ def mark_lost(
     who: WriterPrincipal,
     key: IdempotencyKey,
 ) -> ShipmentPostedPublic:
-    """Nothing arrived: the origin (which owned the doses) writes them off as lost."""
+    """Nothing arrived: the origin (which owned the doses) writes them off as lost; also a
+    refused shipment lost on its way back."""
     ensure_write_at(deps, who, shipment(deps, shipment_id).origin_facility_id)
     command = MarkShipmentLost(
         shipment_id, body.reason, who.name, ledger_key(who, key), body.occurred_at
@@ -151,7 +188,8 @@ def overdue(
         Id | None, Query(description="from or to this subtree; default: the caller's scope")
     ] = None,
 ) -> list[OverdueShipmentPublic]:
-    """Dispatched, not received within the expected lead time + 24 h."""
+    """Dispatched, not received within the expected lead time + 24 h; refused, and the
+    return not received back within the expected lead time + 24 h of the refusal."""
     root = facility_id if facility_id is not None else who.facility_id
     path = None
     if root is not None:

@@ -165,10 +165,12 @@ def record_of(deps: ApiDeps, shipment_id: int, until: datetime | None) -> Transp
 
 def record_covers(deps: ApiDeps, shipment_id: int, until: datetime | None) -> bool | None:
     """Whether the record covers the journey to ``until``; None when the shipment carried
-    no logger or no record can be read (nothing to check)."""
-    if deps.transport_records is None:
-        return None
+    no logger or no record can be read (nothing to check). With a transport record required
+    (``ApiDeps.transport_record_required``), a shipment that carried no logger has no
+    record: False, so accepting it needs the same supervisor's override."""
     if not queries.shipment_loggers(deps.inventory_uow(), shipment_id):
+        return False if deps.transport_record_required else None
+    if deps.transport_records is None:
         return None
     return record_of(deps, shipment_id, until).covers
 

@@ -85,6 +85,19 @@ class ShipmentReceiptCreate(RecordedCreate):
     )
 
 
+class ReturnReceiptCreate(RecordedCreate):
+    """The sender receives a refused shipment back: every refused lot with the doses that
+    came back; they land held ("refused by the receiver, returned")."""
+
+    storage_unit_id: BodyId | None = Field(
+        default=None,
+        description="the origin's unit the doses go into (default: the one they left from)",
+    )
+    lots: list[ReceivedLotCreate] = Field(
+        min_length=1, max_length=1000, description="every refused lot"
+    )
+
+
 class ShipmentLostCreate(RecordedCreate):
     reason: str = Field(min_length=1, max_length=500)
 
@@ -113,6 +126,9 @@ class ShipmentLinePublic(BaseModel):
     product_id: int
     dispatched: int
     received: int | None
+    returned: int | None = Field(
+        default=None, description="a refused shipment: doses counted back at the sender"
+    )
 
     @classmethod
     def of(cls, view: ShipmentLineView) -> ShipmentLinePublic:
@@ -122,6 +138,7 @@ class ShipmentLinePublic(BaseModel):
             product_id=view.product_id,
             dispatched=view.dispatched,
             received=view.received,
+            returned=view.returned,
         )
 
 
@@ -154,7 +171,8 @@ class ShipmentPublic(BaseModel):
     origin_facility_id: int
     destination_facility_id: int
     status: str = Field(
-        description="created, dispatched, received, partially_received, lost or refused"
+        description="created, dispatched, received, partially_received, lost, refused (on"
+        " its way back to the sender) or returned (received back by the sender)"
     )
     expected_lead_time_hours: float
     reference: str | None
@@ -166,6 +184,10 @@ class ShipmentPublic(BaseModel):
     discrepancies: list[DiscrepancyPublic]
     decision: DecisionPublic | None = Field(
         default=None, description="the receiver's decision (rule 27); null before one"
+    )
+    refused_at: datetime | None = None
+    returned_at: datetime | None = Field(
+        default=None, description="when the sender received the refused shipment back"
     )
 
     @classmethod
@@ -184,6 +206,8 @@ class ShipmentPublic(BaseModel):
             lines=[ShipmentLinePublic.of(line) for line in view.lines],
             discrepancies=[DiscrepancyPublic.of(d) for d in view.discrepancies],
             decision=DecisionPublic.of(view.decision),
+            refused_at=view.refused_at,
+            returned_at=view.returned_at,
         )
 
 
@@ -213,6 +237,9 @@ class OverdueShipmentPublic(BaseModel):
     due_at: datetime
     overdue_hours: float
     reference: str | None
+    refused_at: datetime | None = Field(
+        default=None, description="set when it is the refused shipment's return that is late"
+    )
 
     @classmethod
     def of(cls, row: OverdueShipment) -> OverdueShipmentPublic:
@@ -226,4 +253,5 @@ class OverdueShipmentPublic(BaseModel):
             due_at=row.due_at,
             overdue_hours=row.overdue_by / timedelta(hours=1),
             reference=row.reference,
+            refused_at=row.refused_at,
         )

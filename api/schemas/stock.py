@@ -99,6 +99,11 @@ class TransitLinePublic(BaseModel):
     lot_number: str
     expiry: date
     in_transit: QuantityPublic
+    returning: bool = Field(
+        default=False,
+        description="a refused shipment on its way back to its origin (the scope), not yet"
+        " received back",
+    )
 
     @classmethod
     def of(cls, line: TransitLine) -> TransitLinePublic:
@@ -113,6 +118,7 @@ class TransitLinePublic(BaseModel):
             lot_number=line.lot_number,
             expiry=line.expiry,
             in_transit=QuantityPublic.of(line.in_transit),
+            returning=line.returning,
         )
 
 
@@ -138,7 +144,9 @@ class StockPublic(BaseModel):
     scope: str
     at: datetime
     lines: list[StockLinePublic]
-    in_transit: list[TransitLinePublic] = Field(description="bound for the scope, per shipment")
+    in_transit: list[TransitLinePublic] = Field(
+        description="bound for the scope, per shipment (refused ones coming back: returning)"
+    )
     totals: list[ProductTotalPublic]
 
     @classmethod

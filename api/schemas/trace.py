@@ -121,6 +121,13 @@ class TraceShipmentPublic(BaseModel):
         description="the journey's transport record in short (rule 27); null when it has"
         " none here (not dispatched, or no telemetry known to this server)",
     )
+    refused_at: datetime | None = Field(
+        default=None, description="refused by the receiver: its doses went back on the road"
+    )
+    returned: int | None = Field(
+        default=None, description="doses of the lot the sender received back (held)"
+    )
+    returned_at: datetime | None = None
 
     @classmethod
     def of(cls, s: TraceShipment, record: TransportRecord | None = None) -> TraceShipmentPublic:
@@ -139,6 +146,9 @@ class TraceShipmentPublic(BaseModel):
             dispatched_at=s.dispatched_at,
             received_at=s.received_at,
             discrepancies=[DiscrepancyPublic.of(d) for d in s.discrepancies],
+            refused_at=s.refused_at,
+            returned=s.returned,
+            returned_at=s.returned_at,
         )
 
 

@@ -1,7 +1,8 @@
 """Accounts: the locations a dose can be in, real (storage units) or pseudo (the outside world).
 
 Invariant: an account is identified by its ``key`` (one row per key); only real stock
-accounts (a unit's usable stock, its quarantine, a shipment in transit) are ``nonnegative``,
+accounts (a unit's usable stock, its quarantine, a shipment in transit, a refused shipment on
+its way back) are ``nonnegative``,
 and the database refuses a negative balance on those.
 """
 
@@ -15,6 +16,8 @@ class AccountKind(StrEnum):
     STOCK = "stock"  # usable stock in a storage unit
     QUARANTINE = "quarantine"  # held "DO NOT USE" stock, physically still in the unit
     IN_TRANSIT = "in_transit"  # one per shipment
+    # one per refused shipment: on the road back to the sender, who owns the doses again
+    IN_TRANSIT_RETURNED = "in_transit_returned"
     SUPPLIER = "supplier"  # per receiving facility; goes negative by what it delivered
     ADMINISTERED = "administered"  # per facility
     WASTED = "wasted"  # per facility and reason
@@ -31,7 +34,15 @@ class WastageReason(StrEnum):
     RECALL = "recall"
 
 
-NONNEGATIVE_KINDS = frozenset({AccountKind.STOCK, AccountKind.QUARANTINE, AccountKind.IN_TRANSIT})
+NONNEGATIVE_KINDS = frozenset(
+    {
+        AccountKind.STOCK,
+        AccountKind.QUARANTINE,
+        AccountKind.IN_TRANSIT,
+        AccountKind.IN_TRANSIT_RETURNED,
+    }
+)
+ON_THE_ROAD_KINDS = frozenset({AccountKind.IN_TRANSIT, AccountKind.IN_TRANSIT_RETURNED})
 PHYSICAL_KINDS = frozenset({AccountKind.STOCK, AccountKind.QUARANTINE})
 
 
@@ -49,7 +60,7 @@ class AccountRef:
     def key(self) -> str:
         if self.kind in PHYSICAL_KINDS:
             return f"{self.kind.value}:u{self.storage_unit_id}"
-        if self.kind is AccountKind.IN_TRANSIT:
+        if self.kind in ON_THE_ROAD_KINDS:
             return f"{self.kind.value}:s{self.shipment_id}"
         if self.kind is AccountKind.WASTED:
             assert self.reason is not None
@@ -71,6 +82,11 @@ def quarantine(unit_id: int, facility_id: int) -> AccountRef:
 
 def in_transit(shipment_id: int) -> AccountRef:
     return AccountRef(AccountKind.IN_TRANSIT, shipment_id=shipment_id)
+
+
+def in_transit_returned(shipment_id: int) -> AccountRef:
+    """A refused shipment on its way back to the sender (until the sender receives it)."""
+    return AccountRef(AccountKind.IN_TRANSIT_RETURNED, shipment_id=shipment_id)
 
 
 def supplier(facility_id: int) -> AccountRef:

@@ -21,7 +21,8 @@ class MovementKind(StrEnum):
     DISPATCH = "dispatch"  # stock -> in transit (shipment)
     SHIPMENT_RECEIPT = "shipment_receipt"  # in transit -> stock (+ discrepancies)
     SHIPMENT_LOST = "shipment_lost"  # in transit -> wasted (lost)
-    SHIPMENT_RETURN = "shipment_return"  # refused: in transit -> the sender's quarantine
+    SHIPMENT_RETURN = "shipment_return"  # refused: in transit -> in transit back to the sender
+    RETURN_RECEIPT = "return_receipt"  # the sender receives the return: -> its quarantine
     TRANSFER = "transfer"  # stock -> stock, between units of one facility
     ADMINISTRATION = "administration"
     WASTAGE = "wastage"

@@ -107,13 +107,18 @@ def shipment_lost(
     return _moves(acc.in_transit(shipment_id), target, in_transit)
 
 
-def shipment_return(
-    origin_facility_id: int, origin_unit_id: int, shipment_id: int, in_transit: Mapping[int, int]
+def shipment_return(shipment_id: int, in_transit: Mapping[int, int]) -> tuple[Line, ...]:
+    """A refused shipment starts back to the sender: everything in transit goes onto the
+    return leg (``in_transit_returned``), still on the road, owned by the sender again."""
+    return _moves(acc.in_transit(shipment_id), acc.in_transit_returned(shipment_id), in_transit)
+
+
+def shipment_lost_returning(
+    origin_facility_id: int, shipment_id: int, returning: Mapping[int, int]
 ) -> tuple[Line, ...]:
-    """A refused shipment goes back to the sender: everything in transit into the quarantine
-    of the unit it was dispatched from ("do not use" until the sender decides, rule 16)."""
-    target = acc.quarantine(origin_unit_id, origin_facility_id)
-    return _moves(acc.in_transit(shipment_id), target, in_transit)
+    """A refused shipment lost on its way back: wasted as lost at the sender, its owner."""
+    target = acc.wasted(origin_facility_id, WastageReason.LOST)
+    return _moves(acc.in_transit_returned(shipment_id), target, returning)
 
 
 def _moves(source: AccountRef, target: AccountRef, lots: Mapping[int, int]) -> tuple[Line, ...]:

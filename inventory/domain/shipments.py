@@ -5,6 +5,12 @@ received ≤ dispatched posts ``transit -> stock`` and the shortfall ``transit -
 at the shipping facility; an excess posts ``adjustment -> stock`` at the receiving facility;
 an unknown lot posts ``adjustment -> stock``. Every shortfall, excess and unknown lot is a
 discrepancy that must carry a reason.
+
+The return of a refused shipment (``ReceiptContext.returning``) is received by the same rule
+at the sender: out of its ``in_transit_returned`` account, every lot into the quarantine of
+the receiving unit ("refused by the receiver, returned"; the sender releases or destroys it),
+a shortfall wasted as lost at the sender, an excess or an unknown lot from the sender's
+adjustment account; the shipment ends ``returned``.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from inventory.domain.quantities import require_doses
 from inventory.errors import InvalidInput, InvalidState
 
 DEFAULT_OVERDUE_GRACE = timedelta(hours=24)
+# Why the doses of a received return are held (the sender releases or destroys them).
+RETURNED_REASON = "refused by the receiver, returned"
 
 
 class ShipmentStatus(StrEnum):
@@ -30,7 +38,8 @@ class ShipmentStatus(StrEnum):
     RECEIVED = "received"
     PARTIALLY_RECEIVED = "partially_received"
     LOST = "lost"
-    REFUSED = "refused"  # the receiver refused it; its doses went back to the sender
+    REFUSED = "refused"  # the receiver refused it; its doses are on the way back to the sender
+    RETURNED = "returned"  # the sender received the refused shipment back (held)
 
 
 class DiscrepancyKind(StrEnum):
@@ -81,6 +90,18 @@ class ReceiptContext:
     destination_facility_id: int
     unit_id: int
     held_lots: frozenset[int] = frozenset()  # recalled lots land in quarantine
+    returning: bool = False  # the sender receives a refused shipment back (all lots held)
+
+    @property
+    def transit(self) -> acc.AccountRef:
+        """Where the doses travel: the road there, or (a refused shipment) the road back."""
+        if self.returning:
+            return acc.in_transit_returned(self.shipment_id)
+        return acc.in_transit(self.shipment_id)
+
+    @property
+    def receiving_facility_id(self) -> int:
+        return self.origin_facility_id if self.returning else self.destination_facility_id
 
 
 def plan_receipt(
@@ -110,6 +131,8 @@ def plan_receipt(
         lines += _lot_lines(ctx, lot_id, sent, item.doses)
     shortfall = any(d.kind is DiscrepancyKind.SHORTFALL for d in discrepancies)
     status = ShipmentStatus.PARTIALLY_RECEIVED if shortfall else ShipmentStatus.RECEIVED
+    if ctx.returning:
+        status = ShipmentStatus.RETURNED
     return ReceiptPlan(
         tuple(lines),
         {lot: item.doses for lot, item in sorted(by_lot.items())},
@@ -141,9 +164,10 @@ def _discrepancy_kind(sent: int, got: int) -> DiscrepancyKind | None:
 
 
 def _lot_lines(ctx: ReceiptContext, lot_id: int, sent: int, got: int) -> list[Line]:
-    held = lot_id in ctx.held_lots
-    target = (acc.quarantine if held else acc.stock)(ctx.unit_id, ctx.destination_facility_id)
-    transit = acc.in_transit(ctx.shipment_id)
+    held = ctx.returning or lot_id in ctx.held_lots
+    facility = ctx.receiving_facility_id
+    target = (acc.quarantine if held else acc.stock)(ctx.unit_id, facility)
+    transit = ctx.transit
     lines: list[Line] = []
     arrived = min(sent, got)
     if arrived:
@@ -152,7 +176,7 @@ def _lot_lines(ctx: ReceiptContext, lot_id: int, sent: int, got: int) -> list[Li
         lost = acc.wasted(ctx.origin_facility_id, WastageReason.LOST)
         lines += move(transit, lost, lot_id, sent - got)
     if got > sent:
-        lines += move(acc.adjustment(ctx.destination_facility_id), target, lot_id, got - sent)
+        lines += move(acc.adjustment(facility), target, lot_id, got - sent)
     return lines
 
 

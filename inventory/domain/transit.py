@@ -99,13 +99,15 @@ class ReceiptDecision(StrEnum):
 def check_acceptance(
     shipment_id: int, record_complete: bool | None, override_reason: str | None
 ) -> str | None:
-    """A delivery whose transport record does not cover the journey is accepted only with
-    an override and its reason (China's Vaccine Administration Law: refuse it otherwise).
-    Answers the override reason to record (None when there is none)."""
+    """A delivery whose transport record does not cover the journey (or, where a record is
+    required, that has none) is accepted only with an override and its reason (China's
+    Vaccine Administration Law: refuse it otherwise). Answers the override reason to record
+    (None when there is none)."""
     reason = (override_reason or "").strip() or None
     if record_complete is False and reason is None:
         raise InvalidState(
-            f"the transport record of shipment {shipment_id} does not cover the journey: "
-            "accepting it needs a supervisor's override with a reason; otherwise refuse it"
+            f"the transport record of shipment {shipment_id} is missing or does not cover the"
+            " journey: accepting it needs a supervisor's override with a reason; otherwise"
+            " refuse it"
         )
     return reason

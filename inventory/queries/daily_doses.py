@@ -42,7 +42,10 @@ _PHYSICAL = (AccountKind.STOCK.value, AccountKind.QUARANTINE.value)
 _RECEIVED = {
     MovementKind.RECEIPT.value,
     MovementKind.SHIPMENT_RECEIPT.value,
-    MovementKind.SHIPMENT_RETURN.value,  # a refused shipment back at the sender
+    MovementKind.RETURN_RECEIPT.value,  # a refused shipment received back at the sender
+    # a refusal recorded before the return leg existed posted straight into the sender's
+    # quarantine; a refusal now moves nothing physical (the doses are on the road back)
+    MovementKind.SHIPMENT_RETURN.value,
 }
 _ISSUED = {MovementKind.DISPATCH.value}
 _ADMINISTERED = {MovementKind.ADMINISTRATION.value}

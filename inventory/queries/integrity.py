@@ -9,7 +9,11 @@ from the lines, a negative balance on a real stock
 account, a lot whose doses do not conserve, and a shipment whose lines are not accounted
 for: a dispatched shipment's in-transit account holds exactly what its lines say was
 dispatched, lot by lot; a planned one holds nothing yet; a received, partly received or lost
-one holds nothing any more, and a received one has a received quantity on every line.
+one holds nothing any more, and a received one has a received quantity on every line. The
+return leg likewise: a refused shipment's ``in_transit_returned`` account holds exactly what
+was dispatched (and its in-transit account nothing); every other shipment's return leg is
+empty, so a refused shipment is accounted for once its return is received (``returned``,
+with a returned quantity on every line) or marked lost.
 It also re-derives the daily doses report's cumulative read model (``cumulative_days``: per
 facility, product, measure, dose number and UTC day, the day's change and the running total
 to its end) from the lines and reports every day row that differs, is missing or is extra.
@@ -72,26 +76,32 @@ def verify_ledger(uow: UnitOfWork) -> list[str]:
             projection[(a, lot)] = (doses, nonnegative)
             stored_model[(a, lot)] = (int(came_in), first, last)
         kinds = {i: k for i, k in session.execute(select(m.Account.id, m.Account.kind))}
-        transit_of = {
-            a: s
-            for a, s in session.execute(
-                select(m.Account.id, m.Account.shipment_id).where(m.Account.kind == "in_transit")
+        road_of: dict[int, tuple[int | None, str]] = {
+            a: (s, kind)
+            for a, s, kind in session.execute(
+                select(m.Account.id, m.Account.shipment_id, m.Account.kind).where(
+                    m.Account.kind.in_(_ROAD)
+                )
             )
         }
         shipments = {i: s for i, s in session.execute(select(m.Shipment.id, m.Shipment.status))}
         shipped: dict[tuple[int, int], int] = defaultdict(int)
         unreceived: set[int] = set()
-        for shipment_id, lot_id, dispatched, received in session.execute(
+        unreturned: set[int] = set()
+        for shipment_id, lot_id, dispatched, received, returned in session.execute(
             select(
                 m.ShipmentLine.shipment_id,
                 m.ShipmentLine.lot_id,
                 m.ShipmentLine.dispatched_doses,
                 m.ShipmentLine.received_doses,
+                m.ShipmentLine.returned_doses,
             )
         ):
             shipped[shipment_id, lot_id] += dispatched
             if received is None:
                 unreceived.add(shipment_id)
+            if returned is None:
+                unreturned.add(shipment_id)
         problems += _cumulative_problems(session)
         consumption = _consumption_problems(session)
     for pair in sorted(set(from_lines) | set(projection)):
@@ -108,18 +118,23 @@ def verify_ledger(uow: UnitOfWork) -> list[str]:
             )
         if nonnegative and stored < 0:
             problems.append(f"account {pair[0]} holds {stored} doses of lot {pair[1]}")
-        if kinds.get(pair[0]) in ("stock", "quarantine", "in_transit") and derived < 0:
+        if kinds.get(pair[0]) in ("stock", "quarantine", *_ROAD) and derived < 0:
             problems.append(f"real account {pair[0]} has {derived} doses of lot {pair[1]}")
     per_lot: dict[int, int] = defaultdict(int)
     for (_, lot), total in from_lines.items():
         per_lot[lot] += total
     problems += [f"lot {lot} does not conserve: {t:+d}" for lot, t in sorted(per_lot.items()) if t]
-    in_transit: dict[tuple[int, int], int] = defaultdict(int)
+    on_road: dict[str, dict[tuple[int, int], int]] = {k: defaultdict(int) for k in _ROAD}
     for (account, lot), total in from_lines.items():
-        shipment_of = transit_of.get(account)
-        if shipment_of is not None:
-            in_transit[shipment_of, lot] += total
-    problems += _unaccounted_shipments(shipments, shipped, in_transit, unreceived)
+        road, kind = road_of.get(account, (None, ""))
+        if road is not None:
+            on_road[kind][road, lot] += total
+    problems += _unaccounted_shipments(shipments, shipped, on_road, unreceived)
+    problems += [
+        f"shipment {s} (returned): a line has no returned quantity"
+        for s in sorted(unreturned)
+        if shipments.get(s) == "returned"
+    ]
     return problems + consumption
 
 
@@ -166,22 +181,31 @@ def _consumption_problems(session: Session) -> list[str]:
     ]
 
 
+_ROAD = ("in_transit", "in_transit_returned")
+# The status in which each leg of the road holds what was dispatched (empty otherwise).
+_LEG_FULL = {"in_transit": "dispatched", "in_transit_returned": "refused"}
+_LEG_NAME = {"in_transit": "in transit", "in_transit_returned": "the return leg"}
+
+
 def _unaccounted_shipments(
     shipments: dict[int, str],
     shipped: dict[tuple[int, int], int],
-    in_transit: dict[tuple[int, int], int],
+    on_road: dict[str, dict[tuple[int, int], int]],
     unreceived: set[int],
 ) -> list[str]:
     problems: list[str] = []
-    for shipment_id, lot in sorted(set(shipped) | set(in_transit)):
-        status = shipments.get(shipment_id, "unknown")
-        holds = in_transit.get((shipment_id, lot), 0)
-        expected = shipped.get((shipment_id, lot), 0) if status == "dispatched" else 0
-        if holds != expected:
-            problems.append(
-                f"shipment {shipment_id} ({status}): in transit holds {holds} doses of lot"
-                f" {lot}, its lines say {expected}"
-            )
+    for kind in _ROAD:
+        legs = on_road[kind]
+        for shipment_id, lot in sorted(set(shipped) | set(legs)):
+            status = shipments.get(shipment_id, "unknown")
+            holds = legs.get((shipment_id, lot), 0)
+            full = status == _LEG_FULL[kind]
+            expected = shipped.get((shipment_id, lot), 0) if full else 0
+            if holds != expected:
+                problems.append(
+                    f"shipment {shipment_id} ({status}): {_LEG_NAME[kind]} holds {holds} doses"
+                    f" of lot {lot}, its lines say {expected}"
+                )
     problems += [
         f"shipment {s} ({shipments[s]}): a line has no received quantity"
         for s in sorted(unreceived)

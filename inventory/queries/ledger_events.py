@@ -8,10 +8,12 @@ number, expiry, doses per vial) and the doses it moved. A reversal is not an ent
 own: the entry it reverses carries ``reversed_at`` and the reversal's reason, so a receiver
 can mark the original as a mistake (EPCIS calls this an error declaration).
 
-Kinds exported: receipts from the supplier, dispatches, shipment receipts, administrations,
-wastage and destruction, quarantine and release (``EXPORTED_KINDS``). Transfers between
-units of one facility, counts and recalls are inner facts of the ledger (a recall shows as
-the quarantine it posts).
+Kinds exported: receipts from the supplier, dispatches, shipment receipts, refusals and
+the receipts of refused shipments back at the sender, administrations, wastage and
+destruction, quarantine and release (``EXPORTED_KINDS``). A refusal and its return receipt
+are the road back: their origin is the shipment's destination, their destination its
+origin. Transfers between units of one facility, counts and recalls are inner facts of the
+ledger (a recall shows as the quarantine it posts).
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ EXPORTED_KINDS = frozenset(
         MovementKind.RECEIPT,
         MovementKind.DISPATCH,
         MovementKind.SHIPMENT_RECEIPT,
+        MovementKind.SHIPMENT_RETURN,
+        MovementKind.RETURN_RECEIPT,
         MovementKind.ADMINISTRATION,
         MovementKind.WASTAGE,
         MovementKind.DESTRUCTION,
@@ -43,6 +47,7 @@ EXPORTED_KINDS = frozenset(
 
 
 _WASTING = {MovementKind.WASTAGE.value, MovementKind.DESTRUCTION.value}
+_BACK = {MovementKind.SHIPMENT_RETURN.value, MovementKind.RETURN_RECEIPT.value}
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,8 @@ def ledger_events(
         if r.facility_id is None:
             continue  # every exported kind happens at a facility
         origin, destination = shipments.get(r.shipment_id, (None, None))
+        if r.kind in _BACK:
+            origin, destination = destination, origin
         events.append(
             LedgerEvent(
                 r.movement_id,

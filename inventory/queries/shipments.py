@@ -37,6 +37,13 @@ class OverdueShipment:
     overdue_by: timedelta
     reference: str | None
     destination_parent_code: str | None = None  # who supervises the receiver (None: a root)
+    # a refused shipment whose return the sender has not received: due back by its refusal
+    # + lead time + grace
+    refused_at: datetime | None = None
+
+    @property
+    def returning(self) -> bool:
+        return self.refused_at is not None
 
 
 def get_shipment(uow: UnitOfWork, shipment_id: int) -> ShipmentView:
@@ -65,7 +72,9 @@ def overdue_shipments(
     grace: timedelta = DEFAULT_OVERDUE_GRACE,
     facility_path: str | None = None,
 ) -> list[OverdueShipment]:
-    """Dispatched shipments not received within lead time + ``grace`` (diversion signal).
+    """Dispatched shipments not received within lead time + ``grace`` (diversion signal),
+    and refused ones whose return the sender has not received within lead time + ``grace``
+    of the refusal (``returning``).
 
     ``facility_path`` (a facility's ``path``) limits them to shipments from or to that subtree.
     """
@@ -77,7 +86,7 @@ def overdue_shipments(
         .join(origin, origin.id == s.origin_facility_id)
         .join(destination, destination.id == s.destination_facility_id)
         .outerjoin(parent, parent.id == destination.parent_id)
-        .where(s.status == ShipmentStatus.DISPATCHED.value)
+        .where(s.status.in_([ShipmentStatus.DISPATCHED.value, ShipmentStatus.REFUSED.value]))
         .order_by(s.dispatched_at, s.id)
     )
     if facility_path is not None:
@@ -87,11 +96,13 @@ def overdue_shipments(
     found: list[OverdueShipment] = []
     with uow:
         for row, origin_code, destination_code, parent_code in uow.session.execute(stmt):
-            if row.dispatched_at is None:
+            returning = row.status == ShipmentStatus.REFUSED.value
+            since = row.refused_at if returning else row.dispatched_at
+            if since is None or row.dispatched_at is None:
                 continue
             lead = timedelta(minutes=row.lead_time_minutes)
-            if is_overdue(row.dispatched_at, lead, now, grace):
-                due = row.dispatched_at + lead + grace
+            if is_overdue(since, lead, now, grace):
+                due = since + lead + grace
                 found.append(
                     OverdueShipment(
                         row.id,
@@ -104,6 +115,7 @@ def overdue_shipments(
                         now - due,
                         row.reference,
                         parent_code,
+                        since if returning else None,
                     )
                 )
     return found
@@ -116,7 +128,12 @@ def shipment_view(session: Session, shipment_id: int) -> ShipmentView:
     line, lot = m.ShipmentLine, m.Lot
     lines = session.execute(
         select(
-            line.lot_id, lot.lot_number, lot.product_id, line.dispatched_doses, line.received_doses
+            line.lot_id,
+            lot.lot_number,
+            lot.product_id,
+            line.dispatched_doses,
+            line.received_doses,
+            line.returned_doses,
         )
         .join(lot, lot.id == line.lot_id)
         .where(line.shipment_id == shipment_id)
@@ -136,6 +153,8 @@ def shipment_view(session: Session, shipment_id: int) -> ShipmentView:
         lines=tuple(ShipmentLineView(*values) for values in lines),
         discrepancies=standing_discrepancies(session, shipment_id),
         decision=standing_decision(session, shipment_id),
+        refused_at=row.refused_at,
+        returned_at=row.returned_at,
     )
 
 

@@ -3,7 +3,8 @@
 Read from the ``balances`` projection (one row per account and lot), so the cost grows with
 the number of (unit, lot) pairs in scope, not with the length of the ledger. Usable and held
 (quarantined) doses are shown apart, in doses and in vials; stock in transit to the scope
-is listed separately, per shipment.
+is listed separately, per shipment, with the refused shipments on their way back to it
+(``returning``: the sender's doses again, not at the facility until it receives them).
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class TransitLine:
     lot_number: str
     expiry: date
     in_transit: Quantity
+    returning: bool = False  # a refused shipment on its way back to its origin (the scope)
 
 
 @dataclass(frozen=True)
@@ -178,28 +180,35 @@ def _opt(value: object) -> int | None:
 
 def _transit(
     session: Session, where: ColumnElement[bool], product_id: int | None
-) -> list[tuple[int, int, int, int, int, datetime | None]]:
-    """Rows of (shipment, origin, destination, lot, doses, dispatched_at) bound for the scope."""
+) -> list[tuple[int, int, int, int, int, datetime | None, bool]]:
+    """Rows of (shipment, origin, destination, lot, doses, dispatched_at, returning) bound
+    for the scope: shipments to it in transit, refused shipments from it on their way back."""
     b, a, s = m.Balance, m.Account, m.Shipment
-    stmt = (
-        select(
-            s.id,
-            s.origin_facility_id,
-            s.destination_facility_id,
-            b.lot_id,
-            b.doses,
-            s.dispatched_at,
+    rows: list[tuple[int, int, int, int, int, datetime | None, bool]] = []
+    for kind, bound_for, returning in (
+        ("in_transit", s.destination_facility_id, False),
+        ("in_transit_returned", s.origin_facility_id, True),
+    ):
+        stmt = (
+            select(
+                s.id,
+                s.origin_facility_id,
+                s.destination_facility_id,
+                b.lot_id,
+                b.doses,
+                s.dispatched_at,
+            )
+            .select_from(b)
+            .join(a, a.id == b.account_id)
+            .join(s, s.id == a.shipment_id)
+            .join(m.Facility, m.Facility.id == bound_for)
+            .where(a.kind == kind, b.doses > 0, where)
+            .order_by(s.id, b.lot_id)
         )
-        .select_from(b)
-        .join(a, a.id == b.account_id)
-        .join(s, s.id == a.shipment_id)
-        .join(m.Facility, m.Facility.id == s.destination_facility_id)
-        .where(a.kind == "in_transit", b.doses > 0, where)
-        .order_by(s.id, b.lot_id)
-    )
-    if product_id is not None:
-        stmt = stmt.join(m.Lot, m.Lot.id == b.lot_id).where(m.Lot.product_id == product_id)
-    return [tuple(row) for row in session.execute(stmt)]  # type: ignore[misc]
+        if product_id is not None:
+            stmt = stmt.join(m.Lot, m.Lot.id == b.lot_id).where(m.Lot.product_id == product_id)
+        rows += [(*row, returning) for row in session.execute(stmt)]  # type: ignore[list-item]
+    return sorted(rows)
 
 
 def lot_infos(session: Session, lot_ids: Iterable[int]) -> dict[int, LotInfo]:
@@ -265,9 +274,9 @@ def _stock_lines(
 
 
 def _transit_line(
-    row: tuple[int, int, int, int, int, datetime | None], lots: dict[int, LotInfo]
+    row: tuple[int, int, int, int, int, datetime | None, bool], lots: dict[int, LotInfo]
 ) -> TransitLine:
-    shipment, origin, destination, lot_id, doses, dispatched_at = row
+    shipment, origin, destination, lot_id, doses, dispatched_at, returning = row
     info = lots[lot_id]
     return TransitLine(
         shipment,
@@ -280,6 +289,7 @@ def _transit_line(
         info.lot_number,
         info.expiry,
         quantity(doses, info.doses_per_vial),
+        returning,
     )
 
 

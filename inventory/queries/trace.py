@@ -187,6 +187,9 @@ def _shipments(session: Session, lot_id: int) -> list[TraceShipment]:
             line.received_doses,
             s.dispatched_at,
             s.received_at,
+            s.refused_at,
+            line.returned_doses,
+            s.returned_at,
         )
         .join(s, s.id == line.shipment_id)
         .join(origin, origin.id == s.origin_facility_id)
@@ -200,7 +203,9 @@ def _shipments(session: Session, lot_id: int) -> list[TraceShipment]:
     sensors = sensors_of(session, of_lot)
     decisions = standing_decisions(session, of_lot)
     found = []
-    for sid, origin_id, o_code, dest_id, d_code, status, sent, got, sent_at, got_at in rows:
+    for row in rows:
+        sid, origin_id, o_code, dest_id, d_code, status, sent, got, sent_at, got_at = row[:10]
+        refused_at, returned, returned_at = row[10:]
         discrepancies = (
             tuple(d for d in standing_discrepancies(session, sid) if d.lot_id == lot_id)
             if sid in with_discrepancies
@@ -221,6 +226,9 @@ def _shipments(session: Session, lot_id: int) -> list[TraceShipment]:
                 discrepancies,
                 sensors.get(sid, ()),
                 decisions.get(sid),
+                refused_at,
+                returned,
+                returned_at,
             )
         )
     return found

@@ -81,6 +81,11 @@ class TraceShipment:
     # Rule 27: the loggers that travelled with it, and the receiver's standing decision.
     loggers: tuple[str, ...] = ()
     decision: ShipmentDecisionView | None = None
+    # A refused journey's return leg: refused (on the road back), then received back by the
+    # sender (``returned``: the doses of the lot it counted back).
+    refused_at: datetime | None = None
+    returned: int | None = None
+    returned_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,7 @@ class Conservation:
     received_from_supplier: int
     usable: int
     held: int
-    in_transit: int
+    in_transit: int  # on the road: to a receiver, or refused and on its way back
     administered: int
     wasted: int
     adjusted: int
@@ -175,7 +180,7 @@ def conservation_of(accounts: Iterable[AccountTotals]) -> Conservation:
         received_from_supplier=-sums["supplier"],
         usable=sums["stock"],
         held=sums["quarantine"],
-        in_transit=sums["in_transit"],
+        in_transit=sums["in_transit"] + sums["in_transit_returned"],  # either way on the road
         administered=sums["administered"],
         wasted=sums["wasted"],
         adjusted=sums["adjustment"],

@@ -1,7 +1,8 @@
-"""Shipment rows: lines dispatched and received per lot, and receipt discrepancies.
+"""Shipment rows: lines dispatched, received and returned per lot, and receipt discrepancies.
 
-Invariant: a shipment's lines mirror its standing dispatch and receipt movements (they are
-cleared when those movements are reversed); discrepancy rows keep the movement they belong to.
+Invariant: a shipment's lines mirror its standing dispatch, receipt and return receipt
+movements (they are cleared when those movements are reversed); discrepancy rows keep the
+movement they belong to.
 """
 
 from __future__ import annotations
@@ -68,12 +69,65 @@ class ShipmentRows(RepositoryBase):
             update(line).where(line.shipment_id == shipment_id).values(received_doses=None)
         )
 
+    def record_returned(self, shipment_id: int, returned: Mapping[int, int]) -> None:
+        """The doses the sender counted back of a refused shipment, per lot (a lot that was
+        not dispatched gets a line of its own)."""
+        line = m.ShipmentLine
+        existing = set(
+            self.session.scalars(select(line.lot_id).where(line.shipment_id == shipment_id))
+        )
+        for lot_id, doses in sorted(returned.items()):
+            if lot_id in existing:
+                self.session.execute(
+                    update(line)
+                    .where(line.shipment_id == shipment_id, line.lot_id == lot_id)
+                    .values(returned_doses=doses)
+                )
+            else:
+                self.session.execute(
+                    insert(line).values(
+                        shipment_id=shipment_id,
+                        lot_id=lot_id,
+                        dispatched_doses=0,
+                        returned_doses=doses,
+                    )
+                )
+
+    def clear_returned(self, shipment_id: int) -> None:
+        line = m.ShipmentLine
+        self.session.execute(
+            delete(line).where(
+                line.shipment_id == shipment_id,
+                line.dispatched_doses == 0,
+                line.received_doses.is_(None),
+            )
+        )
+        self.session.execute(
+            update(line).where(line.shipment_id == shipment_id).values(returned_doses=None)
+        )
+
     def dispatched_lots(self, shipment_id: int) -> dict[int, int]:
         line = m.ShipmentLine
         stmt = select(line.lot_id, line.dispatched_doses).where(
             line.shipment_id == shipment_id, line.dispatched_doses > 0
         )
         return {lot: doses for lot, doses in self.session.execute(stmt)}
+
+    def standing_movement(self, shipment_id: int, kind: str) -> m.Movement | None:
+        """The shipment's latest movement of ``kind`` that no reversal undid."""
+        reversal = aliased(m.Movement)
+        stmt = (
+            select(m.Movement)
+            .outerjoin(reversal, reversal.reverses_movement_id == m.Movement.id)
+            .where(
+                m.Movement.shipment_id == shipment_id,
+                m.Movement.kind == kind,
+                reversal.id.is_(None),
+            )
+            .order_by(m.Movement.id.desc())
+            .limit(1)
+        )
+        return self.session.scalars(stmt).first()
 
     def dispatch_unit(self, shipment_id: int) -> int:
         """The storage unit the shipment's standing dispatch drew from."""

@@ -23,6 +23,7 @@ from inventory.services.shipments import (
     create_shipment,
     dispatch_shipment,
     mark_shipment_lost,
+    receive_return,
     receive_shipment,
     refuse_shipment,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "quarantine_stock",
     "recall_lot",
     "receive_from_supplier",
+    "receive_return",
     "receive_shipment",
     "record_count",
     "record_vvm_observation",

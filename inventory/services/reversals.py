@@ -6,7 +6,8 @@ original never happened, so balances and storage histories read as if it had not
 Invariants: a movement is reversed at most once (also a unique constraint); reversals and
 recalls cannot be reversed; a reversal that would make a stock balance negative at any
 time is refused; reversing a shipment movement steps the shipment back one state (a
-refusal's return: back to dispatched).
+refusal: back to dispatched, refused only while its return has not been received or lost; a
+return receipt: back to refused; a loss on the way back: back to refused).
 """
 
 from __future__ import annotations
@@ -42,12 +43,12 @@ def reverse_movement(uow: UnitOfWork, command: ReverseMovement) -> MovementView:
             raise AlreadyReversed(
                 f"movement {original.id} was already reversed by movement {earlier}"
             )
-        if original.shipment_id is not None:
-            _step_shipment_back(uow, original)
         lines = [
             Line(_ref(account), line.lot_id, line.doses)
             for line, account in uow.repo.movement_lines(original.id)
         ]
+        if original.shipment_id is not None:
+            _step_shipment_back(uow, original, lines)
         uow.repo.lock_lots(line.lot_id for line in lines)
         header = ctx.header(
             MovementKind.REVERSAL.value,
@@ -62,7 +63,7 @@ def reverse_movement(uow: UnitOfWork, command: ReverseMovement) -> MovementView:
     return run_movement(uow, command, body, load_movement_view)
 
 
-def _step_shipment_back(uow: UnitOfWork, original: m.Movement) -> None:
+def _step_shipment_back(uow: UnitOfWork, original: m.Movement, lines: list[Line]) -> None:
     assert original.shipment_id is not None
     shipment = uow.repo.get(m.Shipment, original.shipment_id, "shipment", lock=True)
     status = ShipmentStatus(shipment.status)
@@ -79,11 +80,45 @@ def _step_shipment_back(uow: UnitOfWork, original: m.Movement) -> None:
         shipment.status, shipment.received_at = ShipmentStatus.DISPATCHED.value, None
     elif kind is MovementKind.SHIPMENT_LOST:
         require_status(shipment.id, status, ShipmentStatus.LOST)
-        shipment.status = ShipmentStatus.DISPATCHED.value
+        returning = any(x.account.kind is AccountKind.IN_TRANSIT_RETURNED for x in lines)
+        back = ShipmentStatus.REFUSED if returning else ShipmentStatus.DISPATCHED
+        shipment.status = back.value
     elif kind is MovementKind.SHIPMENT_RETURN:
-        require_status(shipment.id, status, ShipmentStatus.REFUSED)
-        shipment.status = ShipmentStatus.DISPATCHED.value
+        _require_return_open(uow, shipment.id, status, lines)
+        shipment.status, shipment.refused_at = ShipmentStatus.DISPATCHED.value, None
+        shipment.returned_at = None
+        uow.repo.clear_returned(shipment.id)
+    elif kind is MovementKind.RETURN_RECEIPT:
+        require_status(shipment.id, status, ShipmentStatus.RETURNED)
+        uow.repo.clear_returned(shipment.id)
+        shipment.status, shipment.returned_at = ShipmentStatus.REFUSED.value, None
     uow.session.flush()
+
+
+def _require_return_open(
+    uow: UnitOfWork, shipment_id: int, status: ShipmentStatus, lines: list[Line]
+) -> None:
+    """A refusal is undone only while its doses are still on the road back: not once the
+    sender received them or wrote them off (undo that first). A refusal recorded before the
+    return leg existed posted straight into the sender's quarantine and is undone as such."""
+    direct = not any(x.account.kind is AccountKind.IN_TRANSIT_RETURNED for x in lines)
+    if status is ShipmentStatus.REFUSED or (direct and status is ShipmentStatus.RETURNED):
+        return
+    if status is ShipmentStatus.RETURNED:
+        found = uow.repo.standing_movement(shipment_id, MovementKind.RETURN_RECEIPT.value)
+        raise InvalidState(
+            f"shipment {shipment_id}'s return was received back"
+            + ("" if found is None else f" (movement {found.id})")
+            + ": reverse that return receipt first, then the refusal"
+        )
+    if status is ShipmentStatus.LOST:
+        found = uow.repo.standing_movement(shipment_id, MovementKind.SHIPMENT_LOST.value)
+        raise InvalidState(
+            f"shipment {shipment_id} was marked lost on its way back"
+            + ("" if found is None else f" (movement {found.id})")
+            + ": reverse that loss first, then the refusal"
+        )
+    require_status(shipment_id, status, ShipmentStatus.REFUSED)
 
 
 def _ref(account: m.Account) -> AccountRef:

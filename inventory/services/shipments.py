@@ -1,6 +1,8 @@
-"""Shipments between facilities: create, dispatch (FEFO picking), receive, mark lost.
+"""Shipments between facilities: create, dispatch (FEFO picking), receive, mark lost, refuse,
+and receive a refused shipment back at the sender.
 
-Invariants: ``created -> dispatched -> received | partially_received | lost | refused``; a dispatch
+Invariants: ``created -> dispatched -> received | partially_received | lost | refused``,
+``refused -> returned | lost`` (the road back: ``in_transit_returned``); a dispatch
 takes exactly the requested doses from one unit of the origin or nothing (FEFO by default;
 named lots that break FEFO need a reason); a receipt empties the shipment's in-transit
 account exactly (see ``domain/shipments.py`` for how discrepancies post).
@@ -17,6 +19,7 @@ from inventory.commands import (
     DispatchItem,
     DispatchShipment,
     MarkShipmentLost,
+    ReceiveReturn,
     ReceiveShipment,
     RefuseShipment,
 )
@@ -26,6 +29,7 @@ from inventory.domain.fefo import Candidate, first_out_of_order, get_strategy, p
 from inventory.domain.holds import lot_holds, require_issuable
 from inventory.domain.movements import MovementKind, check_balanced, require_positive
 from inventory.domain.shipments import (
+    RETURNED_REASON,
     DiscrepancyKind,
     ReceiptContext,
     ShipmentStatus,
@@ -285,16 +289,25 @@ def receive_shipment(uow: UnitOfWork, command: ReceiveShipment) -> ShipmentPoste
 
 
 def mark_shipment_lost(uow: UnitOfWork, command: MarkShipmentLost) -> ShipmentPosted:
-    """Nothing arrived: all in transit is wasted as lost at the shipping facility."""
+    """Nothing arrived: all in transit is wasted as lost at the shipping facility. A refused
+    shipment can be lost on its way back too (the sender owns it): the same, from its
+    ``in_transit_returned`` account."""
 
     def body(ctx: Context) -> int:
         reason = required_text(command.reason, "a reason")
         shipment = uow.repo.get(m.Shipment, command.shipment_id, "shipment", lock=True)
-        require_status(shipment.id, ShipmentStatus(shipment.status), ShipmentStatus.DISPATCHED)
+        status = ShipmentStatus(shipment.status)
+        require_status(shipment.id, status, ShipmentStatus.DISPATCHED, ShipmentStatus.REFUSED)
         occurred = ctx.occurred(command.occurred_at)
+        returning = status is ShipmentStatus.REFUSED
+        since = shipment.refused_at if returning else shipment.dispatched_at
+        if since is not None and occurred < since:
+            what = "refused" if returning else "dispatched"
+            raise InvalidInput(f"a shipment cannot be lost before it was {what}")
         dispatched = uow.repo.dispatched_lots(shipment.id)
         uow.repo.lock_lots(dispatched)
-        lines = postings.shipment_lost(shipment.origin_facility_id, shipment.id, dispatched)
+        build = postings.shipment_lost_returning if returning else postings.shipment_lost
+        lines = build(shipment.origin_facility_id, shipment.id, dispatched)
         header = ctx.header(
             MovementKind.SHIPMENT_LOST.value,
             occurred,
@@ -312,9 +325,9 @@ def mark_shipment_lost(uow: UnitOfWork, command: MarkShipmentLost) -> ShipmentPo
 
 
 def refuse_shipment(uow: UnitOfWork, command: RefuseShipment) -> ShipmentPosted:
-    """The receiver refuses the delivery (rule 27): every dose in transit goes back to the
-    sender, into the quarantine of the unit it was dispatched from (held until the sender
-    releases or destroys it); the loggers come off."""
+    """The receiver refuses the delivery (rule 27): every dose in transit goes onto the
+    road back to the sender (``in_transit_returned``; the shipment is ``refused`` until the
+    sender receives the return, ``receive_return``); the loggers come off."""
 
     def body(ctx: Context) -> int:
         reason = required_text(command.reason, "a reason for refusing")
@@ -325,19 +338,17 @@ def refuse_shipment(uow: UnitOfWork, command: RefuseShipment) -> ShipmentPosted:
             raise InvalidInput("a shipment cannot be refused before it was dispatched")
         dispatched = uow.repo.dispatched_lots(shipment.id)
         uow.repo.lock_lots(dispatched)
-        origin_unit = uow.repo.dispatch_unit(shipment.id)
-        lines = postings.shipment_return(
-            shipment.origin_facility_id, origin_unit, shipment.id, dispatched
-        )
+        lines = postings.shipment_return(shipment.id, dispatched)
         header = ctx.header(
             MovementKind.SHIPMENT_RETURN.value,
             occurred,
-            facility_id=shipment.origin_facility_id,
+            facility_id=shipment.destination_facility_id,
             shipment_id=shipment.id,
             reason=reason,
         )
         movement_id = uow.repo.post(header, check_balanced(MovementKind.SHIPMENT_RETURN, lines))
         shipment.status = ShipmentStatus.REFUSED.value
+        shipment.refused_at = occurred
         detach_open_loggers(uow, shipment.id, occurred, ctx.user)
         record_decision(
             uow, ctx, shipment.id, movement_id, ReceiptDecision.REFUSE, command.record_complete
@@ -345,6 +356,60 @@ def refuse_shipment(uow: UnitOfWork, command: RefuseShipment) -> ShipmentPosted:
         return movement_id
 
     return run_movement(uow, command, body, _posted)
+
+
+def receive_return(uow: UnitOfWork, command: ReceiveReturn) -> ShipmentPosted:
+    """The sender receives a refused shipment back (rule 27): per lot what came back goes
+    from the return leg into the quarantine of a unit of the origin (default: the unit it
+    was dispatched from), held "refused by the receiver, returned" until the sender releases
+    or destroys it; discrepancies post as at a receipt (a shortfall is wasted as lost at the
+    sender). The shipment ends ``returned``."""
+
+    def body(ctx: Context) -> int:
+        shipment = uow.repo.get(m.Shipment, command.shipment_id, "shipment", lock=True)
+        require_status(shipment.id, ShipmentStatus(shipment.status), ShipmentStatus.REFUSED)
+        unit_id = command.storage_unit_id or uow.repo.dispatch_unit(shipment.id)
+        where = load_unit(uow, unit_id)
+        if where.facility.id != shipment.origin_facility_id:
+            raise InvalidInput(
+                f"storage unit {where.unit.code} is not at the origin facility of shipment "
+                f"{shipment.id}: a refused shipment is received back where it came from"
+            )
+        occurred = ctx.occurred(command.occurred_at)
+        if shipment.refused_at is not None and occurred < shipment.refused_at:
+            raise InvalidInput("a refused shipment cannot be received back before its refusal")
+        dispatched = uow.repo.dispatched_lots(shipment.id)
+        uow.repo.lock_lots(set(dispatched) | {item.lot_id for item in command.lots})
+        context = ReceiptContext(
+            shipment.id,
+            shipment.origin_facility_id,
+            shipment.destination_facility_id,
+            where.unit.id,
+            returning=True,
+        )
+        plan = plan_receipt(context, dispatched, command.lots)
+        header = ctx.header(
+            MovementKind.RETURN_RECEIPT.value,
+            occurred,
+            facility_id=where.facility.id,
+            shipment_id=shipment.id,
+            reason=f"{RETURNED_REASON}: {_refusal_reason(uow, shipment.id)}",
+        )
+        movement_id = uow.repo.post(header, check_balanced(MovementKind.RETURN_RECEIPT, plan.lines))
+        uow.repo.record_returned(shipment.id, plan.received)
+        uow.repo.add_discrepancies(shipment.id, movement_id, plan.discrepancies)
+        shipment.status = plan.status.value
+        shipment.returned_at = occurred
+        uow.session.flush()
+        return movement_id
+
+    return run_movement(uow, command, body, _posted)
+
+
+def _refusal_reason(uow: UnitOfWork, shipment_id: int) -> str:
+    """Why the receiver refused it (the standing refusal's reason)."""
+    found = uow.repo.standing_movement(shipment_id, MovementKind.SHIPMENT_RETURN.value)
+    return (found.reason if found is not None else None) or "no reason recorded"
 
 
 def parse_decision(value: str) -> ReceiptDecision:
@@ -382,6 +447,7 @@ _STATUS_OF_KIND = {
     MovementKind.DISPATCH.value: ShipmentStatus.DISPATCHED,
     MovementKind.SHIPMENT_LOST.value: ShipmentStatus.LOST,
     MovementKind.SHIPMENT_RETURN.value: ShipmentStatus.REFUSED,
+    MovementKind.RETURN_RECEIPT.value: ShipmentStatus.RETURNED,
 }
 
 

@@ -1,7 +1,8 @@
 """The ledger's pages in Chromium at 360 × 740: dispatching with a scanned barcode (the scan
 field shows a bad check digit next to itself, then product, lot and expiry), receiving with
 a shortfall, a physical count refused until a difference has a reason, a lot trace and a
-recall, the daily doses page."""
+recall, the daily doses page; a refused shipment shown to the sender as returning and
+received back held with a shortfall, in English and Chinese."""
 
 from __future__ import annotations
 
@@ -79,3 +80,56 @@ def test_dispatch_with_a_scan_receive_with_a_shortfall_count_and_trace(
     expect(phone.get_by_role("heading", name="Daily doses")).to_be_visible()
     assert fits_the_screen(phone)
     shots.take(phone, "doses")
+
+
+def test_a_refused_shipment_is_received_back_held_in_english_and_chinese(
+    admin: Caller, programme: Programme, server: str, phone: Page, account: Any, shots: Shots
+) -> None:
+    p = programme
+    stocked(admin, p)
+    sign_in(phone, server, *account("admin"))
+    phone.goto(f"{server}/shipments?facility=GD")
+    phone.get_by_label("To (facility code)").fill("GD-K1")
+    phone.get_by_role("button", name="Plan", exact=True).click()
+    phone.get_by_label("Doses", exact=True).fill("100")
+    phone.get_by_role("button", name="Dispatch").click()
+    expect(phone.get_by_text("in transit")).to_be_visible()
+    shipment_url = phone.url
+    phone.get_by_label("Why (the doses go back to the sender, held)").fill("box open and warm")
+    phone.get_by_role("button", name="Refuse", exact=True).click()
+    expect(phone.get_by_text("The doses are on their way back to the sender")).to_be_visible()
+    expect(phone.get_by_role("heading", name="Receive the return")).to_be_visible()
+    assert fits_the_screen(phone)
+    shots.take(phone, "returning")
+    phone.goto(f"{server}/shipments?facility=GD")
+    expect(phone.get_by_role("heading", name="Returning")).to_be_visible()
+    assert fits_the_screen(phone)
+    shots.take(phone, "shipments-returning")
+
+    phone.goto(f"{server}/")
+    phone.get_by_label("Language").select_option("zh_Hans")
+    phone.get_by_role("button", name="Change").click()
+    phone.goto(shipment_url)
+    expect(phone.get_by_role("heading", name="接收退回")).to_be_visible()
+    assert fits_the_screen(phone)
+    shots.take(phone, "returning-zh")
+    phone.get_by_label("退回的剂次").fill("90")
+    phone.get_by_role("button", name="接收退回").click()
+    expect(phone.get_by_text("退回数量与发出数量不符：请说明原因。")).to_be_visible()
+    assert fits_the_screen(phone)
+    shots.take(phone, "return-refused-zh")
+    phone.get_by_label("差异原因").fill("回程中冻结十剂")
+    phone.get_by_role("button", name="接收退回").click()
+    expect(phone.get_by_text("发货方已于")).to_be_visible()
+    assert phone.url == shipment_url
+    assert fits_the_screen(phone)
+    shots.take(phone, "returned-zh")
+    held = admin.ok(admin.get("/stock", storage_unit_id=p.province_unit))
+    assert sorted((x["usable"]["doses"], x["held"]["doses"]) for x in held["lines"]) == [
+        (200, 90),
+        (300, 0),
+    ]
+    phone.goto(f"{server}/shipments?facility=GD")
+    expect(phone.get_by_text("已退回发货方").first).to_be_visible()
+    assert fits_the_screen(phone)
+    shots.take(phone, "shipments-zh")

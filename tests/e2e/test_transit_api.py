@@ -1,7 +1,8 @@
 """A shipment's journey through the API (rule 27): a logger attached at dispatch (by id or
 by a scan of its label), the transport record the receiver reads first, the decision (an
 incomplete record needs a supervisor's override), a refusal sending the doses back to the
-sender; and every refusal of the API is a clear 4xx."""
+sender on the road, the sender receiving them back held; and every refusal of the API is a
+clear 4xx."""
 
 from __future__ import annotations
 
@@ -147,23 +148,77 @@ def test_an_incomplete_record_needs_a_supervisors_override(
     assert journey["transport"]["covers"] is False
 
 
-def test_a_refused_shipment_goes_back_to_the_sender(
+def test_a_refused_shipment_travels_back_and_the_sender_receives_it_held(
     admin: Caller, programme: Programme, api_as: ApiAs
 ) -> None:
     p = programme
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     shipment = _ship(admin, p, now - timedelta(hours=6))
     county = api_as("staff", facility_id=p.county)
+    province = api_as("staff", facility_id=p.province)
 
     refused = county.ok(
-        county.post(f"/shipments/{shipment}/refusal", {"reason": "no transport record"}), 201
+        county.post(
+            f"/shipments/{shipment}/refusal",
+            {
+                "reason": "no transport record",
+                "occurred_at": (now - timedelta(hours=2)).isoformat(),
+            },
+        ),
+        201,
     )
 
     assert refused["status"] == "refused"
+    # on the road back: not in the sender's unit yet, listed as returning to it
     stock = admin.ok(admin.get("/stock", storage_unit_id=p.province_unit))
-    assert [(x["usable"]["doses"], x["held"]["doses"]) for x in stock["lines"]] == [(900, 100)]
+    assert [(x["usable"]["doses"], x["held"]["doses"]) for x in stock["lines"]] == [(900, 0)]
+    sender = admin.ok(admin.get("/stock", facility_id=p.province))
+    assert [(t["in_transit"]["doses"], t["returning"]) for t in sender["in_transit"]] == [
+        (100, True)
+    ]
+    assert admin.ok(admin.get("/stock", facility_id=p.county))["in_transit"] == []
     again = county.post(f"/shipments/{shipment}/receipt", _receipt(p, now))
     assert again.status_code == 409 and "is refused" in again.json()["detail"]
+    body = {
+        "lots": [{"lot_id": p.lot_a, "doses": 90, "discrepancy_reason": "a box broke"}],
+        "occurred_at": now.isoformat(),
+    }
+    assert county.post(f"/shipments/{shipment}/return-receipt", body).status_code == 403
+    wrong_unit = province.post(
+        f"/shipments/{shipment}/return-receipt", {**body, "storage_unit_id": p.county_unit}
+    )
+    assert wrong_unit.status_code == 422 and "not at the origin" in wrong_unit.text
+    no_reason = province.post(
+        f"/shipments/{shipment}/return-receipt",
+        {**body, "lots": [{"lot_id": p.lot_a, "doses": 90}]},
+    )
+    assert no_reason.status_code == 422 and "needs a discrepancy reason" in no_reason.text
+
+    back = province.ok(province.post(f"/shipments/{shipment}/return-receipt", body), 201)
+
+    assert back["status"] == "returned"
+    assert [(d["kind"], d["dispatched"], d["received"]) for d in back["discrepancies"]] == [
+        ("shortfall", 100, 90)
+    ]
+    stock = admin.ok(admin.get("/stock", storage_unit_id=p.province_unit))
+    assert [(x["usable"]["doses"], x["held"]["doses"]) for x in stock["lines"]] == [(900, 90)]
+    view = admin.ok(admin.get(f"/shipments/{shipment}"))
+    assert (view["status"], view["lines"][0]["returned"]) == ("returned", 90)
+    assert view["refused_at"] and view["returned_at"]
+    trace = admin.ok(admin.get(f"/lots/{p.lot_a}/trace"))
+    [journey] = trace["shipments"]
+    assert journey["status"] == "returned"
+    assert trace["conservation"]["in_transit"] == 0 and trace["conservation"]["balanced"]
+    twice = province.post(f"/shipments/{shipment}/return-receipt", body)
+    assert twice.status_code == 409 and "is returned" in twice.text
+
+    released = province.post(
+        "/movements/releases",
+        {"storage_unit_id": p.province_unit, "lot_id": p.lot_a, "reference": "QA check 12"},
+    )
+    assert released.status_code == 201, released.text
+    stock = admin.ok(admin.get("/stock", storage_unit_id=p.province_unit))
+    assert [(x["usable"]["doses"], x["held"]["doses"]) for x in stock["lines"]] == [(990, 0)]
 
 
 @pytest.mark.parametrize(
@@ -178,6 +233,9 @@ def test_a_refused_shipment_goes_back_to_the_sender(
         ("/shipments/{s}/loggers/TL-8/detach", {}, 404, "not attached"),
         ("/shipments/{s}/refusal", {"reason": ""}, 422, "reason"),
         ("/shipments/{c}/refusal", {"reason": "x"}, 409, "is created"),
+        ("/shipments/{s}/return-receipt", {"lots": [{"lot_id": 1, "doses": 1}]}, 409, "must be"),
+        ("/shipments/{s}/return-receipt", {"lots": []}, 422, "lots"),
+        ("/shipments/9999/return-receipt", {"lots": [{"lot_id": 1, "doses": 1}]}, 404, "9999"),
     ],
 )
 def test_what_the_transit_routes_refuse(

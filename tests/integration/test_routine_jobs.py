@@ -20,8 +20,10 @@ from inventory.commands import (
     DispatchItem,
     DispatchShipment,
     ReceivedLot,
+    ReceiveReturn,
     ReceiveShipment,
     RecordCount,
+    RefuseShipment,
 )
 from inventory.unit_of_work import UnitOfWork
 from tests.builders import (
@@ -203,3 +205,52 @@ def test_an_overdue_shipment_alarms_the_sender_and_the_receivers_parent_until_re
     jobs.overdue_shipments()
     assert alarms.alarms(state="raised") == []
     assert len(alarms.alarms(state="cleared")) == 2
+
+
+def test_a_return_not_received_back_alarms_the_sender_until_it_is_received(
+    engine: Engine,
+) -> None:
+    uow = make_uow(engine)
+    tree = make_facility_tree(uow, clinics_per_county=1)
+    province, clinic = tree.province, tree.clinics[0]
+    product = make_product(uow, "MMR", doses_per_vial=10)
+    lot = make_lot(uow, product, "M1")
+    dispatched = datetime(2024, 3, 5, 1, tzinfo=UTC)
+    refused = dispatched + timedelta(hours=30)
+    stock_up(uow, province.unit, lot, 100, at=dispatched - timedelta(hours=1))
+    shipment = make_shipment(uow, province, clinic, lead_time=timedelta(hours=48))
+    services.dispatch_shipment(
+        uow,
+        DispatchShipment(
+            shipment.id,
+            province.unit.id,
+            (DispatchItem(product.id, 30),),
+            "dispatcher",
+            key("dispatch"),
+            dispatched,
+        ),
+    )
+    services.refuse_shipment(
+        uow, RefuseShipment(shipment.id, "box warm", "nurse", key("refuse"), refused)
+    )
+    due = refused + timedelta(hours=48 + 24)
+    clock = Clock(due - timedelta(minutes=1))
+    jobs, alarms, notifier = routine(engine, clock)
+    jobs.overdue_shipments()
+    assert alarms.alarms() == []  # the journey there is over; the way back is not late yet
+
+    clock.now = due + timedelta(minutes=1)
+    jobs.overdue_shipments()
+    jobs.overdue_shipments()
+    [raised] = alarms.alarms(state="raised")
+    assert (raised.type, raised.facility) == ("SHIPMENT_OVERDUE", province.facility.code)
+    assert raised.details is not None and raised.details["returning"] is True
+    assert raised.key.endswith(f"/{shipment.id}/return")
+    assert len(notifier.notices) == 1
+
+    services.receive_return(
+        uow,
+        ReceiveReturn(shipment.id, (ReceivedLot(lot.id, 30),), "keeper", key("back")),
+    )
+    jobs.overdue_shipments()
+    assert alarms.alarms(state="raised") == []

@@ -151,3 +151,70 @@ def test_the_receiver_refuses_a_delivery_from_the_page(
     done = staff.post(f"{url}/refusal", {"refusal_reason": "box arrived open and warm"})
     assert done.status_code == 303
     assert admin.ok(admin.get(url))["status"] == "refused"
+    # the sender sees it coming back and receives it, held, with a shortfall and its reason
+    assert "Receive the return" not in staff.get(url).text  # not the receiver's to receive
+    sender = person("staff", p.province)
+    listed = sender.get("/shipments", facility="GD").text
+    assert "Returning" in listed and "on its way back to the sender" in listed
+    stock = sender.get("/stock", facility="GD").text
+    assert "refused, coming back" in stock
+    page = sender.get(url).text
+    assert "Receive the return" in page and "The doses are on their way back" in page
+    short = {f"returned_{p.lot_a}": "90"}
+    unexplained = sender.post(f"{url}/return-receipt", short)
+    assert unexplained.status_code == 422
+    assert "What came back differs from what was sent: say why." in unexplained.text
+    elsewhere = sender.post(
+        f"{url}/return-receipt",
+        {**short, f"return_reason_{p.lot_a}": "x", "unit": str(p.county_unit)},
+    )
+    assert elsewhere.status_code == 422 and "not at the origin facility" in elsewhere.text
+    back = sender.post(f"{url}/return-receipt", {**short, f"return_reason_{p.lot_a}": "wet box"})
+    assert back.status_code == 303
+    assert admin.ok(admin.get(url))["status"] == "returned"
+    stock_now = admin.ok(admin.get("/stock", storage_unit_id=p.province_unit))
+    assert [(x["usable"]["doses"], x["held"]["doses"]) for x in stock_now["lines"]] == [(900, 90)]
+    page = sender.get(url).text
+    assert "Received back by the sender" in page and "Receive the return" not in page
+
+
+def test_a_required_transport_record_makes_a_shipment_without_a_logger_an_override(
+    admin: Caller, programme: Programme, deps: Any, client: Any
+) -> None:
+    """COLDCHAIN_TRANSPORT_RECORD_REQUIRED: a shipment that carried no logger is accepted
+    only by a supervisor with a reason; refusing it stays possible."""
+    import dataclasses
+    from datetime import timedelta
+
+    from api.app import create_app
+    from tests.e2e.test_transit_api import _ship
+    from tests.pages.conftest import PageClient, make_user
+
+    p = programme
+    shipment = _ship(admin, p, deps.clock() - timedelta(hours=2))
+    app = create_app(dataclasses.replace(deps, transport_record_required=True))
+    url = f"/shipments/{shipment}"
+    form = {"unit": str(p.county_unit), f"received_{p.lot_a}": "100"}
+
+    def signed_in(name: str, role: str) -> PageClient:
+        make_user(deps, name, role, p.county)
+        browser = PageClient(app)
+        browser.sign_in(name)
+        return browser
+
+    staff = signed_in("staff-required", "staff")
+    assert "a transport record is required" in staff.get(url).text
+    refused = staff.post(f"{url}/receipt", form)
+    assert refused.status_code == 422
+    assert "No temperature logger travelled with this shipment" in refused.text
+    overriding = staff.post(f"{url}/receipt", {**form, "override_reason": "I say so"})
+    assert overriding.status_code == 422 and "Only a supervisor can accept" in overriding.text
+    supervisor = signed_in("supervisor-required", "supervisor")
+    assert "why accept a journey without a temperature record" in supervisor.get(url).text
+    accepted = supervisor.post(f"{url}/receipt", {**form, "override_reason": "cold box checked"})
+    assert accepted.status_code == 303
+    decision = admin.ok(admin.get(url))["decision"]
+    assert (decision["record_complete"], decision["override_reason"]) == (
+        False,
+        "cold box checked",
+    )

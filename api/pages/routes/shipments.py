@@ -2,8 +2,10 @@
 one; dispatch it from a unit of the origin (the FEFO suggestion shown; naming another lot
 needs a reason); receive it at the destination per lot, with a reason for any difference,
 after its transport record (rule 27: what the loggers on the road read): accept, accept with
-every lot held, or refuse it back to the sender; a record that does not cover the journey is
-accepted only by a supervisor, with a reason (the API's rule, checked by the same helpers).
+every lot held, or refuse it back to the sender; a record that does not cover the journey
+(or, with COLDCHAIN_TRANSPORT_RECORD_REQUIRED, a shipment that carried no logger) is
+accepted only by a supervisor, with a reason (the API's rule, checked by the same helpers);
+the sender receives a refused shipment back per lot, held until it releases or destroys it.
 Every lot field takes a typed lot number or a scanned GS1 string."""
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 
 from access import scopes
 from access.errors import Forbidden
+from api.deps import ApiDeps
 from api.idempotency import ledger_key
 from api.lot_refs import scanned_lot
 from api.pages.facilities import chosen_facility
@@ -25,11 +28,13 @@ from api.pages.web import FormPage, Page, SignedInPage
 from api.places import ensure_read_shipment, ensure_write_at, shipment
 from api.routers.transit import ensure_may_override, record_covers, record_of
 from api.schemas.bounds import Id
+from api.transport_records import TransportRecord
 from inventory import queries, services
 from inventory.commands import (
     CreateShipment,
     DispatchItem,
     DispatchShipment,
+    ReceiveReturn,
     ReceiveShipment,
     RefuseShipment,
 )
@@ -167,7 +172,12 @@ def receive(page: FormPage, shipment_id: Id) -> Response:
         errors["decision"] = page.gettext("Choose whether to use the vaccine or hold it.")
     override = form.get("override_reason", "").strip() or None
     covers = record_covers(deps, shipment_id, None)
-    if covers is False and override is None:
+    if covers is False and override is None and _record(deps, shipment_id) is None:
+        errors["override_reason"] = page.gettext(
+            "No temperature logger travelled with this shipment and a transport record is"
+            " required: a supervisor must accept it and say why."
+        )
+    elif covers is False and override is None:
         errors["override_reason"] = page.gettext(
             "The temperature record does not cover the whole journey: a supervisor must"
             " accept it and say why."
@@ -228,6 +238,59 @@ def refuse(page: FormPage, shipment_id: Id) -> Response:
     return _render_shipment(page, shipment_id, errors=errors, values=dict(form), status=422)
 
 
+@router.post("/shipments/{shipment_id}/return-receipt")
+def receive_return(page: FormPage, shipment_id: Id) -> Response:
+    deps, form = page.deps, page.form
+    found = shipment(deps, shipment_id)
+    ensure_write_at(deps, page.who, found.origin_facility_id)
+    errors: dict[str, str] = {}
+    unit = None
+    if form.get("unit", "").strip():
+        unit = _number(form["unit"], 1, 2**31 - 1)
+        if unit is None:
+            errors["unit"] = page.gettext("Choose the storage unit the doses go into.")
+    lots = []
+    for line in found.lines:
+        got = _number(form.get(f"returned_{line.lot_id}", ""), 0, 10_000_000)
+        reason = form.get(f"return_reason_{line.lot_id}", "").strip()
+        if got is None:
+            errors[f"returned_{line.lot_id}"] = page.gettext(
+                "Write the number of doses that came back (0 or more)."
+            )
+        elif got != line.dispatched and not reason:
+            errors[f"return_reason_{line.lot_id}"] = page.gettext(
+                "What came back differs from what was sent: say why."
+            )
+        lots.append(ReceivedLot(line.lot_id, got or 0, reason or None))
+    if not errors:
+        try:
+            services.receive_return(
+                deps.inventory_uow(),
+                ReceiveReturn(
+                    shipment_id,
+                    tuple(lots),
+                    page.who.name,
+                    ledger_key(page.who, form.get("key") or uuid.uuid4().hex),
+                    unit,
+                ),
+            )
+        except InventoryError as exc:
+            errors["unit"] = str(exc)
+        else:
+            return page.redirect(f"/shipments/{shipment_id}")
+    return _render_shipment(page, shipment_id, errors=errors, values=dict(form), status=422)
+
+
+def _record(deps: ApiDeps, shipment_id: int) -> TransportRecord | None:
+    """The transport record of a shipment that carried a logger (None: no logger, or no
+    telemetry store to read it from)."""
+    if deps.transport_records is None:
+        return None
+    if not queries.shipment_loggers(deps.inventory_uow(), shipment_id):
+        return None
+    return record_of(deps, shipment_id, None)
+
+
 def _render_list(
     page: Page,
     facility: str | None,
@@ -242,9 +305,9 @@ def _render_list(
     shipments = queries.list_shipments(uow, place.id, None)
     # the temperature on the road of each shipment still in transit that carries a logger
     records = {
-        s.id: record_of(deps, s.id, None)
+        s.id: record
         for s in shipments
-        if s.status == "dispatched" and record_covers(deps, s.id, None) is not None
+        if s.status == "dispatched" and (record := _record(deps, s.id)) is not None
     }
     return page.render(
         "shipments.html",
@@ -276,6 +339,7 @@ def _render_shipment(
     destination = queries.get_facility(uow, found.destination_facility_id)
     may_dispatch = found.status == "created" and _may_write(page, origin.id)
     may_receive = found.status == "dispatched" and _may_write(page, destination.id)
+    may_receive_return = found.returning and _may_write(page, origin.id)
     stock = (
         queries.stock_on_hand(uow, facility_id=origin.id, by_unit=True).lines
         if may_dispatch
@@ -286,8 +350,15 @@ def _render_shipment(
         [Candidate(s.lot_id, s.lot_number, s.expiry, s.usable.doses) for s in issuable]
     )
     products = {s.product_id: s.product_code for s in issuable}
-    on_the_road = found.status in ("dispatched", "received", "partially_received", "refused")
-    has_record = on_the_road and record_covers(deps, shipment_id, None) is not None
+    on_the_road = found.status in (
+        "dispatched",
+        "received",
+        "partially_received",
+        "refused",
+        "returned",
+    )
+    record = _record(deps, shipment_id) if on_the_road else None
+    needs_override = may_receive and record_covers(deps, shipment_id, None) is False
     return page.render(
         "shipment.html",
         status_code=status,
@@ -296,11 +367,15 @@ def _render_shipment(
         destination=destination,
         may_dispatch=may_dispatch,
         may_receive=may_receive,
-        origin_units=queries.storage_units_of(uow, origin.id) if may_dispatch else [],
+        may_receive_return=may_receive_return,
+        origin_units=(
+            queries.storage_units_of(uow, origin.id) if may_dispatch or may_receive_return else []
+        ),
         destination_units=queries.storage_units_of(uow, destination.id) if may_receive else [],
         suggestion=[(c, next(s for s in issuable if s.lot_id == c.lot_id)) for c in suggestion],
         products=products,
-        record=record_of(deps, shipment_id, None) if has_record else None,
+        record=record,
+        needs_override=needs_override,
         zone=destination.timezone,
         errors=errors,
         values=values,

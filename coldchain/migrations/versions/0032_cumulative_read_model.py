@@ -4,7 +4,7 @@ day that has lines (the day's change, the running total to its end), backfilled 
 movement lines.
 
 Revision ID: 0032_cumulative_read_model
-Revises: 0030_acknowledgement_actions
+Revises: 0031_shipment_returns
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0032_cumulative_read_model"
-down_revision: str | None = "0030_acknowledgement_actions"
+down_revision: str | None = "0031_shipment_returns"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,14 +16,17 @@ from inventory.commands import (
     DispatchItem,
     DispatchShipment,
     HoldTransitExposure,
+    MarkShipmentLost,
     ReceivedLot,
+    ReceiveReturn,
     ReceiveShipment,
     RefuseShipment,
+    ReleaseStock,
     ReverseMovement,
 )
 from inventory.domain.excursions import ExcursionRef
 from inventory.errors import InvalidInput, InvalidState, NotFound
-from inventory.results import ShipmentView
+from inventory.results import ShipmentPosted, ShipmentView
 from inventory.unit_of_work import UnitOfWork
 from tests.builders import T0, assert_conserved, key, make_shipment, make_uow, stock_up
 from tests.integration.inventory.conftest import World
@@ -31,6 +34,7 @@ from tests.integration.inventory.test_concurrency import race
 
 DISPATCHED = T0 + timedelta(hours=1)
 ARRIVED = T0 + timedelta(hours=9)
+BACK = T0 + timedelta(hours=20)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -284,7 +288,40 @@ def test_a_record_that_does_not_cover_the_journey_is_accepted_only_with_an_overr
     assert_conserved(uow)
 
 
-def test_a_refused_shipment_goes_back_to_the_sender_held(uow: UnitOfWork, world: World) -> None:
+def refuse(uow: UnitOfWork, shipment: ShipmentView) -> ShipmentPosted:
+    return services.refuse_shipment(
+        uow,
+        RefuseShipment(
+            shipment.id, "no transport record for 6 h", "receiver", key("refuse"), ARRIVED, False
+        ),
+    )
+
+
+def receive_back(  # type: ignore[no-untyped-def]
+    uow: UnitOfWork,
+    world: World,
+    shipment: ShipmentView,
+    late: int = 50,
+    reason: str | None = None,
+    unit: int | None = None,
+    at: datetime = BACK,
+):
+    return services.receive_return(
+        uow,
+        ReceiveReturn(
+            shipment.id,
+            (ReceivedLot(world.early.id, 100), ReceivedLot(world.late.id, late, reason)),
+            "sender",
+            key("return"),
+            unit,
+            at,
+        ),
+    )
+
+
+def test_a_refused_shipment_goes_back_to_the_sender_on_the_road(
+    uow: UnitOfWork, world: World
+) -> None:
     shipment = on_the_road(uow, world)
     services.attach_logger(uow, AttachLogger(shipment.id, "TL-5", "dispatcher"))
     command = RefuseShipment(
@@ -295,23 +332,157 @@ def test_a_refused_shipment_goes_back_to_the_sender_held(uow: UnitOfWork, world:
 
     assert refused.status == "refused"
     assert services.refuse_shipment(uow, command) == refused  # a retry posts nothing
+    assert {(x.account, x.doses) for x in refused.movement.lines if x.doses > 0} == {
+        ("in_transit_returned", 100),
+        ("in_transit_returned", 50),
+    }
+    # not back at the sender yet: only what never left is in its unit
     stock = queries.stock_on_hand(uow, storage_unit_id=world.store.id)
     assert {(x.lot_number, x.usable.doses, x.held.doses) for x in stock.lines} == {
-        ("EARLY1", 0, 100),
-        ("LATE1", 150, 50),
+        ("LATE1", 150, 0)
     }
-    assert queries.get_shipment(uow, shipment.id).status == "refused"
+    sender = queries.stock_on_hand(uow, facility_id=world.tree.province.id)
+    assert {(t.lot_number, t.in_transit.doses, t.returning) for t in sender.in_transit} == {
+        ("EARLY1", 100, True),
+        ("LATE1", 50, True),
+    }
+    assert queries.stock_on_hand(uow, facility_id=world.tree.cities[0].id).in_transit == ()
+    view = queries.get_shipment(uow, shipment.id)
+    assert (view.status, view.returning, view.refused_at) == ("refused", True, ARRIVED)
     [logger] = queries.shipment_loggers(uow, shipment.id)
     assert logger.detached_at == ARRIVED
     with pytest.raises(InvalidState, match="is refused"):
         receive(uow, world, shipment)
+    [journey] = queries.trace_lot(uow, world.early.id).shipments
+    assert (journey.status, journey.refused_at, journey.returned) == ("refused", ARRIVED, None)
+    assert queries.trace_lot(uow, world.early.id).conservation.in_transit == 100
     assert_conserved(uow)
 
     services.reverse_movement(
         uow, ReverseMovement(refused.movement.id, "refused the wrong box", "receiver", key("r"))
     )
-    assert queries.get_shipment(uow, shipment.id).status == "dispatched"
+    view = queries.get_shipment(uow, shipment.id)
+    assert (view.status, view.refused_at) == ("dispatched", None)
     assert_conserved(uow)
+
+
+def test_the_sender_receives_the_return_held_with_its_shortfall_lost(
+    uow: UnitOfWork, world: World
+) -> None:
+    shipment = on_the_road(uow, world)
+    refused = refuse(uow, shipment)
+    with pytest.raises(InvalidInput, match="needs a discrepancy reason"):
+        receive_back(uow, world, shipment, late=40)
+    other = world.tree.cities[0].unit.id
+    with pytest.raises(InvalidInput, match="not at the origin facility"):
+        receive_back(uow, world, shipment, unit=other)
+    with pytest.raises(InvalidInput, match="before its refusal"):
+        receive_back(uow, world, shipment, reason="x", at=ARRIVED - timedelta(hours=1))
+    with pytest.raises(InvalidInput, match="are not in the receipt"):
+        services.receive_return(
+            uow, ReceiveReturn(shipment.id, (ReceivedLot(world.early.id, 100),), "s", key("x"))
+        )
+    assert queries.get_shipment(uow, shipment.id).status == "refused"  # nothing written
+
+    command = ReceiveReturn(
+        shipment.id,
+        (
+            ReceivedLot(world.early.id, 100),
+            ReceivedLot(world.late.id, 40, "a box broke on the way back"),
+        ),
+        "sender",
+        key("return"),
+        occurred_at=BACK,
+    )
+    back = services.receive_return(uow, command)
+
+    assert back.status == "returned"
+    assert services.receive_return(uow, command) == back  # a retry posts nothing
+    assert back.movement.kind == "return_receipt"
+    assert back.movement.reason is not None
+    assert back.movement.reason.startswith("refused by the receiver, returned: no transport")
+    assert [(d.lot_id, d.kind, d.dispatched, d.received) for d in back.discrepancies] == [
+        (world.late.id, "shortfall", 50, 40)
+    ]
+    stock = queries.stock_on_hand(uow, storage_unit_id=world.store.id)
+    assert {(x.lot_number, x.usable.doses, x.held.doses) for x in stock.lines} == {
+        ("EARLY1", 0, 100),
+        ("LATE1", 150, 40),
+    }
+    assert queries.stock_on_hand(uow, facility_id=world.tree.province.id).in_transit == ()
+    view = queries.get_shipment(uow, shipment.id)
+    assert (view.status, view.returned_at) == ("returned", BACK)
+    assert {(x.lot_number, x.returned) for x in view.lines} == {("EARLY1", 100), ("LATE1", 40)}
+    trace = queries.trace_lot(uow, world.late.id)
+    [journey] = trace.shipments
+    assert (journey.status, journey.returned, journey.returned_at) == ("returned", 40, BACK)
+    assert dict(trace.wastage_by_reason) == {"lost": 10}
+    assert_conserved(uow)
+
+    with pytest.raises(InvalidState, match="reverse that return receipt first"):
+        services.reverse_movement(uow, ReverseMovement(refused.movement.id, "x", "s", key("r1")))
+    services.reverse_movement(uow, ReverseMovement(back.movement.id, "miscounted", "s", key("r2")))
+    view = queries.get_shipment(uow, shipment.id)
+    assert (view.status, view.returned_at, view.discrepancies) == ("refused", None, ())
+    assert {x.returned for x in view.lines} == {None}
+    assert_conserved(uow)
+
+    again = services.receive_return(
+        uow,
+        ReceiveReturn(
+            shipment.id,
+            (ReceivedLot(world.early.id, 100), ReceivedLot(world.late.id, 50)),
+            "sender",
+            key("return again"),
+        ),
+    )
+    assert (again.status, again.discrepancies) == ("returned", ())
+    released = services.release_stock(
+        uow,
+        ReleaseStock(world.store.id, world.early.id, "manufacturer letter 7", "s", key("rel")),
+    )
+    assert released.kind == "release"
+    stock = queries.stock_on_hand(uow, storage_unit_id=world.store.id)
+    assert {(x.lot_number, x.usable.doses, x.held.doses) for x in stock.lines} == {
+        ("EARLY1", 100, 0),
+        ("LATE1", 150, 50),
+    }
+    assert_conserved(uow)
+
+
+def test_a_return_lost_on_the_way_back_is_wasted_at_the_sender(
+    uow: UnitOfWork, world: World
+) -> None:
+    shipment = on_the_road(uow, world)
+    refused = refuse(uow, shipment)
+    lost = services.mark_shipment_lost(
+        uow, MarkShipmentLost(shipment.id, "truck stolen", "sender", key("lost"), BACK)
+    )
+    assert lost.status == "lost"
+    assert dict(queries.trace_lot(uow, world.early.id).wastage_by_reason) == {"lost": 100}
+    assert_conserved(uow)
+    with pytest.raises(InvalidState, match="reverse that loss first"):
+        services.reverse_movement(uow, ReverseMovement(refused.movement.id, "x", "s", key("r1")))
+    services.reverse_movement(uow, ReverseMovement(lost.movement.id, "found it", "s", key("r2")))
+    assert queries.get_shipment(uow, shipment.id).status == "refused"
+    assert_conserved(uow)
+
+
+def test_a_return_not_received_back_in_time_is_overdue(uow: UnitOfWork, world: World) -> None:
+    shipment = on_the_road(uow, world)  # lead time: make_shipment's
+    lead = queries.get_shipment(uow, shipment.id).expected_lead_time
+    refuse(uow, shipment)
+    due = ARRIVED + lead + timedelta(hours=24)
+    assert queries.overdue_shipments(uow, due - timedelta(minutes=1)) == []
+    [late] = queries.overdue_shipments(uow, due + timedelta(hours=2))
+    assert (late.shipment_id, late.returning, late.refused_at, late.due_at) == (
+        shipment.id,
+        True,
+        ARRIVED,
+        due,
+    )
+    receive_back(uow, world, shipment, at=ARRIVED + timedelta(hours=1))
+    assert queries.overdue_shipments(uow, due + timedelta(hours=2)) == []
 
 
 def test_one_logger_raced_onto_two_shipments_lands_on_one(

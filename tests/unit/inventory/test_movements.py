@@ -81,6 +81,8 @@ def test_every_posting_rule_balances() -> None:
         postings.destruction(FACILITY, UNIT, {LOT: 3}, WastageReason.TEMPERATURE_DAMAGE),
         postings.recall([(FACILITY, UNIT, LOT, 4), (FACILITY, OTHER, LOT, 0)]),
         postings.shipment_lost(FACILITY, 4, {LOT: 3}),
+        postings.shipment_return(4, {LOT: 3, LOT + 1: 2}),
+        postings.shipment_lost_returning(FACILITY, 4, {LOT: 3}),
     ]
     for lines in built:
         assert lines
@@ -130,3 +132,17 @@ def test_account_keys_are_distinct_per_location() -> None:
         acc.supplier(FACILITY).key,
     }
     assert len(keys) == 9
+
+
+def test_a_refusal_puts_the_doses_on_the_road_back_and_a_loss_there_is_the_senders() -> None:
+    refused = postings.shipment_return(4, {LOT: 30})
+    assert {(line.account.key, line.doses) for line in refused} == {
+        ("in_transit:s4", -30),
+        ("in_transit_returned:s4", 30),
+    }
+    assert all(line.account.nonnegative for line in refused)
+    lost = postings.shipment_lost_returning(FACILITY, 4, {LOT: 30})
+    assert {(line.account.key, line.doses) for line in lost} == {
+        ("in_transit_returned:s4", -30),
+        (f"wasted:f{FACILITY}:lost", 30),
+    }

@@ -106,3 +106,29 @@ def test_a_shipment_is_overdue_after_lead_time_plus_grace() -> None:
     lead, grace = timedelta(hours=48), timedelta(hours=24)
     assert not is_overdue(sent, lead, sent + timedelta(hours=72), grace)
     assert is_overdue(sent, lead, sent + timedelta(hours=72, seconds=1), grace)
+
+
+RETURN = ReceiptContext(
+    9, origin_facility_id=1, destination_facility_id=2, unit_id=5, returning=True
+)
+
+
+def test_a_return_lands_every_lot_held_at_the_sender_and_a_shortfall_is_lost_there() -> None:
+    plan = plan_receipt(
+        RETURN,
+        {1: 100, 2: 50},
+        [ReceivedLot(1, 100), ReceivedLot(2, 40, "broken"), ReceivedLot(3, 5, "found")],
+    )
+    check_balanced(MovementKind.RETURN_RECEIPT, plan.lines)
+    assert plan.status is ShipmentStatus.RETURNED
+    assert by_account(plan.lines) == {
+        ("in_transit_returned", None): -150,
+        ("quarantine", 1): 145,
+        ("wasted", 1): 10,
+        ("adjustment", 1): -5,
+    }
+    assert [(d.lot_id, d.kind) for d in plan.discrepancies] == [
+        (2, DiscrepancyKind.SHORTFALL),
+        (3, DiscrepancyKind.UNKNOWN_LOT),
+    ]
+    assert not any(line.account.kind is AccountKind.IN_TRANSIT for line in plan.lines)
