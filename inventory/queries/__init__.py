@@ -8,11 +8,13 @@ from inventory.queries.allocations import AllocationStatus, allocation_status
 from inventory.queries.daily_doses import (
     DailyDosesReport,
     DoseLine,
+    DosesByDay,
     Dropout,
     FacilityDay,
     ProductDay,
     Reconciliation,
     daily_doses_report,
+    doses_to_date_by_day,
 )
 from inventory.queries.exposure import (
     ExcursionHold,
@@ -105,6 +107,7 @@ __all__ = [
     "Conservation",
     "DailyDosesReport",
     "DoseLine",
+    "DosesByDay",
     "Dropout",
     "EventLot",
     "ExcursionHold",
@@ -145,6 +148,7 @@ __all__ = [
     "WastageReport",
     "allocation_status",
     "daily_doses_report",
+    "doses_to_date_by_day",
     "excursion_holds",
     "facility_by_code",
     "facility_chain",
