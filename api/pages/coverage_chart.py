@@ -15,7 +15,7 @@ from datetime import date
 from inventory.queries import DoseLine, DosesByDay
 
 WIDTH, HEIGHT = 320, 150
-LEFT, RIGHT, TOP, BOTTOM = 8, 8, 10, 20  # margins: the labels sit in them
+LEFT, RIGHT, TOP, BOTTOM = 4, 4, 16, 20  # margins: the labels sit in them
 CHART_DAYS = 28
 
 

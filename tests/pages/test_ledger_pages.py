@@ -66,10 +66,9 @@ def test_daily_doses_drill_down_and_csv(admin: Caller, programme: Programme, per
     assert staff.get("/doses", facility="GD-K1-C1", day="2024-03-01").status_code == 404
 
 
-def test_daily_doses_draw_the_doses_to_date_against_the_target_line(
-    admin: Caller, programme: Programme, person: Any
-) -> None:
-    p = programme
+def doses_against_a_target(admin: Caller, p: Programme) -> None:
+    """Dose 2 at the clinic on three days of late February and 1 March against 5 a day from
+    25 February; dose 1 once, with no target."""
     stock = {"storage_unit_id": p.clinic_unit, "lot_id": p.lot_a, "doses": 100}
     admin.ok(admin.post("/movements/receipts", {**stock, "occurred_at": "2024-02-20T02:00Z"}), 201)
     for day, doses, number in (
@@ -96,6 +95,12 @@ def test_daily_doses_draw_the_doses_to_date_against_the_target_line(
         "target_population": 400,
     }
     admin.ok(admin.put("/dose-targets", target))
+
+
+def test_daily_doses_draw_the_doses_to_date_against_the_target_line(
+    admin: Caller, programme: Programme, person: Any
+) -> None:
+    doses_against_a_target(admin, programme)
     page = person("admin").get("/doses", facility="GD-K1-C1", day="2024-03-01")
     assert page.status_code == 200
     text = page.text
