@@ -16,7 +16,7 @@ from inventory.queries import DoseLine, DosesByDay
 
 WIDTH, HEIGHT = 320, 150
 LEFT, RIGHT, TOP, BOTTOM = 4, 4, 16, 20  # margins: the labels sit in them
-CHART_DAYS = 28
+CHART_DAYS = 14
 
 
 @dataclass(frozen=True)

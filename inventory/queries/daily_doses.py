@@ -167,17 +167,22 @@ class _Tally:
     eligible: int | None = None
 
 
-def daily_doses_report(uow: UnitOfWork, facility_id: int, day: date) -> DailyDosesReport:
-    """The report for ``day`` over the facility and everything below it."""
+def daily_doses_report(
+    uow: UnitOfWork, facility_id: int, day: date, *, levels: int | None = None
+) -> DailyDosesReport:
+    """The report for ``day`` over the facility and everything below it. With ``levels``,
+    ``facilities`` holds the facility and those at most ``levels`` below it (each with its
+    whole subtree's figures): a page showing a province and its cities builds 16 entries,
+    not one per site."""
     uow.window.check_day("day", day)
     with uow:
-        root = uow.repo.get(m.Facility, facility_id, "facility")
+        root_path = uow.repo.get(m.Facility, facility_id, "facility").path
         f = m.Facility
         facilities = list(
             _rows(
                 uow,
                 select(f.id, f.code, f.name, f.level, f.parent_id, f.path, f.timezone)
-                .where(f.path.startswith(root.path))
+                .where(f.path.startswith(root_path))
                 .order_by(f.path),
             )
         )
@@ -205,6 +210,9 @@ def daily_doses_report(uow: UnitOfWork, facility_id: int, day: date) -> DailyDos
     by_facility: dict[int, list[tuple[int, _Tally]]] = defaultdict(list)
     for (fid, product), tally in tallies.items():
         by_facility[fid].append((product, tally))
+    if levels is not None:
+        depth = len(ancestor_ids(root_path))
+        facilities = [r for r in facilities if len(ancestor_ids(r.path)) - depth <= levels]
     return DailyDosesReport(
         day,
         tuple(

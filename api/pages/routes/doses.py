@@ -1,6 +1,6 @@
 """Daily doses: per site and rolled up (the facility and everything below it) against the
 daily target, cumulative coverage (with a chart of the doses to date against the straight
-target line over the last four weeks), the stock reconciliation with its difference flagged;
+target line over the last two weeks), the stock reconciliation with its difference flagged;
 drill down from a district to its sites; the same report as CSV."""
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ def daily_doses(page: SignedInPage, facility: Code = None, day: date | None = No
     place = chosen_facility(deps, page.who, facility)
     day = day or page.now.astimezone(ZoneInfo(place.timezone)).date()
     deps.window.check_day("day", day)
-    report = queries.daily_doses_report(deps.inventory_uow(), place.id, day)
+    # the page shows the facility and its children (each with its subtree's figures)
+    report = queries.daily_doses_report(deps.inventory_uow(), place.id, day, levels=1)
     root, *below = report.facilities
     children = [f for f in below if f.parent_id == root.facility_id]
     by_day = {
