@@ -186,7 +186,8 @@ def daily_doses_report(
                 .order_by(f.path),
             )
         )
-        windows = {row.id: local_days(day, day, row.timezone) for row in facilities}
+        zones = {zone: local_days(day, day, zone) for zone in {row.timezone for row in facilities}}
+        windows = {row.id: zones[row.timezone] for row in facilities}
         ids = list(windows)
         tallies: dict[tuple[int, int], _Tally] = defaultdict(_Tally)
         before = _running_before(uow, ids, windows)
