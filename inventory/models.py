@@ -391,6 +391,21 @@ class DoseTarget(Base):
     set_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ConsumptionMonth(Base):
+    """Read model of the stock status report (rule 25): the doses used (the lines of the
+    facility's administered and wasted accounts, reversals netted) per facility, product and
+    calendar month in the facility's own time zone (``month``: its first day). Kept in the
+    posting transaction (``repository/consumption.py``); every triple with a line has a row,
+    even when its lines net to zero."""
+
+    __tablename__ = "consumption_months"
+
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    doses: Mapped[int] = mapped_column(BigInteger)
+
+
 class StockLevel(Base):
     """The minimum and maximum months of stock a facility should hold of a product (rule 25;
     without a row, its level's default)."""

@@ -23,6 +23,7 @@ from inventory import models as m
 from inventory.domain.accounts import AccountRef
 from inventory.domain.movements import Line
 from inventory.errors import InsufficientStock
+from inventory.repository.consumption import record_consumption
 from inventory.repository.cumulative import CumulativeRows
 from kit.columns import UTCDateTime
 
@@ -236,6 +237,8 @@ class LedgerRows(CumulativeRows):
                 (header.occurred_at, ln) for header, lines in batch for ln in lines
             )
             self._apply_to_cumulative(batch)
+            # The stock status report's read model (repository/consumption.py).
+            record_consumption(self.session, rows)
         return ids
 
     def _apply_to_balances(self, lines: Iterable[tuple[datetime, ResolvedLine]]) -> None:
