@@ -8,11 +8,13 @@ from inventory.queries.allocations import AllocationStatus, allocation_status
 from inventory.queries.daily_doses import (
     DailyDosesReport,
     DoseLine,
+    DosesByDay,
     Dropout,
     FacilityDay,
     ProductDay,
     Reconciliation,
     daily_doses_report,
+    doses_to_date_by_day,
 )
 from inventory.queries.exposure import (
     ExcursionHold,
@@ -106,6 +108,7 @@ __all__ = [
     "Conservation",
     "DailyDosesReport",
     "DoseLine",
+    "DosesByDay",
     "Dropout",
     "EventLot",
     "ExcursionHold",
@@ -147,6 +150,7 @@ __all__ = [
     "all_products",
     "allocation_status",
     "daily_doses_report",
+    "doses_to_date_by_day",
     "excursion_holds",
     "facility_by_code",
     "facility_chain",

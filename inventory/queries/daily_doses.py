@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -170,32 +170,41 @@ class _Tally:
     eligible: int | None = None
 
 
-def daily_doses_report(uow: UnitOfWork, facility_id: int, day: date) -> DailyDosesReport:
-    """The report for ``day`` over the facility and everything below it."""
+def daily_doses_report(
+    uow: UnitOfWork, facility_id: int, day: date, *, levels: int | None = None
+) -> DailyDosesReport:
+    """The report for ``day`` over the facility and everything below it. With ``levels``,
+    ``facilities`` holds the facility and those at most ``levels`` below it (each with its
+    whole subtree's figures): a page showing a province and its cities builds 16 entries,
+    not one per site."""
     uow.window.check_day("day", day)
     with uow:
-        root = uow.repo.get(m.Facility, facility_id, "facility")
+        root_path = uow.repo.get(m.Facility, facility_id, "facility").path
         f = m.Facility
         facilities = list(
-            uow.session.execute(
+            _rows(
+                uow,
                 select(f.id, f.code, f.name, f.level, f.parent_id, f.path, f.timezone)
-                .where(f.path.startswith(root.path))
-                .order_by(f.path)
+                .where(f.path.startswith(root_path))
+                .order_by(f.path),
             )
         )
-        windows = {row.id: local_days(day, day, row.timezone) for row in facilities}
+        zones = {zone: local_days(day, day, zone) for zone in {row.timezone for row in facilities}}
+        windows = {row.id: zones[row.timezone] for row in facilities}
         ids = list(windows)
         tallies: dict[tuple[int, int], _Tally] = defaultdict(_Tally)
-        _opening(uow, ids, windows, tallies)
+        before = _running_before(uow, ids, windows)
+        _opening(uow, ids, windows, before, tallies)
         _flows(uow, ids, windows, tallies)
-        _administered(uow, ids, windows, tallies)
+        _administered(uow, ids, windows, before, tallies)
         _targets(uow, ids, day, tallies)
         _eligible(uow, ids, day, tallies)
         codes = dict(
-            uow.session.execute(
+            _rows(
+                uow,
                 select(m.Product.id, m.Product.code).where(
                     m.Product.id.in_({product for _, product in tallies})
-                )
+                ),
             ).all()
         )
     below: dict[int, list[int]] = defaultdict(list)
@@ -205,6 +214,9 @@ def daily_doses_report(uow: UnitOfWork, facility_id: int, day: date) -> DailyDos
     by_facility: dict[int, list[tuple[int, _Tally]]] = defaultdict(list)
     for (fid, product), tally in tallies.items():
         by_facility[fid].append((product, tally))
+    if levels is not None:
+        depth = len(ancestor_ids(root_path))
+        facilities = [r for r in facilities if len(ancestor_ids(r.path)) - depth <= levels]
     return DailyDosesReport(
         day,
         tuple(
@@ -215,12 +227,23 @@ def daily_doses_report(uow: UnitOfWork, facility_id: int, day: date) -> DailyDos
                 row.level,
                 row.parent_id,
                 *windows[row.id],
-                _products(by_facility, [row.id], codes),
-                _products(by_facility, below[row.id], codes),
+                *_own_and_subtree(by_facility, row.id, below[row.id], codes),
             )
             for row in facilities
         ),
     )
+
+
+def _own_and_subtree(
+    by_facility: dict[int, list[tuple[int, _Tally]]],
+    facility_id: int,
+    below: list[int],
+    codes: dict[int, str],
+) -> tuple[tuple[ProductDay, ...], tuple[ProductDay, ...]]:
+    own = _products(by_facility, [facility_id], codes)
+    if below == [facility_id]:  # a leaf (most sites): its subtree is itself
+        return own, own
+    return own, _products(by_facility, below, codes)
 
 
 def _by_window(
@@ -257,16 +280,17 @@ def _opening(
     uow: UnitOfWork,
     ids: list[int],
     windows: dict[int, tuple[datetime, datetime]],
+    before: dict[tuple[int, int, str, int], int | None],
     tallies: dict[tuple[int, int], _Tally],
 ) -> None:
     """Physical stock at the start of the day: the cumulative read model's running total
     before the UTC day the local day starts on, plus that UTC day's lines before the start
     (a few index seeks per facility and product, whatever the length of the history)."""
     line, a = _LINE, _ACCOUNT
+    for (fid, product, measure, _number), running in before.items():
+        if measure == PHYSICAL:
+            tallies[(fid, product)].opening += running or 0
     for (start, _), group in _by_window(ids, windows).items():
-        for (fid, product, measure, _number), running in _running_before(uow, group, start):
-            if measure == PHYSICAL:
-                tallies[(fid, product)].opening += running or 0
         since = (
             _lines(a.facility_id, m.Lot.product_id, func.sum(line.doses))
             .where(
@@ -277,7 +301,7 @@ def _opening(
             )
             .group_by(a.facility_id, m.Lot.product_id)
         )
-        for fid, product, doses in uow.session.execute(since):
+        for fid, product, doses in _rows(uow, since):
             assert fid is not None
             tallies[(fid, product)].opening += int(doses)
 
@@ -288,25 +312,27 @@ def _utc_midnight(at: datetime) -> datetime:
 
 
 def _running_before(
-    uow: UnitOfWork, group: list[int], start: datetime
-) -> list[tuple[tuple[int, int, str, int], int | None]]:
+    uow: UnitOfWork, ids: list[int], windows: dict[int, tuple[datetime, datetime]]
+) -> dict[tuple[int, int, str, int], int | None]:
     """Every series of the facilities with its running total at the end of the latest UTC
-    day before ``start``'s (None: the series has no earlier day)."""
+    day before the one its facility's day starts on (None: the series has no earlier day):
+    one index seek per series."""
     s, d = m.CumulativeSeries, m.CumulativeDay
-    before = (
-        select(d.running)
-        .where(d.series_id == s.id, d.day < utc_day(start))
-        .order_by(d.day.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    stmt = select(s.facility_id, s.product_id, s.measure, s.dose_number, before).where(
-        s.facility_id.in_(group)
-    )
-    return [
-        ((fid, product, measure, number), None if running is None else int(running))
-        for fid, product, measure, number, running in uow.session.execute(stmt)
-    ]
+    found: dict[tuple[int, int, str, int], int | None] = {}
+    for (start, _), group in _by_window(ids, windows).items():
+        before = (
+            select(d.running)
+            .where(d.series_id == s.id, d.day < utc_day(start))
+            .order_by(d.day.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        stmt = select(s.facility_id, s.product_id, s.measure, s.dose_number, before).where(
+            s.facility_id.in_(group)
+        )
+        for fid, product, measure, number, running in _rows(uow, stmt):
+            found[(fid, product, measure, number)] = None if running is None else int(running)
+    return found
 
 
 def _flows(
@@ -330,7 +356,7 @@ def _flows(
             line.occurred_at >= start,
             line.occurred_at < end,
         )
-        for fid, product, doses, kind, reversed_kind in uow.session.execute(stmt):
+        for fid, product, doses, kind, reversed_kind in _rows(uow, stmt):
             assert fid is not None
             tally = tallies[(fid, product)]
             tally.net += doses
@@ -349,16 +375,17 @@ def _administered(
     uow: UnitOfWork,
     ids: list[int],
     windows: dict[int, tuple[datetime, datetime]],
+    before: dict[tuple[int, int, str, int], int | None],
     tallies: dict[tuple[int, int], _Tally],
 ) -> None:
     """Doses given per dose number: on the day, and in all up to its end (the read model's
     running total before the day's first UTC day, plus the lines from then to the end)."""
     line, a = _LINE, _ACCOUNT
     dose_number = func.coalesce(_MOVEMENT.dose_number, _REVERSED.dose_number)
+    for (fid, product, measure, number), running in before.items():
+        if measure == ADMINISTERED and running is not None:
+            tallies[(fid, product)].doses[number or None] = [0, running]
     for (start, end), group in _by_window(ids, windows).items():
-        for (fid, product, measure, number), running in _running_before(uow, group, start):
-            if measure == ADMINISTERED and running is not None:
-                tallies[(fid, product)].doses[number or None] = [0, running]
         on_day = func.sum(line.doses).filter(line.occurred_at >= start)
         stmt = (
             _lines(
@@ -377,7 +404,7 @@ def _administered(
             )
             .group_by(a.facility_id, m.Lot.product_id, dose_number)
         )
-        for fid, product, number, today, since in uow.session.execute(stmt):
+        for fid, product, number, today, since in _rows(uow, stmt):
             assert fid is not None
             figures = tallies[(fid, product)].doses.setdefault(number, [0, 0])
             figures[0] += int(today or 0)
@@ -396,7 +423,7 @@ def _targets(
         t.target_population,
         t.period_start,
     ).where(t.facility_id.in_(ids), t.period_start <= day, t.period_end >= day)
-    for fid, product, number, target, population, start in uow.session.execute(stmt):
+    for fid, product, number, target, population, start in _rows(uow, stmt):
         tally = tallies[(fid, product)]
         tally.targets[number] = (target, population, (day - start).days + 1)
         tally.doses.setdefault(number, [0, 0])
@@ -409,7 +436,7 @@ def _eligible(
     stmt = select(e.facility_id, e.product_id, e.population).where(
         e.facility_id.in_(ids), e.year == day.year
     )
-    for fid, product, population in uow.session.execute(stmt):
+    for fid, product, population in _rows(uow, stmt):
         tallies[(fid, product)].eligible = population
 
 
@@ -470,3 +497,71 @@ def _dropouts(lines: list[DoseLine]) -> tuple[Dropout, ...]:
         for a, b in itertools.pairwise(numbers)
         if b == a + 1 and given[a] > 0
     )
+
+
+@dataclass(frozen=True)
+class DosesByDay:
+    """One product and dose number over the facility's subtree: doses given to date at the
+    end of each day of a span (the chart of cumulative doses against the target line)."""
+
+    product_id: int
+    dose_number: int | None
+    days: tuple[date, ...]
+    cumulative: tuple[int, ...]
+
+
+def doses_to_date_by_day(
+    uow: UnitOfWork, facility_id: int, last: date, days: int
+) -> tuple[DosesByDay, ...]:
+    """Doses given to date over the facility's subtree at the end of each of the ``days``
+    UTC days up to ``last`` (the cumulative read model's days: one grouped read of the
+    subtree's day rows in the span, and one index seek per series for the total before it),
+    per product and dose number with any dose given by then."""
+    uow.window.check_day("day", last)
+    first = last - timedelta(days=days - 1)
+    s, d = m.CumulativeSeries, m.CumulativeDay
+    with uow:
+        root = uow.repo.get(m.Facility, facility_id, "facility")
+        subtree = select(m.Facility.id).where(m.Facility.path.startswith(root.path))
+        mine = (s.facility_id.in_(subtree), s.measure == ADMINISTERED)
+        before = (
+            select(d.running)
+            .where(d.series_id == s.id, d.day < first)
+            .order_by(d.day.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        start: dict[tuple[int, int], int] = defaultdict(int)
+        for product, number, running in _rows(
+            uow,
+            select(s.product_id, s.dose_number, func.sum(before))
+            .where(*mine)
+            .group_by(s.product_id, s.dose_number),
+        ):
+            if running is not None:
+                start[(product, number)] = int(running)
+        changes: dict[tuple[int, int], dict[date, int]] = defaultdict(dict)
+        for product, number, day, change in _rows(
+            uow,
+            select(s.product_id, s.dose_number, d.day, func.sum(d.change))
+            .join(d, d.series_id == s.id)
+            .where(*mine, d.day >= first, d.day <= last)
+            .group_by(s.product_id, s.dose_number, d.day),
+        ):
+            changes[(product, number)][day] = int(change)
+    span = tuple(first + timedelta(days=k) for k in range(days))
+    result = []
+    for product, number in sorted(set(start) | set(changes)):
+        running = start.get((product, number), 0)
+        points = []
+        for day in span:
+            running += changes.get((product, number), {}).get(day, 0)
+            points.append(running)
+        result.append(DosesByDay(product, number or None, span, tuple(points)))
+    return tuple(result)
+
+
+def _rows(uow: UnitOfWork, stmt: Any) -> Any:
+    """Run a Core select on the unit of work's connection (without the ORM's row handling:
+    the province's report reads tens of thousands of rows)."""
+    return uow.session.connection().execute(stmt)

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Shots, fits_the_screen, sign_in
 from tests.e2e.conftest import EXPIRY_A, MMR_GTIN, Caller, Programme, gs1
+from tests.pages.test_ledger_pages import doses_against_a_target
 from tests.pages.test_shipments import stocked
 
 pytestmark = pytest.mark.browser
@@ -133,3 +134,24 @@ def test_a_refused_shipment_is_received_back_held_in_english_and_chinese(
     expect(phone.get_by_text("已退回发货方").first).to_be_visible()
     assert fits_the_screen(phone)
     shots.take(phone, "shipments-zh")
+
+
+def test_the_daily_doses_chart_at_360_px_in_english_and_chinese(
+    admin: Caller, programme: Programme, server: str, phone: Page, account: Any, shots: Shots
+) -> None:
+    doses_against_a_target(admin, programme)
+    sign_in(phone, server, *account("admin"))
+    phone.goto(f"{server}/doses?facility=GD-K1-C1&day=2024-03-01")
+    chart = phone.locator("figure.coverage-chart svg")
+    expect(chart).to_have_count(2)
+    box = chart.first.bounding_box()
+    assert box is not None and box["width"] <= 360 and box["height"] > 100
+    expect(phone.get_by_text("doses to date 41")).to_be_visible()
+    assert fits_the_screen(phone)
+    shots.take(phone, "doses-chart")
+    phone.get_by_label("Language").select_option("zh_Hans")
+    phone.get_by_role("button", name="Change").click()
+    phone.goto(f"{server}/doses?facility=GD-K1-C1&day=2024-03-01")
+    expect(phone.get_by_text("累计剂次 41")).to_be_visible()
+    assert fits_the_screen(phone)
+    shots.take(phone, "doses-chart-zh")

@@ -64,3 +64,48 @@ def test_daily_doses_drill_down_and_csv(admin: Caller, programme: Programme, per
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     staff = person("staff", programme.other_clinic)
     assert staff.get("/doses", facility="GD-K1-C1", day="2024-03-01").status_code == 404
+
+
+def doses_against_a_target(admin: Caller, p: Programme) -> None:
+    """Dose 2 at the clinic on three days of late February and 1 March against 5 a day from
+    25 February; dose 1 once, with no target."""
+    stock = {"storage_unit_id": p.clinic_unit, "lot_id": p.lot_a, "doses": 100}
+    admin.ok(admin.post("/movements/receipts", {**stock, "occurred_at": "2024-02-20T02:00Z"}), 201)
+    for day, doses, number in (
+        ("2024-02-26", 12, 2),
+        ("2024-02-28", 20, 2),
+        ("2024-02-29", 3, 1),
+        ("2024-03-01", 9, 2),
+    ):
+        given = {
+            "storage_unit_id": p.clinic_unit,
+            "lot_id": p.lot_a,
+            "doses": doses,
+            "dose_number": number,
+            "occurred_at": f"{day}T02:00:00+00:00",  # 10:00 in Shanghai
+        }
+        admin.ok(admin.post("/movements/administrations", given), 201)
+    target = {
+        "facility_id": p.clinic,
+        "product_id": p.mmr,
+        "dose_number": 2,
+        "period_start": "2024-02-25",
+        "period_end": "2024-03-31",
+        "daily_target": 5,
+        "target_population": 400,
+    }
+    admin.ok(admin.put("/dose-targets", target))
+
+
+def test_daily_doses_draw_the_doses_to_date_against_the_target_line(
+    admin: Caller, programme: Programme, person: Any
+) -> None:
+    doses_against_a_target(admin, programme)
+    page = person("admin").get("/doses", facility="GD-K1-C1", day="2024-03-01")
+    assert page.status_code == 200
+    text = page.text
+    assert text.count('<figure class="coverage-chart">') == 2  # doses 1 and 2
+    # dose 2: 41 given to date against 5 a day for the 6 days since 25 February
+    assert "doses to date 41" in text and "target line 30" in text
+    assert "no target for this day" in text  # dose 1 has none
+    assert 'stroke-dasharray="6 4"' in text  # the target line is drawn

@@ -244,3 +244,15 @@ def test_a_bad_row_loads_no_eligible_population(uow: UnitOfWork, march_first: Wo
         services.set_eligible_populations(uow, [SetEligiblePopulation(c1.id, mmr, 1066, 5, "p")])
     report = queries.daily_doses_report(uow, c1.id, MARCH_1)
     assert report.facilities[0].own[0].eligible is None  # nothing was written
+
+
+def test_levels_keeps_the_facility_and_its_children_with_their_subtrees(
+    uow: UnitOfWork, march_first: World
+) -> None:
+    province = march_first.tree.province.id
+    full = queries.daily_doses_report(uow, province, MARCH_1)
+    short = queries.daily_doses_report(uow, province, MARCH_1, levels=1)
+    root, *children = short.facilities
+    assert root == full.facilities[0]
+    assert {c.parent_id for c in children} == {province}
+    assert children == [f for f in full.facilities if f.parent_id == province]
