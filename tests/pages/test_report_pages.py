@@ -82,10 +82,17 @@ def test_stock_status_bands_and_expiring_lots(
     admin: Caller, programme: Programme, person: Any
 ) -> None:
     journey(admin, programme)
+    given = {"storage_unit_id": programme.clinic_unit, "lot_id": programme.lot_a, "doses": 60}
+    early = {**given, "doses": 100, "occurred_at": "2024-02-01T10:00:00+08:00"}
+    admin.ok(admin.post("/movements/receipts", early), 201)
+    february = {**given, "dose_number": 1, "occurred_at": "2024-02-10T10:00:00+08:00"}
+    admin.ok(admin.post("/movements/administrations", february), 201)  # AMC 60
     boss = person("admin")
     page = boss.get("/reports/stock-status", facility="GD")
     assert page.status_code == 200, page.text
     svg = _svg(page.text)
+    assert "5.0 months" in svg  # the province's 300 doses at 60 a month
+    assert 'class="bar-understock"' in svg  # the county holds none of its own
     assert 'class="bar-band"' in svg and "Months of stock against the minimum" in svg
     assert "GD · MMR" in svg and "GD-K1 · MMR" in svg
     assert "GD-K1-C1 · MMR" not in svg  # the facility and one level below only

@@ -38,13 +38,14 @@ from api.pages.web import Page, SignedInPage
 from api.schemas.allocations import allocation_status_csv
 from api.schemas.reports import cold_chain_performance_csv, stock_status_csv, wastage_csv
 from ingest.alarms.performance import Performance
+from ingest.alarms.queries import MAX_SUMMARY_DAYS
 from inventory import queries
+from inventory.errors import InvalidInput
 from inventory.queries.wastage import OPEN_VIAL_REASONS
 from inventory.results import FacilityView, ProductView
 
 router = APIRouter()
 Param = Annotated[str | None, Query(max_length=64)]
-MAX_PERFORMANCE_DAYS = 92  # ingest.alarms.queries: the daily summaries a report may read
 MAX_CHOICES = 150  # a larger subtree offers its top, the way up and one level down
 
 
@@ -122,7 +123,9 @@ def _day(page: Page, form: ReportForm, name: str, default: date) -> date | None:
         form.errors[name] = page.gettext("Give a day as YYYY-MM-DD (for example 2024-03-01).")
         return None
     window = page.deps.window
-    if not window.earliest <= day <= window.latest:
+    try:
+        window.check_day(name, day)
+    except InvalidInput:
         form.errors[name] = page.gettext(
             "Give a day from %(first)s to %(last)s.",
             first=page.formats.date(window.earliest),
@@ -206,7 +209,7 @@ def cold_chain(
     tree = queries.subtree(deps.inventory_uow(), place.id)
     form = _form(page, place, tree, first=first or "", last=last or "")
     today = _today(page, place)
-    period = _period(page, form, today - timedelta(days=6), today, MAX_PERFORMANCE_DAYS)
+    period = _period(page, form, today - timedelta(days=6), today, MAX_SUMMARY_DAYS)
     if period is None:
         return _refused(page, "reports_cold_chain.html", form)
     report = reads.cold_chain_performance(deps, page.who, place.code, *period)
