@@ -35,7 +35,7 @@ from api.pages.messages import (
     UNIT_EVENTS,
 )
 from api.pages.sessions import SESSION_COOKIE, PageSession, SessionCodec
-from api.pages.signin import SignInThrottle, principal_of
+from api.pages.signin import principal_of
 from ingest.detect.events import to_utc
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -82,7 +82,6 @@ class PagesState:
 
     config: PagesConfig
     codec: SessionCodec
-    throttle: SignInThrottle = field(default_factory=SignInThrottle)
 
 
 def pages_state(request: Request) -> PagesState:
