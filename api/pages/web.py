@@ -27,12 +27,16 @@ from api.deps import ApiDeps, Deps
 from api.pages.config import PagesConfig
 from api.pages.i18n import LANGUAGE_COOKIE, LANGUAGES, Formats, choose_language, translations
 from api.pages.messages import (
+    ACCOUNT_KINDS,
     ALARM_TYPES,
+    CHANNELS,
     DISCREPANCY_KINDS,
     LOT_STATES,
+    MOVEMENT_KINDS,
     NOTICE_KINDS,
     SHIPMENT_STATES,
     UNIT_EVENTS,
+    WASTAGE_REASONS,
 )
 from api.pages.sessions import SESSION_COOKIE, PageSession, SessionCodec
 from api.pages.signin import principal_of
@@ -69,6 +73,10 @@ def environment(language: str) -> Environment:
     env.globals["shipment_states"] = SHIPMENT_STATES
     env.globals["lot_states"] = LOT_STATES
     env.globals["unit_events"] = UNIT_EVENTS
+    env.globals["wastage_reasons"] = WASTAGE_REASONS
+    env.globals["movement_kinds"] = MOVEMENT_KINDS
+    env.globals["channels"] = CHANNELS
+    env.globals["account_kinds"] = ACCOUNT_KINDS
     catalogue = translations(language)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         catalogue.gettext, catalogue.ngettext, newstyle=True
