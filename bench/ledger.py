@@ -381,14 +381,15 @@ def main() -> None:
     parser.add_argument(
         "--keep",
         type=Path,
-        help="a SQLite file to build once and reuse in later runs (with its .pickle); the "
-        "dispatch-rate step adds 200 shipments to it each run",
+        help="a SQLite file to build once and reuse in later runs (with its .pickle); with "
+        "--database, the database is reused once FILE's .pickle exists; the dispatch-rate "
+        "step adds 200 shipments each run",
     )
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     scratch = None
     url = args.database
-    if args.keep is not None:
+    if args.keep is not None and url is None:
         url = f"sqlite:///{args.keep.resolve()}"
     elif url is None:
         scratch = tempfile.TemporaryDirectory(prefix="coldchain-bench-")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -364,7 +365,14 @@ def prepare_demo(settings: Settings) -> Settings:
             "bootstrap_admin_token": settings.bootstrap_admin_token or DEMO_ADMIN_TOKEN,
         }
     )
-    db.upgrade(demo.database_url)
+    # One line for the newcomer instead of Alembic's line per migration.
+    migration_log = logging.getLogger("alembic.runtime.migration")
+    level = migration_log.level
+    migration_log.setLevel(logging.WARNING)
+    try:
+        db.upgrade(demo.database_url)
+    finally:
+        migration_log.setLevel(level)
     engine = db.make_engine(demo.database_url)
     now = datetime.now(UTC).replace(microsecond=0)
     seeded = seed(engine, UnitOfWork(db.make_session_factory(engine)), now)

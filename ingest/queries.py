@@ -76,6 +76,15 @@ class LatestReading:
     power_on: bool | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class FlagReading:
+    """The door and power flags of one reading that carries at least one of them."""
+
+    device_time_ns: int
+    door_open: bool | None
+    power_on: bool | None
+
+
 class TelemetryReader(Protocol):
     def buckets(
         self,
@@ -102,6 +111,12 @@ class TelemetryReader(Protocol):
         self, units: Sequence[str], *, start: datetime, end: datetime
     ) -> list[Reading]:
         """``raw_readings`` of several units at once, by (device time, sensor)."""
+        ...
+
+    def flag_readings(self, unit: str, *, start: datetime, end: datetime) -> list[FlagReading]:
+        """The door and power flags of ``unit``'s readings with start <= device time < end
+        that carry a flag, by device time: three small columns, so a 90-day chart can show
+        the door and power events without reading every reading whole."""
         ...
 
 
@@ -344,6 +359,22 @@ class EmbeddedTelemetryReader:
 
     # --- end of raw readings ---
 
+    def flag_readings(self, unit: str, *, start: datetime, end: datetime) -> list[FlagReading]:
+        window = check_raw_window(unit, start, end)
+        t = TelemetryReadingRow.__table__.c
+        query = (
+            select(t.device_time_ns, t.door_open, t.power_on)
+            .where(
+                t.unit == unit,
+                t.device_time_ns >= window.start_ns,
+                t.device_time_ns < window.end_ns,
+                (t.door_open.is_not(None)) | (t.power_on.is_not(None)),
+            )
+            .order_by(t.device_time_ns)
+        )
+        rows = self._run(lambda connection: connection.execute(query).all())
+        return [FlagReading(int(at), door, power) for at, door, power in rows]
+
     def _run(self, work: Callable[[Connection], T]) -> T:
         try:
             with self._engine.connect() as connection:
@@ -465,6 +496,22 @@ class InfluxQLTelemetryReader:
         return found
 
     # --- end of raw readings ---
+
+    def flag_readings(self, unit: str, *, start: datetime, end: datetime) -> list[FlagReading]:
+        window = check_raw_window(unit, start, end)
+        # InfluxQL returns only the points where a selected field is set.
+        series = self._query(
+            f'SELECT door_open, power_on FROM "{MEASUREMENT}" WHERE unit = {_literal(unit)} '
+            f"AND time >= {window.start_ns} AND time < {window.end_ns}"
+        )
+        found = [
+            FlagReading(int(at), door, power)
+            for one in series
+            for at, door, power in one["values"]
+            if door is not None or power is not None
+        ]
+        found.sort(key=lambda r: r.device_time_ns)
+        return found
 
     def close(self) -> None:
         self._client.close()

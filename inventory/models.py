@@ -293,6 +293,42 @@ class Balance(Base):
     last_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # latest line
 
 
+CUMULATIVE_MEASURES = ("physical", "administered")
+
+
+class CumulativeSeries(Base):
+    """One running total of the daily doses report's cumulative read model: a facility's
+    physical stock of a product (the lines of its stock and quarantine accounts), or the
+    doses of a product it administered with one dose number (0: recorded without one)."""
+
+    __tablename__ = "cumulative_series"
+    __table_args__ = (
+        UniqueConstraint("facility_id", "product_id", "measure", "dose_number"),
+        CheckConstraint(_in("measure", CUMULATIVE_MEASURES), name="measure"),
+        CheckConstraint("dose_number >= 0", name="dose_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    measure: Mapped[str] = mapped_column(String(16))
+    dose_number: Mapped[int] = mapped_column(Integer)  # 0: administrations without a number
+
+
+class CumulativeDay(Base):
+    """A series on one UTC day that has lines (even when they net to zero): the day's net
+    ``change`` and the ``running`` total of every line up to the end of the day, kept in the
+    posting transaction (a backdated line also adds to every later day's running total).
+    The total before an instant is the latest row of an earlier day plus that day's lines."""
+
+    __tablename__ = "cumulative_days"
+
+    series_id: Mapped[int] = mapped_column(ForeignKey("cumulative_series.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # UTC
+    change: Mapped[int] = mapped_column(BigInteger)
+    running: Mapped[int] = mapped_column(BigInteger)
+
+
 class ShipmentDiscrepancy(Base):
     __tablename__ = "shipment_discrepancies"
     __table_args__ = (CheckConstraint(_in("kind", DISCREPANCY_KINDS), name="kind"),)
@@ -370,6 +406,21 @@ class DoseTarget(Base):
     target_population: Mapped[int | None] = mapped_column(Integer)
     set_by: Mapped[str] = mapped_column(String(200))
     set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConsumptionMonth(Base):
+    """Read model of the stock status report (rule 25): the doses used (the lines of the
+    facility's administered and wasted accounts, reversals netted) per facility, product and
+    calendar month in the facility's own time zone (``month``: its first day). Kept in the
+    posting transaction (``repository/consumption.py``); every triple with a line has a row,
+    even when its lines net to zero."""
+
+    __tablename__ = "consumption_months"
+
+    facility_id: Mapped[int] = mapped_column(ForeignKey("facilities.id"), primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    doses: Mapped[int] = mapped_column(BigInteger)
 
 
 class StockLevel(Base):

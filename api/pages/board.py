@@ -67,11 +67,16 @@ def board_rows(
                 temperature_c=latest.temperature_c if latest else None,
                 measured_at=to_utc(latest.device_time_ns) if latest else None,
                 last_seen=to_utc(latest.received_at_ns) if latest else None,
-                open_alarms=status.open_alarms if status is not None else (),
+                open_alarms=_alarms_first(status.open_alarms) if status is not None else (),
                 time_in_range_percent=time_in_range.get(unit.unit_code),
             )
         )
     return sorted(rows, key=_worst_first)
+
+
+def _alarms_first(alarms: Sequence[AlarmView]) -> tuple[AlarmView, ...]:
+    """A unit's open alarms, alarms before warnings, the oldest first within each."""
+    return tuple(sorted(alarms, key=lambda a: (a.severity != "alarm", a.raised_at, a.id)))
 
 
 def _worst_first(row: BoardRow) -> tuple[int, float, str]:

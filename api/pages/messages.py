@@ -94,15 +94,24 @@ UNIT_EVENTS: dict[str, str] = {
     "power_back": N_("power back"),
 }
 
-# Why doses were wasted (inventory.domain.accounts.WastageReason values).
+# Why doses were wasted (inventory.domain.accounts.WastageReason values), on the reports,
+# the lot trace and the stock card.
 WASTAGE_REASONS: dict[str, str] = {
     "expired": N_("expired"),
-    "temperature_damage": N_("damaged by temperature"),
+    "temperature_damage": N_("heat or freeze damage"),
     "broken": N_("broken"),
     "vvm": N_("VVM at discard point"),
     "opened_vial_discarded": N_("opened vial discarded"),
     "lost": N_("lost"),
     "recall": N_("recalled"),
+}
+
+# Months of stock against the minimum and maximum (inventory.domain.stock_levels.StockStatus).
+STOCK_STATUSES: dict[str, str] = {
+    "understock": N_("understock"),
+    "adequate": N_("adequate"),
+    "overstock": N_("overstock"),
+    "unknown": N_("no consumption to measure"),
 }
 
 # What a stock card entry is (inventory.domain.movements.MovementKind values).

@@ -12,14 +12,9 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from access.principal import Principal
-from api.deps import ApiDeps, CurrentPrincipal, Deps, WriterPrincipal, telemetry
-from api.places import (
-    ensure_read_at,
-    ensure_write_at,
-    facility_codes_in_scope,
-    facility_path_of,
-    unit_codes_in_scope,
-)
+from api import reports as reads
+from api.deps import ApiDeps, CurrentPrincipal, Deps, WriterPrincipal
+from api.places import ensure_read_at, ensure_write_at
 from api.schemas.bounds import Id
 from api.schemas.common import WRITE, error_responses
 from api.schemas.reports import (
@@ -36,12 +31,12 @@ from api.schemas.reports import (
     StockStatusReportPublic,
     UnitPerformancePublic,
     WastageReportPublic,
+    cold_chain_performance_csv,
     daily_doses_csv,
     stock_status_csv,
     wastage_csv,
 )
 from api.spreadsheet import MEDIA_TYPE, parse_population_csv
-from ingest.alarms.performance import by_facility
 from inventory import queries, services
 from inventory.commands import SetDoseTarget, SetEligiblePopulation, SetStockLevel
 from inventory.errors import InvalidInput, NotFound
@@ -114,10 +109,7 @@ def wastage(
 ) -> WastageReportPublic:
     """Doses administered and wasted over a period, by reason and by open / closed vial, with
     usage rate, wastage rate and wastage factor, per facility and rolled up the tree."""
-    ensure_read_at(deps, who, facility_id)
-    return WastageReportPublic.of(
-        queries.wastage_report(deps.inventory_uow(), facility_id, first, last)
-    )
+    return WastageReportPublic.of(reads.wastage(deps, who, facility_id, first, last))
 
 
 @router.get(
@@ -133,15 +125,9 @@ def wastage_as_csv(
     last: date = Query(description="the last local day of the period (included)"),
 ) -> Response:
     """The same report as CSV: one row per facility, scope (own | subtree) and product."""
-    ensure_read_at(deps, who, facility_id)
-    report = queries.wastage_report(deps.inventory_uow(), facility_id, first, last)
-    code = re.sub(r"[^A-Za-z0-9._-]", "_", report.facilities[0].code)
-    return Response(
-        wastage_csv(report),
-        media_type=MEDIA_TYPE,
-        headers={
-            "Content-Disposition": f'attachment; filename="wastage-{code}-{first}-{last}.csv"'
-        },
+    report = reads.wastage(deps, who, facility_id, first, last)
+    return reads.csv_download(
+        wastage_csv(report), "wastage", report.facilities[0].code, first, last
     )
 
 
@@ -164,8 +150,7 @@ def stock_status(
 ) -> StockStatusReportPublic:
     """Months of stock per facility and product against its minimum and maximum, and the
     lots that will expire before they can be used at the current consumption."""
-    ensure_read_at(deps, who, facility_id)
-    return StockStatusReportPublic.of(queries.stock_status(deps.inventory_uow(), facility_id))
+    return StockStatusReportPublic.of(reads.stock_status(deps, who, facility_id))
 
 
 @router.get(
@@ -179,13 +164,9 @@ def stock_status_as_csv(
     facility_id: Annotated[Id, Query(description="the facility and everything below it")],
 ) -> Response:
     """The same report as CSV: one row per facility and product."""
-    ensure_read_at(deps, who, facility_id)
-    report = queries.stock_status(deps.inventory_uow(), facility_id)
-    code = re.sub(r"[^A-Za-z0-9._-]", "_", report.facilities[0].code)
-    return Response(
-        stock_status_csv(report),
-        media_type=MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="stock-{code}-{report.on}.csv"'},
+    report = reads.stock_status(deps, who, facility_id)
+    return reads.csv_download(
+        stock_status_csv(report), "stock", report.facilities[0].code, report.on
     )
 
 
@@ -204,22 +185,14 @@ def cold_chain_performance(
     """Per storage unit, per facility and for the subtree: time in range (too hot, too cold
     and unknown apart), MKT, excursions and alarms by type, median and 90th percentile time
     from alarm to acknowledgement, units offline."""
-    telemetry(deps)
-    deps.window.check_days(first, last, ("first", "last"))
-    unit_codes = unit_codes_in_scope(deps, who, facility)
-    queries_ = deps.alarm_queries()
-    units = [queries_.performance(code, first, last) for code in unit_codes]
-    subtrees = [
-        (code, deps.unit_scopes.facility_codes_under(facility_path_of(deps, code)))
-        for code in facility_codes_in_scope(deps, who, facility) or []
-    ]
+    report = reads.cold_chain_performance(deps, who, facility, first, last)
     rows = [
         FacilityPerformancePublic(
             facility=f.facility,
             own=PerformancePublic.of(f.own),
             subtree=PerformancePublic.of(f.subtree),
         )
-        for f in by_facility(units, subtrees)
+        for f in report.facilities
     ]
     return ColdChainPerformancePublic(
         facility=facility,
@@ -230,9 +203,31 @@ def cold_chain_performance(
             UnitPerformancePublic(
                 unit=u.unit, facility=u.facility, figures=PerformancePublic.of(u.figures)
             )
-            for u in units
+            for u in report.units
         ],
     )
+
+
+@router.get(
+    "/reports/cold-chain-performance.csv",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "one row per facility scope and unit"},
+        **error_responses(503),
+    },
+)
+def cold_chain_performance_as_csv(
+    deps: Deps,
+    who: CurrentPrincipal,
+    facility: Annotated[str, Query(min_length=1, max_length=64, description="a facility code")],
+    first: date = Query(description="first local day (included; each unit's zone)"),
+    last: date = Query(description="last local day (included; at most 92 days)"),
+) -> Response:
+    """The same report as CSV: one row per facility and scope (own | subtree), then one per
+    storage unit (scope unit)."""
+    report = reads.cold_chain_performance(deps, who, facility, first, last)
+    body = cold_chain_performance_csv(first, last, report.facilities, report.units)
+    return reads.csv_download(body, "cold-chain", facility, first, last)
 
 
 @router.put("/eligible-populations", response_model=EligiblePopulationPublic, responses=WRITE)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Annotated, Self
 
@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas.bounds import BodyId, DoseNumber, DosesOrZero, Population
 from api.spreadsheet import spreadsheet_csv
-from ingest.alarms.performance import Performance
+from ingest.alarms.performance import FacilityPerformance, Performance, UnitPerformance
 from inventory.domain.accounts import WastageReason
 from inventory.domain.stock_levels import MAX_MONTHS
 from inventory.queries import (
@@ -624,6 +624,65 @@ class ColdChainPerformancePublic(BaseModel):
     last: date
     facilities: list[FacilityPerformancePublic] = Field(description="the facility first")
     units: list[UnitPerformancePublic]
+
+
+PERFORMANCE_CSV_COLUMNS = (
+    "first_day",
+    "last_day",
+    "scope",
+    "facility",
+    "unit",
+    "units",
+    "observed_minutes",
+    "in_range_minutes",
+    "above_minutes",
+    "below_minutes",
+    "unknown_minutes",
+    "time_in_range_percent",
+    "mkt_c",
+    "excursions",
+    "alarms",
+    "alarms_by_type",
+    "median_ack_minutes",
+    "p90_ack_minutes",
+    "units_offline",
+)
+
+
+def cold_chain_performance_csv(
+    first: date,
+    last: date,
+    facilities: Sequence[FacilityPerformance],
+    units: Sequence[UnitPerformance],
+) -> bytes:
+    """One row per facility and scope (own | subtree), then one per storage unit (scope
+    unit); alarms by type as ``type=count`` pairs joined by ``;``."""
+    rows: list[tuple[object, ...]] = []
+    for f in facilities:
+        rows.append((first, last, "own", f.facility, None, *_performance_cells(f.own)))
+        rows.append((first, last, "subtree", f.facility, None, *_performance_cells(f.subtree)))
+    for u in units:
+        rows.append((first, last, "unit", u.facility, u.unit, *_performance_cells(u.figures)))
+    return spreadsheet_csv(PERFORMANCE_CSV_COLUMNS, rows)
+
+
+def _performance_cells(p: Performance) -> tuple[object, ...]:
+    return (
+        p.units,
+        round(p.observed_minutes, 1),
+        round(p.in_range_minutes, 1),
+        round(p.above_minutes, 1),
+        round(p.below_minutes, 1),
+        round(p.unknown_minutes, 1),
+        p.time_in_range_percent,
+        p.mkt_c,
+        p.excursions,
+        p.alarms,
+        ";".join(f"{kind}={count}" for kind, count in p.alarms_by_type),
+        p.median_ack_minutes,
+        p.p90_ack_minutes,
+        p.units_offline,
+    )
 
 
 class EligiblePopulationCreate(BaseModel):

@@ -7,6 +7,12 @@ Rules (docs/domain.md rule 25):
   consumption, among the 12 full months before the report's month, counting everything
   below the facility. No consumption in those 12 months: the AMC is unknown (``None``).
 - *Months of stock* = usable stock on hand ÷ AMC; unknown when the AMC is.
+- A facility's *month* is its own local calendar month: from the first instant of its first
+  day in the zone (``month_start``) to the next month's (``month_of`` finds it for an instant,
+  consistently). Doses used per facility, product and month are kept as a read model
+  (``consumption_months``) in the posting transaction; the report of a subtree whose
+  facilities share the root's zone reads it, and re-derives from the lines only those in
+  another zone.
 - Each facility and product has a minimum and a maximum in months (set per facility and
   product; otherwise the level's default below). Below the minimum is *understock*, above
   the maximum *overstock*, else *adequate*; with no AMC the status is *unknown*.
@@ -22,8 +28,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from inventory.domain.facilities import FacilityLevel
 from inventory.errors import InvalidInput
@@ -32,6 +39,8 @@ MAX_MONTHS = 36.0
 AMC_MONTHS = 3  # months with consumption averaged
 AMC_LOOK_BACK = 12  # full months searched for them
 DAYS_PER_MONTH = 365.25 / 12
+# The accounts whose lines are consumption (rule 17): administered and wasted.
+CONSUMPTION_ACCOUNT_KINDS = ("administered", "wasted")
 
 # (minimum, maximum) months of stock by level (decision; set per facility to override):
 # the higher a store, the longer the resupply interval it covers.
@@ -50,6 +59,29 @@ class StockStatus(StrEnum):
     ADEQUATE = "adequate"
     OVERSTOCK = "overstock"
     UNKNOWN = "unknown"  # no consumption to measure against
+
+
+def add_months(month: date, count: int) -> date:
+    """The first day of the month ``count`` months after ``month``'s (negative: before)."""
+    index = month.year * 12 + month.month - 1 + count
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_start(month: date, zone: ZoneInfo) -> datetime:
+    """The first instant of ``month``'s calendar month in ``zone``."""
+    return datetime.combine(month.replace(day=1), time(0), tzinfo=zone)
+
+
+def month_of(at: datetime, zone: ZoneInfo) -> date:
+    """The first day of the month in ``zone`` that holds the instant ``at``: the one with
+    ``month_start(month) <= at < month_start(next month)`` (so a midnight that a DST change
+    skips cannot put an instant in two months or none)."""
+    local = at.astimezone(zone)
+    month = date(local.year, local.month, 1)
+    if at < month_start(month, zone):
+        return add_months(month, -1)
+    following = add_months(month, 1)
+    return following if at >= month_start(following, zone) else month
 
 
 def check_levels(min_months: float, max_months: float) -> tuple[float, float]:

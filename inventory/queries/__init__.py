@@ -28,6 +28,7 @@ from inventory.queries.integrity import verify_ledger
 from inventory.queries.ledger_events import EventLot, LedgerEvent, Place, ledger_events
 from inventory.queries.lookups import (
     MovementDetail,
+    all_products,
     facility_by_code,
     find_lots,
     get_facility,
@@ -143,6 +144,7 @@ __all__ = [
     "UnitPlace",
     "WastageFigures",
     "WastageReport",
+    "all_products",
     "allocation_status",
     "daily_doses_report",
     "excursion_holds",

@@ -12,6 +12,11 @@ wastage and destruction *wasted*; transfers, quarantine, release and recall move
 inside the facility. A count posts its difference to the adjustment account, which no term
 of the formula explains: that is what the *difference* shows (doses found or missing).
 *Cumulative* counts every dose of that number given up to the end of the day.
+
+Opening stock and the doses to date come from the cumulative read model
+(``domain/cumulative.py``, ``repository/cumulative.py``: a running total per facility,
+product and UTC day) plus the lines of the UTC day the local day starts on, so a day deep in
+a long history reads a few rows per facility and product rather than every line before it.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -27,6 +32,7 @@ from sqlalchemy.orm import aliased
 
 from inventory import models as m
 from inventory.domain.accounts import AccountKind
+from inventory.domain.cumulative import ADMINISTERED, PHYSICAL, utc_day
 from inventory.domain.facilities import ancestor_ids
 from inventory.domain.movements import MovementKind
 from inventory.domain.time_window import local_days
@@ -250,29 +256,54 @@ def _opening(
     windows: dict[int, tuple[datetime, datetime]],
     tallies: dict[tuple[int, int], _Tally],
 ) -> None:
-    """Physical stock at the start of the day: the balance now (the ``balances`` projection)
-    less every line since the start, so a report of a recent day (the daily close) reads a
-    few lines of each account instead of its whole history."""
-    b, line, a = m.Balance, _LINE, _ACCOUNT
-    now = (
-        select(a.facility_id, m.Lot.product_id, func.sum(b.doses))
-        .join(a, a.id == b.account_id)
-        .join(m.Lot, m.Lot.id == b.lot_id)
-        .where(a.kind.in_(_PHYSICAL), a.facility_id.in_(ids))
-        .group_by(a.facility_id, m.Lot.product_id)
-    )
-    for fid, product, doses in uow.session.execute(now):
-        assert fid is not None  # physical accounts belong to a facility
-        tallies[(fid, product)].opening += int(doses)
+    """Physical stock at the start of the day: the cumulative read model's running total
+    before the UTC day the local day starts on, plus that UTC day's lines before the start
+    (a few index seeks per facility and product, whatever the length of the history)."""
+    line, a = _LINE, _ACCOUNT
     for (start, _), group in _by_window(ids, windows).items():
+        for (fid, product, measure, _number), running in _running_before(uow, group, start):
+            if measure == PHYSICAL:
+                tallies[(fid, product)].opening += running or 0
         since = (
             _lines(a.facility_id, m.Lot.product_id, func.sum(line.doses))
-            .where(a.kind.in_(_PHYSICAL), a.facility_id.in_(group), line.occurred_at >= start)
+            .where(
+                a.kind.in_(_PHYSICAL),
+                a.facility_id.in_(group),
+                line.occurred_at >= _utc_midnight(start),
+                line.occurred_at < start,
+            )
             .group_by(a.facility_id, m.Lot.product_id)
         )
         for fid, product, doses in uow.session.execute(since):
             assert fid is not None
-            tallies[(fid, product)].opening -= int(doses)
+            tallies[(fid, product)].opening += int(doses)
+
+
+def _utc_midnight(at: datetime) -> datetime:
+    """The start of the UTC day of ``at`` (the read model's days are UTC days)."""
+    return datetime.combine(utc_day(at), time(0), tzinfo=UTC)
+
+
+def _running_before(
+    uow: UnitOfWork, group: list[int], start: datetime
+) -> list[tuple[tuple[int, int, str, int], int | None]]:
+    """Every series of the facilities with its running total at the end of the latest UTC
+    day before ``start``'s (None: the series has no earlier day)."""
+    s, d = m.CumulativeSeries, m.CumulativeDay
+    before = (
+        select(d.running)
+        .where(d.series_id == s.id, d.day < utc_day(start))
+        .order_by(d.day.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    stmt = select(s.facility_id, s.product_id, s.measure, s.dose_number, before).where(
+        s.facility_id.in_(group)
+    )
+    return [
+        ((fid, product, measure, number), None if running is None else int(running))
+        for fid, product, measure, number, running in uow.session.execute(stmt)
+    ]
 
 
 def _flows(
@@ -317,10 +348,14 @@ def _administered(
     windows: dict[int, tuple[datetime, datetime]],
     tallies: dict[tuple[int, int], _Tally],
 ) -> None:
-    """Doses given per dose number: on the day, and in all up to its end."""
+    """Doses given per dose number: on the day, and in all up to its end (the read model's
+    running total before the day's first UTC day, plus the lines from then to the end)."""
     line, a = _LINE, _ACCOUNT
     dose_number = func.coalesce(_MOVEMENT.dose_number, _REVERSED.dose_number)
     for (start, end), group in _by_window(ids, windows).items():
+        for (fid, product, measure, number), running in _running_before(uow, group, start):
+            if measure == ADMINISTERED and running is not None:
+                tallies[(fid, product)].doses[number or None] = [0, running]
         on_day = func.sum(line.doses).filter(line.occurred_at >= start)
         stmt = (
             _lines(
@@ -334,13 +369,16 @@ def _administered(
             .where(
                 a.kind == AccountKind.ADMINISTERED.value,
                 a.facility_id.in_(group),
+                line.occurred_at >= _utc_midnight(start),
                 line.occurred_at < end,
             )
             .group_by(a.facility_id, m.Lot.product_id, dose_number)
         )
-        for fid, product, number, today, cumulative in uow.session.execute(stmt):
+        for fid, product, number, today, since in uow.session.execute(stmt):
             assert fid is not None
-            tallies[(fid, product)].doses[number] = [int(today or 0), int(cumulative)]
+            figures = tallies[(fid, product)].doses.setdefault(number, [0, 0])
+            figures[0] += int(today or 0)
+            figures[1] += int(since)
 
 
 def _targets(

@@ -89,6 +89,13 @@ def product_by_code(uow: UnitOfWork, code: str) -> ProductView:
         return product_view(row)
 
 
+def all_products(uow: UnitOfWork) -> list[ProductView]:
+    """Every registered product, by code (a programme has tens, not thousands)."""
+    with uow:
+        stmt = select(m.Product).order_by(m.Product.code)
+        return [product_view(p) for p in uow.session.scalars(stmt)]
+
+
 def product_by_gtin(uow: UnitOfWork, gtin: str) -> ProductView:
     with uow:
         row = uow.session.scalars(select(m.Product).where(m.Product.gtin == gtin)).first()

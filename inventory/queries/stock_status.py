@@ -16,32 +16,39 @@ Per facility of the subtree and product:
 - ``expiring``: the lots of the subtree that will not be used up before their expiry at the
   AMC (earliest expiry first), with the doses that will be left.
 
-Cost: one query for balances, one for the 12 months of consumption (a sum per month over one
-range of the lines' ``(account, occurred_at)`` index), one for levels; the roll-ups are
-summed per facility over its own subtree's figures only.
+Cost: one query for balances, one for the 12 months of consumption from the read model
+``consumption_months`` (a row per facility, product and month: a few thousand rows for a
+province, whatever the length of the ledger), one for levels. A facility of the subtree in
+another time zone than the root's has its consumption re-derived from its own lines (its read
+model counts its own months). The roll-ups are done once, children before parents, each
+facility adding its subtree's figures to its parent's: linear in the facilities.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from inventory import models as m
 from inventory.domain.accounts import AccountKind
-from inventory.domain.facilities import FacilityLevel, ancestor_ids
+from inventory.domain.facilities import FacilityLevel
 from inventory.domain.stock_levels import (
     AMC_LOOK_BACK,
+    CONSUMPTION_ACCOUNT_KINDS,
     DEFAULT_LEVELS,
     ExpiryRisk,
     LotStock,
     StockStatus,
+    add_months,
     average_monthly_consumption,
     classify,
     expiry_risks,
+    month_start,
     months_of_stock,
 )
 from inventory.unit_of_work import UnitOfWork
@@ -98,52 +105,68 @@ def stock_status(uow: UnitOfWork, facility_id: int) -> StockStatusReport:
         f = m.Facility
         facilities = list(
             uow.session.execute(
-                select(f.id, f.code, f.name, f.level, f.parent_id, f.path)
+                select(f.id, f.code, f.name, f.level, f.parent_id, f.path, f.timezone)
                 .where(f.path.startswith(root.path))
                 .order_by(f.path)
             )
         )
-        ids = [row.id for row in facilities]
-        lots = _usable_lots(uow, ids)
-        used = _used_by_month(uow, ids, today, zone)
+        in_scope = f.path.startswith(root.path)
+        lots = _usable_lots(uow, in_scope)
+        used = _used_by_month(uow, root.path, today, zone)
+        elsewhere = [row.id for row in facilities if row.timezone != root.timezone]
+        if elsewhere:  # their read model counts their own months, not the root's
+            used.update(_used_by_month_from_lines(uow, elsewhere, today, zone))
         levels = {
-            (row.facility_id, row.product_id): (row.min_months, row.max_months)
-            for row in uow.session.scalars(
-                select(m.StockLevel).where(m.StockLevel.facility_id.in_(ids))
+            (fid, pid): (low, high)
+            for fid, pid, low, high in uow.session.execute(
+                select(
+                    m.StockLevel.facility_id,
+                    m.StockLevel.product_id,
+                    m.StockLevel.min_months,
+                    m.StockLevel.max_months,
+                )
+                .join(f, f.id == m.StockLevel.facility_id)
+                .where(in_scope)
             )
         }
-        products = {product for _, product in used} | {lot[1] for lot in lots}
+        products = {product for _, product in used} | {product for _, product in lots}
         codes = dict(
             uow.session.execute(
                 select(m.Product.id, m.Product.code).where(m.Product.id.in_(products))
             ).all()
         )
-    below: dict[int, list[int]] = defaultdict(list)
-    for row in facilities:
-        for ancestor in ancestor_ids(row.path):
-            below[ancestor].append(row.id)
-    # Grouped once by product and facility, so each facility sums only its own subtree's
-    # entries (not every entry of the province once per facility and product).
-    lots_of: dict[int, dict[int, list[LotStock]]] = defaultdict(dict)
+    # Rolled up once, children before parents (deepest path first): each facility adds its
+    # subtree's figures to its parent's, so the work is linear in the facilities.
+    order = sorted(products, key=lambda p: codes[p])
+    own_lots: dict[int, dict[int, dict[int, LotStock]]] = defaultdict(dict)
+    sub_lots: dict[int, dict[int, dict[int, LotStock]]] = defaultdict(dict)
+    sub_used: dict[int, dict[int, list[int]]] = defaultdict(dict)
+    own_used: dict[int, dict[int, list[int]]] = defaultdict(dict)
     for (fid, pid), found in lots.items():
-        lots_of[pid][fid] = found
-    used_of: dict[int, dict[int, list[int]]] = defaultdict(dict)
+        own_lots[fid][pid] = {lot.lot_id: lot for lot in found}
     for (fid, pid), by_month in used.items():
-        used_of[pid][fid] = by_month
+        own_used[fid][pid] = by_month
+    ids = {row.id for row in facilities}
+    for row in sorted(facilities, key=lambda r: len(r.path), reverse=True):
+        mine_lots, mine_used = sub_lots[row.id], sub_used[row.id]
+        for pid, held in own_lots.get(row.id, {}).items():
+            _add_lots(mine_lots.setdefault(pid, {}), held.values())
+        for pid, by_month in own_used.get(row.id, {}).items():
+            _add_months(mine_used, pid, by_month)
+        if row.parent_id in ids:
+            parent_lots, parent_used = sub_lots[row.parent_id], sub_used[row.parent_id]
+            for pid, held in mine_lots.items():
+                _add_lots(parent_lots.setdefault(pid, {}), held.values())
+            for pid, by_month in mine_used.items():
+                _add_months(parent_used, pid, by_month)
     report = []
     for row in facilities:
-        members = below[row.id]
         lines = []
-        for product in sorted(products, key=lambda p: codes[p]):
-            held, consumed = lots_of.get(product, {}), used_of.get(product, {})
-            own = sum(lot.doses for lot in held.get(row.id, ()))
-            subtree_lots = _merge(lot for fid in members for lot in held.get(fid, ()))
+        for product in order:
+            subtree_lots = list(sub_lots[row.id].get(product, {}).values())
+            own = sum(lot.doses for lot in own_lots.get(row.id, {}).get(product, {}).values())
             in_subtree = sum(lot.doses for lot in subtree_lots)
-            monthly = [0] * AMC_LOOK_BACK
-            for fid in members:
-                for month, doses in enumerate(consumed.get(fid, ())):
-                    monthly[month] += doses
-            amc = average_monthly_consumption(monthly)
+            amc = average_monthly_consumption(sub_used[row.id].get(product, ()))
             if not in_subtree and amc is None:
                 continue
             explicit = levels.get((row.id, product))
@@ -171,14 +194,34 @@ def stock_status(uow: UnitOfWork, facility_id: int) -> StockStatusReport:
     return StockStatusReport(today, tuple(report))
 
 
-def _usable_lots(uow: UnitOfWork, ids: list[int]) -> dict[tuple[int, int], list[LotStock]]:
+def _add_lots(into: dict[int, LotStock], lots: Iterable[LotStock]) -> None:
+    """The same lot held in several places, summed."""
+    for lot in lots:
+        seen = into.get(lot.lot_id)
+        into[lot.lot_id] = (
+            lot
+            if seen is None
+            else LotStock(lot.lot_id, lot.lot_number, lot.expiry, seen.doses + lot.doses)
+        )
+
+
+def _add_months(into: dict[int, list[int]], product: int, by_month: Sequence[int]) -> None:
+    total = into.setdefault(product, [0] * AMC_LOOK_BACK)
+    for month, doses in enumerate(by_month):
+        total[month] += doses
+
+
+def _usable_lots(
+    uow: UnitOfWork, in_scope: ColumnElement[bool]
+) -> dict[tuple[int, int], list[LotStock]]:
     """(facility, product) → its usable stock per lot."""
     b, a, lot = m.Balance, m.Account, m.Lot
     stmt = (
         select(a.facility_id, lot.product_id, lot.id, lot.lot_number, lot.expiry, func.sum(b.doses))
         .join(a, a.id == b.account_id)
+        .join(m.Facility, m.Facility.id == a.facility_id)
         .join(lot, lot.id == b.lot_id)
-        .where(a.kind == AccountKind.STOCK.value, a.facility_id.in_(ids), b.doses > 0)
+        .where(a.kind == AccountKind.STOCK.value, in_scope, b.doses > 0)
         .group_by(a.facility_id, lot.product_id, lot.id, lot.lot_number, lot.expiry)
     )
     found: dict[tuple[int, int], list[LotStock]] = defaultdict(list)
@@ -188,24 +231,39 @@ def _usable_lots(uow: UnitOfWork, ids: list[int]) -> dict[tuple[int, int], list[
     return found
 
 
-def _merge(lots: object) -> list[LotStock]:
-    """The same lot held in several places, summed."""
-    total: dict[int, LotStock] = {}
-    for lot in lots:  # type: ignore[attr-defined]
-        seen = total.get(lot.lot_id)
-        total[lot.lot_id] = (
-            lot
-            if seen is None
-            else LotStock(lot.lot_id, lot.lot_number, lot.expiry, seen.doses + lot.doses)
-        )
-    return list(total.values())
-
-
 def _used_by_month(
-    uow: UnitOfWork, ids: list[int], today: date, zone: ZoneInfo
+    uow: UnitOfWork, root_path: str, today: date, zone: ZoneInfo
 ) -> dict[tuple[int, int], list[int]]:
     """(facility, product) → doses used in each of the 12 full months before ``today``'s
-    month, most recent first."""
+    month, most recent first, from the read model (``consumption_months``: one row per
+    facility, product and month, in the facility's own zone)."""
+    this_month = today.replace(day=1)
+    c = m.ConsumptionMonth
+    per_month = [
+        func.sum(c.doses).filter(c.month == add_months(this_month, -(back + 1)))
+        for back in range(AMC_LOOK_BACK)
+    ]
+    stmt = (
+        select(c.facility_id, c.product_id, *per_month)
+        .join(m.Facility, m.Facility.id == c.facility_id)
+        .where(
+            m.Facility.path.startswith(root_path),
+            c.month >= add_months(this_month, -AMC_LOOK_BACK),
+            c.month < this_month,
+        )
+        .group_by(c.facility_id, c.product_id)
+    )
+    return {
+        (fid, product): [int(doses or 0) for doses in months]
+        for fid, product, *months in uow.session.execute(stmt)
+    }
+
+
+def _used_by_month_from_lines(
+    uow: UnitOfWork, ids: list[int], today: date, zone: ZoneInfo
+) -> dict[tuple[int, int], list[int]]:
+    """The same, from the lines, for facilities whose zone is not the root's (their months
+    in the root's zone are not those of the read model)."""
     starts = [_month_start(today, back, zone) for back in range(AMC_LOOK_BACK + 1)]
     line, a = m.MovementLine, m.Account
     per_month = [
@@ -217,7 +275,7 @@ def _used_by_month(
         .join(a, a.id == line.account_id)
         .join(m.Lot, m.Lot.id == line.lot_id)
         .where(
-            a.kind.in_((AccountKind.ADMINISTERED.value, AccountKind.WASTED.value)),
+            a.kind.in_(CONSUMPTION_ACCOUNT_KINDS),
             a.facility_id.in_(ids),
             line.occurred_at >= starts[-1],
             line.occurred_at < starts[0],
@@ -233,5 +291,4 @@ def _used_by_month(
 
 def _month_start(today: date, back: int, zone: ZoneInfo) -> datetime:
     """The first instant of the month ``back`` months before ``today``'s (0: this month)."""
-    index = today.year * 12 + today.month - 1 - back
-    return datetime.combine(date(index // 12, index % 12 + 1, 1), time(0), tzinfo=zone)
+    return month_start(add_months(today.replace(day=1), -back), zone)

@@ -24,6 +24,8 @@ class RepositoryBase:
         self.session = session
         self.dialect = session.get_bind().dialect.name
         self._account_cache: dict[str, int] = {}  # accounts are never deleted or changed
+        self._account_facts_cache: dict[int, tuple[str, int | None]] = {}  # kind, facility
+        self._lot_product_cache: dict[int, int] = {}  # a lot's product never changes
 
     # -- entities ---------------------------------------------------------------------------
 

@@ -23,7 +23,8 @@ from inventory import models as m
 from inventory.domain.accounts import AccountRef
 from inventory.domain.movements import Line
 from inventory.errors import InsufficientStock
-from inventory.repository.base import RepositoryBase
+from inventory.repository.consumption import record_consumption
+from inventory.repository.cumulative import CumulativeRows
 from kit.columns import UTCDateTime
 
 Pair = tuple[int, int]  # (account_id, lot_id)
@@ -57,7 +58,7 @@ class ResolvedLine:
     nonnegative: bool
 
 
-class LedgerRows(RepositoryBase):
+class LedgerRows(CumulativeRows):
     # -- accounts ---------------------------------------------------------------------------
 
     def account_ids(self, refs: Iterable[AccountRef]) -> dict[AccountRef, int]:
@@ -226,7 +227,8 @@ class LedgerRows(RepositoryBase):
     def append_movements(
         self, batch: Sequence[tuple[MovementHeader, Sequence[ResolvedLine]]]
     ) -> list[int]:
-        """Insert movements, their lines and the balance changes, without checks.
+        """Insert movements, their lines, the balance changes and the daily doses report's
+        cumulative read model (``cumulative.py``), without checks.
 
         ``post`` calls this after its checks; bulk loaders may call it with many movements
         in one transaction (the CHECK constraint still refuses a negative balance).
@@ -251,6 +253,9 @@ class LedgerRows(RepositoryBase):
             self._apply_to_balances(
                 (header.occurred_at, ln) for header, lines in batch for ln in lines
             )
+            self._apply_to_cumulative(batch)
+            # The stock status report's read model (repository/consumption.py).
+            record_consumption(self.session, rows)
         return ids
 
     def _apply_to_balances(self, lines: Iterable[tuple[datetime, ResolvedLine]]) -> None:

@@ -140,3 +140,23 @@ def test_the_cli_prints_the_same_figures(fed: Feed, admin: Caller, database_url:
         env={"COLDCHAIN_DATABASE_URL": database_url},
     )
     assert unknown.exit_code == 1 and "no facility with code 'NOPE'" in unknown.output
+
+
+def test_the_csv_has_the_same_figures_and_is_scoped(
+    fed: Feed, admin: Caller, api_as: ApiAs, programme: Programme
+) -> None:
+    import csv
+    import io
+
+    figures = report(admin, CLINIC)
+    answer = admin.get("/reports/cold-chain-performance.csv", facility=CLINIC, **DAY)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    assert answer.content.startswith("\ufeff".encode()) and b"\r\n" in answer.content
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    (own,) = [r for r in rows if r["scope"] == "own" and r["facility"] == CLINIC]
+    assert int(own["units"]) == figures["facilities"][0]["own"]["units"] == 2
+    (hot,) = [r for r in rows if r["unit"] == CLINIC_UNIT]
+    assert float(hot["above_minutes"]) == 610.0 and "who-heat=1" in hot["alarms_by_type"]
+    clinic_staff = api_as("staff", facility_id=programme.clinic)
+    refused = clinic_staff.get("/reports/cold-chain-performance.csv", facility=COUNTY, **DAY)
+    assert refused.status_code == 403

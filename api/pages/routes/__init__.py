@@ -14,6 +14,7 @@ from api.pages.routes import (
     board,
     count,
     doses,
+    reports,
     shipments,
     stock,
     trace,
@@ -22,6 +23,7 @@ from api.pages.routes import (
 
 ROUTERS: tuple[APIRouter, ...] = (account.router, board.router, alarms.router, units.router)
 ROUTERS += (stock.router, trace.router, doses.router, count.router, shipments.router)
+ROUTERS += (reports.router,)
 
 
 def pages_router() -> APIRouter:

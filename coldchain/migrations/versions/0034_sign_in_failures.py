@@ -2,7 +2,7 @@
 reason per lot of a physical count.
 
 Revision ID: 0034_sign_in_failures
-Revises: 0030_acknowledgement_actions
+Revises: 0033_consumption_months
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0034_sign_in_failures"
-down_revision: str | None = "0030_acknowledgement_actions"
+down_revision: str | None = "0033_consumption_months"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

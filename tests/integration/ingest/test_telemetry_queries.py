@@ -198,6 +198,26 @@ def test_nothing_stored_gives_no_windows_and_no_units(telemetry: Telemetry) -> N
     end = START + timedelta(days=1)
     assert telemetry.reader.buckets(unit="fridge-1", start=START, end=end, every_s=3600) == []
     assert telemetry.reader.latest() == {}
+    assert telemetry.reader.flag_readings("fridge-1", start=START, end=end) == []
+
+
+def test_flag_readings_are_the_readings_with_a_door_or_power_flag(telemetry: Telemetry) -> None:
+    telemetry.write(
+        [
+            make_reading(0, door_open=False, power_on=True),
+            make_reading(10),  # no flag: left out
+            make_reading(20, door_open=True),
+            make_reading(30, power_on=False),
+            make_reading(40, door_open=True, unit="fridge-2", sensor_id="s-2"),
+            make_reading(70, door_open=False),  # after the end
+        ]
+    )
+    found = telemetry.reader.flag_readings("fridge-1", start=START, end=START + timedelta(hours=1))
+    assert [((f.device_time_ns - T0) // MINUTE, f.door_open, f.power_on) for f in found] == [
+        (0, False, True),
+        (20, True, None),
+        (30, None, False),
+    ]
 
 
 # --- InfluxDB only: what the reader says when it cannot answer ---

@@ -4,7 +4,11 @@ After every step the lines of each movement sum to zero per lot, the balance pro
 equals the sum of the lines (and its read model for the lot trace, re-derived here from the
 lines with SQL of the test's own, equals them too: reversals included), no real stock
 account is negative, and every lot conserves; a refused movement leaves every ledger table
-exactly as it was; a replayed command returns its first result and changes nothing. Runs on
+exactly as it was; a replayed command returns its first result and changes nothing. The daily
+doses report's cumulative read model (a running total per facility, product and UTC day) is
+re-derived here in Python after every step, and at the end every local day's report
+(opening stock, doses on the day and to date per dose number) is checked against sums of
+the lines. Runs on
 SQLite (a fresh copy of the migrated template per example) with a modest number of examples.
 """
 
@@ -12,10 +16,12 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -43,6 +49,7 @@ from inventory.commands import (
     TransferStock,
 )
 from inventory.domain.accounts import WastageReason
+from inventory.domain.time_window import local_days
 from inventory.errors import InventoryError
 from inventory.unit_of_work import UnitOfWork
 from tests.builders import (
@@ -69,13 +76,17 @@ LEDGER_TABLES = (
 units = st.integers(0, 3)
 lots = st.integers(0, 1)
 doses = st.integers(1, 40)
-hours = st.integers(-3, 6)  # steps back in time now and then: backdated movements
+# Steps back in time now and then (backdated movements), sometimes by days: across UTC and
+# local days, so the cumulative read model's later days must take a backdated line too.
+hours = st.one_of(st.integers(-3, 6), st.sampled_from([-75, -30, 20, 27, 50]))
 supply = st.tuples(st.just("supply"), units, lots, st.integers(1, 120), hours)
 dispatch = st.tuples(st.just("dispatch"), st.integers(0, 1), doses, hours)
 receive = st.tuples(
     st.just("receive"), st.integers(0, 5), st.integers(-10, 10), st.booleans(), hours
 )
-administer = st.tuples(st.just("administer"), units, lots, doses, hours)
+administer = st.tuples(
+    st.just("administer"), units, lots, doses, hours, st.sampled_from([None, 1, 2])
+)
 operations = st.one_of(
     supply,
     supply,
@@ -146,8 +157,10 @@ class Harness:
         )
         return services.receive_from_supplier, cmd
 
-    def _administer(self, u: int, lot: int, n: int, h: int) -> Any:
-        cmd = AdministerDoses(self.units[u].id, self.lots[lot].id, n, "n", self.key(), self.when(h))
+    def _administer(self, u: int, lot: int, n: int, h: int, number: int | None) -> Any:
+        cmd = AdministerDoses(
+            self.units[u].id, self.lots[lot].id, n, "n", self.key(), self.when(h), number
+        )
         return services.administer_doses, cmd
 
     def _waste(self, u: int, lot: int, n: int, h: int) -> Any:
@@ -287,6 +300,105 @@ def assert_read_model_agrees(uow: UnitOfWork) -> None:
     assert stored == derived
 
 
+KEYED_LINES = """
+    SELECT a.facility_id, lots.product_id, a.kind, COALESCE(mv.dose_number, rv.dose_number),
+           l.occurred_at, l.doses
+    FROM movement_lines l
+    JOIN accounts a ON a.id = l.account_id
+    JOIN lots ON lots.id = l.lot_id
+    JOIN movements mv ON mv.id = l.movement_id
+    LEFT JOIN movements rv ON rv.id = mv.reverses_movement_id
+    WHERE a.kind IN ('stock', 'quarantine', 'administered')
+"""
+CUMULATIVE = """
+    SELECT s.facility_id, s.product_id, s.measure, s.dose_number, d.day, d.change, d.running
+    FROM cumulative_series s JOIN cumulative_days d ON d.series_id = s.id
+"""
+Line = tuple[int, int, str, int | None, datetime, int]  # facility, product, kind, dose, at, doses
+
+
+def keyed_lines(uow: UnitOfWork) -> list[Line]:
+    with uow:
+        return [
+            (f, p, kind, n, datetime.fromisoformat(str(at)).replace(tzinfo=UTC), doses)
+            for f, p, kind, n, at, doses in uow.session.execute(text(KEYED_LINES))
+        ]
+
+
+def assert_cumulative_agrees(uow: UnitOfWork) -> None:
+    """The daily doses report's cumulative read model, re-derived here in Python: per series
+    (facility, product, physical or administered with its dose number) and UTC day with
+    lines, the day's change and the running total to the day's end."""
+    changes: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for f, p, kind, n, at, doses in keyed_lines(uow):
+        series = (f, p, "administered", n or 0) if kind == "administered" else (f, p, "physical", 0)
+        changes[series][at.date().isoformat()] += doses
+    derived = {}
+    for series, days in changes.items():
+        running = 0
+        for day in sorted(days):
+            running += days[day]
+            derived[(*series, day)] = (days[day], running)
+    with uow:
+        stored = {
+            (f, p, measure, n, str(day)): (change, running)
+            for f, p, measure, n, day, change, running in uow.session.execute(text(CUMULATIVE))
+        }
+    assert stored == derived
+
+
+def assert_reports_agree(uow: UnitOfWork, sites: list[Any]) -> None:
+    """Every local day with lines (and the day before and after): each site's opening stock
+    and doses given on the day and to date, summed here from the lines, are the report's."""
+    lines = keyed_lines(uow)
+    zone = ZoneInfo("Asia/Shanghai")  # the builders' facilities
+    days = {
+        at.astimezone(zone).date() + timedelta(days=k) for *_, at, _ in lines for k in (-1, 0, 1)
+    }
+    for day in sorted(days):
+        start, end = local_days(day, day, "Asia/Shanghai")
+        report = queries.daily_doses_report(uow, sites[0].id, day)
+        for facility in report.facilities:
+            mine = [ln for ln in lines if ln[0] == facility.facility_id]
+            for product in facility.own:
+                opening = sum(
+                    d
+                    for f, p, kind, _, at, d in mine
+                    if p == product.product_id and kind != "administered" and at < start
+                )
+                assert product.reconciliation.opening == opening, (day, facility.code)
+                given = {
+                    (line.dose_number, line.administered, line.cumulative) for line in product.doses
+                }
+                expected = {
+                    (
+                        number,
+                        sum(
+                            d
+                            for _, p, kind, n, at, d in mine
+                            if p == product.product_id
+                            and kind == "administered"
+                            and n == number
+                            and start <= at < end
+                        ),
+                        sum(
+                            d
+                            for _, p, kind, n, at, d in mine
+                            if p == product.product_id
+                            and kind == "administered"
+                            and n == number
+                            and at < end
+                        ),
+                    )
+                    for number in {
+                        n
+                        for _, p, kind, n, at, _ in mine
+                        if p == product.product_id and kind == "administered" and at < end
+                    }
+                }
+                assert given == expected, (day, facility.code)
+
+
 def snapshot(uow: UnitOfWork) -> dict[str, list[tuple[Any, ...]]]:
     with uow:
         return {
@@ -327,7 +439,9 @@ def test_no_sequence_of_movements_breaks_conservation_or_goes_negative(
                 assert snapshot(uow) == before, f"refused {step} but the ledger changed"
             assert queries.verify_ledger(uow) == [], step
             assert_read_model_agrees(uow)
+            assert_cumulative_agrees(uow)
         assert_conserved(uow)
+        assert_reports_agree(uow, harness.sites)
     finally:
         engine.dispose()
         path.unlink(missing_ok=True)

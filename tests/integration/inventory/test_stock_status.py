@@ -5,7 +5,7 @@ they can be used."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +16,15 @@ from inventory.commands import AdministerDoses, QuarantineStock, RecordWastage, 
 from inventory.domain.accounts import WastageReason
 from inventory.domain.stock_levels import StockStatus
 from inventory.errors import InvalidInput, NotFound
-from tests.builders import key, make_facility_tree, make_lot, make_product, make_uow, stock_up
+from tests.builders import (
+    key,
+    make_facility,
+    make_facility_tree,
+    make_lot,
+    make_product,
+    make_uow,
+    stock_up,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2024, 6, 15, 10, tzinfo=SHANGHAI)
@@ -106,3 +114,25 @@ def test_bad_levels_and_unknown_places_are_refused(engine: Engine, world: dict[s
         services.set_stock_level(uow, SetStockLevel(999_999, world["mmr"], 1, 2, "p"))
     with pytest.raises(NotFound):
         queries.stock_status(uow, 999_999)
+
+
+def test_months_are_the_root_facilitys_even_below_it_in_another_zone(engine: Engine) -> None:
+    """A clinic in Kolkata under a Shanghai province gives 40 doses on 31 May 22:30 its time,
+    1 June 01:00 in Shanghai: the province's report counts them in June (not yet a full
+    month), the clinic's own report in May."""
+    uow = make_uow(engine, clock_at=NOW)
+    province = make_facility(uow, "P", "province")
+    clinic = make_facility(uow, "P-IN", "clinic", province, "Asia/Kolkata")
+    mmr = make_product(uow, "MMR")
+    lot = make_lot(uow, mmr, "L1", date(2030, 1, 31))
+    stock_up(uow, clinic.unit, lot, 100, at=at(4, 1))
+    for when, doses in ((at(4, 15), 10), (datetime(2024, 5, 31, 17, tzinfo=UTC), 40)):
+        services.administer_doses(
+            uow, AdministerDoses(clinic.unit.id, lot.id, doses, "nurse", key(), when)
+        )
+    by_root = {f.facility_id: f for f in queries.stock_status(uow, province.id).facilities}
+    assert [p.amc for p in by_root[clinic.id].products] == [10.0]  # April only
+    assert [p.amc for p in by_root[province.id].products] == [10.0]
+    (own,) = queries.stock_status(uow, clinic.id).facilities
+    assert [p.amc for p in own.products] == [25.0]  # May 40, April 10
+    assert queries.verify_ledger(uow) == []
