@@ -21,6 +21,15 @@ class TokenExpired(NotAuthenticated):
     """A known token past its ``expires_at``: the caller needs a new one (401)."""
 
 
+class TooManyAttempts(AccessError):
+    """Too many failed sign-ins for an account or from an address within the window: every
+    attempt is refused, right or wrong, for ``wait_minutes`` more (429)."""
+
+    def __init__(self, wait_minutes: int) -> None:
+        super().__init__(f"too many failed sign-ins; wait {wait_minutes} minutes")
+        self.wait_minutes = wait_minutes
+
+
 class Forbidden(AccessError):
     """The caller is known but its role or facility scope does not allow this (403)."""
 

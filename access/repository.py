@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from access.models import ApiToken, User
+from access.models import ApiToken, SignInFailure, User
 
 
 class AccessRepository:
@@ -75,3 +75,19 @@ class AccessRepository:
             .where(User.id == user_id, User.password_hash == old)
             .values(password_hash=new)
         )
+
+    def recent_failures(self, key_hash: str, since: datetime) -> tuple[int, datetime | None]:
+        """How many failures of ``key_hash`` after ``since``, and the oldest of them."""
+        row = self._session.execute(
+            select(func.count(), func.min(SignInFailure.failed_at)).where(
+                SignInFailure.key_hash == key_hash, SignInFailure.failed_at > since
+            )
+        ).one()
+        return int(row[0]), row[1]
+
+    def add_failures(self, key_hashes: list[str], at: datetime) -> None:
+        self._session.add_all(SignInFailure(key_hash=k, failed_at=at) for k in key_hashes)
+
+    def forget_failures(self, until: datetime) -> None:
+        """Delete every failure at or before ``until`` (out of every window)."""
+        self._session.execute(delete(SignInFailure).where(SignInFailure.failed_at <= until))

@@ -16,7 +16,9 @@ Slow password hashing runs outside any transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -31,6 +33,7 @@ from access.errors import (
     NotAuthenticated,
     TokenExpired,
     TokenNotFound,
+    TooManyAttempts,
     UnknownScopeFacility,
     UserConflict,
     UserNotFound,
@@ -51,6 +54,8 @@ MAX_TOKEN_DAYS = 3650
 DEFAULT_STAFF_TOKEN_DAYS = 90
 TRUSTED_CALLER = "cli"  # ``created_by`` / ``disabled_by`` when no principal asked (the CLI)
 LAST_USED_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often
+MAX_SIGN_IN_FAILURES = 5  # failed sign-ins per key within the window, then refused
+SIGN_IN_WINDOW = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +229,35 @@ def authenticate_password(
         facility_id=facility_id,
         scope_path=scope_path,
     )
+
+
+def check_sign_in_allowed(uow: AccessUnitOfWork, keys: Sequence[str], now: datetime) -> None:
+    """``TooManyAttempts`` when any of ``keys`` (an account's ``name:...``, an address's
+    ``addr:...``) failed ``MAX_SIGN_IN_FAILURES`` times within ``SIGN_IN_WINDOW`` before
+    ``now``, with the minutes until its oldest failure leaves the window. The failures are
+    rows in the database, so every API process and host counts the same ones."""
+    since = now - SIGN_IN_WINDOW
+    with uow:
+        for key in keys:
+            failures, oldest = uow.access.recent_failures(_key_hash(key), since)
+            if failures >= MAX_SIGN_IN_FAILURES and oldest is not None:
+                wait = (oldest + SIGN_IN_WINDOW - now).total_seconds()
+                raise TooManyAttempts(max(1, math.ceil(wait / 60)))
+
+
+def record_sign_in_failure(uow: AccessUnitOfWork, keys: Sequence[str], now: datetime) -> None:
+    """One failed sign-in against each of ``keys`` at ``now``, in one transaction that also
+    deletes every failure already out of the window (the table holds only recent ones)."""
+    with uow:
+        uow.access.forget_failures(now - SIGN_IN_WINDOW)
+        uow.access.add_failures([_key_hash(key) for key in keys], now)
+        uow.commit()
+
+
+def _key_hash(key: str) -> str:
+    """What is stored of a throttle key: its SHA-256 (a mistyped password in the name field
+    is not kept in clear)."""
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def create_user(

@@ -24,6 +24,7 @@ from access.errors import (
     InvalidAccessInput,
     NotAuthenticated,
     TokenNotFound,
+    TooManyAttempts,
     UserConflict,
     UserNotFound,
 )
@@ -73,6 +74,7 @@ TELEMETRY_ERRORS: dict[type[Exception], ErrorStatus] = {
 API_ERRORS: dict[type[Exception], ErrorStatus] = {
     NotAuthenticated: ErrorStatus(401, {"WWW-Authenticate": "Bearer"}),
     Forbidden: ErrorStatus(403),
+    TooManyAttempts: ErrorStatus(429),
     TokenNotFound: ErrorStatus(404),
     UserNotFound: ErrorStatus(404),
     UserConflict: ErrorStatus(409),

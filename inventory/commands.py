@@ -304,8 +304,12 @@ class RecordWastage:
 
 @dataclass(frozen=True)
 class CountedLot:
+    """One lot of a count; ``reason``: why the count differs from the books (kept with the
+    lot's difference, shown on its stock card)."""
+
     lot_id: int
     doses: int
+    reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -352,6 +352,23 @@ class ShipmentDiscrepancy(Base):
     reason: Mapped[str] = mapped_column(Text)
 
 
+class CountDifference(Base):
+    """One lot of a physical count whose counted doses differ from the books, with the
+    counter's reason for that lot (NULL: none given, as a count through the API may be).
+    Append-only like the movement it belongs to; the stock card shows the reason on the
+    lot's adjustment line."""
+
+    __tablename__ = "count_differences"
+    __table_args__ = (UniqueConstraint("movement_id", "lot_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    movement_id: Mapped[int] = mapped_column(ForeignKey("movements.id"), index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"), index=True)
+    book_doses: Mapped[int] = mapped_column(BigInteger)
+    counted_doses: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
 class Allocation(Base):
     """A quota of doses of a product for a facility and period, set by its parent."""
 

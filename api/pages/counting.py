@@ -3,7 +3,8 @@ say, and the rule that every difference carries a reason before the count can be
 
 ``read_sheet`` turns the form's fields (``counted_<lot>``, ``reason_<lot>``) into a sheet
 and a dict of problems per field, in words a nurse understands; the count is posted only
-when there is none. The reasons go into the count's note, one ``lot: reason`` per lot.
+when there is none. Each lot's reason goes with that lot's difference in the ledger
+(``CountedLot.reason``), shown on its stock card.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from dataclasses import dataclass
 from api.pages.messages import N_
 from inventory.domain.quantities import MAX_DOSES
 
-MAX_NOTE = 500
+MAX_REASON = 200  # characters (the field's maxlength; checked again here)
 NEED_NUMBER = N_("Write the number of doses you counted (0 or more).")
 NEED_REASON = N_("The count differs from the books: say why.")
-NOTE_TOO_LONG = N_("The reasons are too long together; keep them shorter.")
+REASON_TOO_LONG = N_("Keep the reason to 200 characters.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +49,7 @@ def read_sheet(
             problems[f"counted_{lot_id}"] = NEED_NUMBER
         elif counted != on_hand and not reason:
             problems[f"reason_{lot_id}"] = NEED_REASON
+        if len(reason) > MAX_REASON:
+            problems[f"reason_{lot_id}"] = REASON_TOO_LONG
         lines.append(SheetLine(lot_id, number, product, on_hand, counted, reason))
-    if not problems and len(note_of(lines)) > MAX_NOTE:
-        problems["note"] = NOTE_TOO_LONG
     return lines, problems
-
-
-def note_of(lines: Sequence[SheetLine]) -> str:
-    return "; ".join(f"{line.lot_number}: {line.reason}" for line in lines if line.difference)

@@ -44,6 +44,7 @@ ALARM_TYPES: dict[str, str] = {
     "cumulative-heat": N_("Too warm for 1 hour in total over 3 days"),
     "freezer-heat": N_("Freezer too warm for 1 hour"),
     "freezer-early-heat": N_("Freezer too warm for 15 minutes"),
+    "freezer-cumulative-heat": N_("Freezer too warm for 1 hour in total over 3 days"),
     "ultracold-heat": N_("Ultra-cold freezer too warm for 1 hour"),
     "ultracold-early-heat": N_("Ultra-cold freezer too warm for 15 minutes"),
     "SENSOR_OFFLINE": N_("Sensor silent (offline)"),
@@ -101,7 +102,8 @@ UNIT_EVENTS: dict[str, str] = {
     "power_back": N_("power back"),
 }
 
-# Why doses were wasted (inventory.domain.accounts.WastageReason values), on the reports.
+# Why doses were wasted (inventory.domain.accounts.WastageReason values), on the reports,
+# the lot trace and the stock card.
 WASTAGE_REASONS: dict[str, str] = {
     "expired": N_("expired"),
     "temperature_damage": N_("heat or freeze damage"),
@@ -118,4 +120,41 @@ STOCK_STATUSES: dict[str, str] = {
     "adequate": N_("adequate"),
     "overstock": N_("overstock"),
     "unknown": N_("no consumption to measure"),
+}
+
+# What a stock card entry is (inventory.domain.movements.MovementKind values).
+MOVEMENT_KINDS: dict[str, str] = {
+    "receipt": N_("received from the supplier"),
+    "dispatch": N_("sent on a shipment"),
+    "shipment_receipt": N_("received from a shipment"),
+    "shipment_lost": N_("lost in transit"),
+    "shipment_return": N_("refused, back to the sender"),
+    "transfer": N_("moved between units"),
+    "administration": N_("given"),
+    "wastage": N_("wasted"),
+    "count": N_("physical count"),
+    "quarantine": N_("put on hold"),
+    "release": N_("released"),
+    "destruction": N_("destroyed"),
+    "recall": N_("recall"),
+    "reversal": N_("reversal"),
+}
+
+# Where doses on a stock card came from or went to (inventory.domain.accounts.AccountKind;
+# a shipment is named by its number, wasted doses by their reason).
+ACCOUNT_KINDS: dict[str, str] = {
+    "stock": N_("another storage unit"),
+    "quarantine": N_("held stock"),
+    "in_transit": N_("in transit"),
+    "supplier": N_("the supplier"),
+    "administered": N_("given"),
+    "wasted": N_("wasted"),
+    "adjustment": N_("adjustment (count or shipment difference)"),
+}
+
+# How a notice was sent (ingest.notify.contacts.Channel values).
+CHANNELS: dict[str, str] = {
+    "webhook": N_("webhook"),
+    "mqtt": N_("MQTT"),
+    "email": N_("email"),
 }

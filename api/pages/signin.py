@@ -7,18 +7,16 @@ session names the user and a stamp of their password hash; ``principal_of`` rebu
 caller on every request, so disabling the user or changing their password ends every
 session at once, and a changed role or scope applies on the next page.
 
-Failed sign-ins are limited per account and per address (``SignInThrottle``): after
-``MAX_FAILURES`` within ``WINDOW_S`` further attempts are refused, right or wrong, until
-the window has passed (in this process; several API processes each keep their own count).
+Failed sign-ins are limited per account and per address (``access.services.
+check_sign_in_allowed`` / ``record_sign_in_failure``): after ``MAX_SIGN_IN_FAILURES`` within
+``SIGN_IN_WINDOW`` further attempts are refused, right or wrong, until the window has
+passed. The failures are rows in the database, so every API process and host shares them
+and a restart forgets nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from access import services
@@ -26,18 +24,9 @@ from access.errors import NotAuthenticated
 from access.principal import Principal, Role
 from api.deps import ApiDeps
 
-MAX_FAILURES = 5
-WINDOW_S = 15 * 60
-
 
 class SignInRefused(Exception):
     """The name and password do not match an active account (never says which)."""
-
-
-class TooManyAttempts(Exception):
-    def __init__(self, wait_minutes: int) -> None:
-        super().__init__(f"too many failed sign-ins; wait {wait_minutes} minutes")
-        self.wait_minutes = wait_minutes
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,54 +36,23 @@ class SignedIn:
     principal: Principal
 
 
-class SignInThrottle:
-    """Failures per key (``name:`` or ``addr:``) in a sliding window, in this process."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, *keys: str) -> None:
-        now = self._clock()
-        with self._lock:
-            for key in keys:
-                recent = self._recent(key, now)
-                if len(recent) >= MAX_FAILURES:
-                    raise TooManyAttempts(int((recent[0] + WINDOW_S - now) // 60) + 1)
-
-    def failed(self, *keys: str) -> None:
-        now = self._clock()
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        recent = self._failures.setdefault(key, deque())
-        while recent and recent[0] <= now - WINDOW_S:
-            recent.popleft()
-        return recent
-
-
 def password_stamp(password_hash: str) -> str:
     """What a session keeps of the password: 16 hex digits of a digest of its hash (never
     the hash itself), enough to tell that the password changed."""
     return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
-def sign_in(
-    deps: ApiDeps, throttle: SignInThrottle, *, name: str, password: str, address: str
-) -> SignedIn:
+def sign_in(deps: ApiDeps, *, name: str, password: str, address: str) -> SignedIn:
     """The account behind ``name`` and ``password``; ``SignInRefused`` or
-    ``TooManyAttempts``."""
+    ``access.errors.TooManyAttempts``."""
     keys = (f"name:{name.strip().lower()}", f"addr:{address}")
-    throttle.check(*keys)
+    services.check_sign_in_allowed(deps.access_uow(), keys, deps.clock())
     try:
         principal = services.authenticate_password(
             deps.access_uow(), name, password, deps.clock(), passwords=deps.passwords
         )
     except NotAuthenticated as exc:
-        throttle.failed(*keys)
+        services.record_sign_in_failure(deps.access_uow(), keys, deps.clock())
         raise SignInRefused(str(exc)) from exc
     stamp = _current_stamp(deps, principal.user_id)
     if stamp is None:  # disabled or password removed in between

@@ -27,16 +27,20 @@ from api.deps import ApiDeps, Deps
 from api.pages.config import PagesConfig
 from api.pages.i18n import LANGUAGE_COOKIE, LANGUAGES, Formats, choose_language, translations
 from api.pages.messages import (
+    ACCOUNT_KINDS,
     ALARM_TYPES,
+    CHANNELS,
     DISCREPANCY_KINDS,
     LOT_STATES,
+    MOVEMENT_KINDS,
     NOTICE_KINDS,
     RETURN_DISCREPANCY_KINDS,
     SHIPMENT_STATES,
     UNIT_EVENTS,
+    WASTAGE_REASONS,
 )
 from api.pages.sessions import SESSION_COOKIE, PageSession, SessionCodec
-from api.pages.signin import SignInThrottle, principal_of
+from api.pages.signin import principal_of
 from ingest.detect.events import to_utc
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -71,6 +75,10 @@ def environment(language: str) -> Environment:
     env.globals["shipment_states"] = SHIPMENT_STATES
     env.globals["lot_states"] = LOT_STATES
     env.globals["unit_events"] = UNIT_EVENTS
+    env.globals["wastage_reasons"] = WASTAGE_REASONS
+    env.globals["movement_kinds"] = MOVEMENT_KINDS
+    env.globals["channels"] = CHANNELS
+    env.globals["account_kinds"] = ACCOUNT_KINDS
     catalogue = translations(language)
     env.install_gettext_callables(  # type: ignore[attr-defined]
         catalogue.gettext, catalogue.ngettext, newstyle=True
@@ -84,7 +92,6 @@ class PagesState:
 
     config: PagesConfig
     codec: SessionCodec
-    throttle: SignInThrottle = field(default_factory=SignInThrottle)
 
 
 def pages_state(request: Request) -> PagesState:

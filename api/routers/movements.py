@@ -135,7 +135,9 @@ def record_count(
 ) -> MovementPublic:
     """A physical count: each difference from the books is posted to adjustment."""
     ensure_write_at_unit(deps, who, body.storage_unit_id)
-    counts = tuple(CountedLot(require_lot(deps, c.lot_ref).id, c.doses) for c in body.counts)
+    counts = tuple(
+        CountedLot(require_lot(deps, c.lot_ref).id, c.doses, c.reason) for c in body.counts
+    )
     command = RecordCount(
         body.storage_unit_id,
         counts,

@@ -72,6 +72,7 @@ class CountedLotCreate(LotNamed):
     model_config = ConfigDict(extra="forbid")
 
     doses: DosesOrZero
+    reason: str | None = Field(default=None, min_length=1, max_length=500)  # of a difference
 
 
 class CountCreate(RecordedCreate):

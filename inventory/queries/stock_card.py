@@ -94,6 +94,7 @@ def stock_card(
         rows = _changes(session, in_scope, which, start, end)
         others = _counterparties(session, {r[0] for r in rows}, in_scope)
         movements = _movements(session, {r[0] for r in rows})
+        count_reasons = _count_reasons(session, {r[0] for r in rows})
         numbers = _lot_numbers(session, {r[1] for r in rows})
         entries: list[StockCardEntry] = []
         usable, held = opening.usable, opening.held
@@ -115,7 +116,7 @@ def stock_card(
                     d_held,
                     Balances(usable, held),
                     others.get((movement_id, lot), ""),
-                    mv.reason,
+                    count_reasons.get((movement_id, lot)) or mv.reason,
                     mv.reference,
                     mv.shipment_id,
                     mv.reverses_movement_id,
@@ -225,6 +226,18 @@ def _movements(session: Session, ids: set[int]) -> dict[int, m.Movement]:
         return {}
     stmt = select(m.Movement).where(m.Movement.id.in_(sorted(ids)))
     return {row.id: row for row in session.scalars(stmt)}
+
+
+def _count_reasons(session: Session, ids: set[int]) -> dict[tuple[int, int], str]:
+    """A count's reason per lot, where the counter gave one (it names the lot's own
+    difference; the movement's note is for the count as a whole)."""
+    if not ids:
+        return {}
+    d = m.CountDifference
+    stmt = select(d.movement_id, d.lot_id, d.reason).where(
+        d.movement_id.in_(sorted(ids)), d.reason.is_not(None)
+    )
+    return {(mv, lot): reason for mv, lot, reason in session.execute(stmt) if reason}
 
 
 def _lot_numbers(session: Session, ids: set[int]) -> dict[int, str]:

@@ -161,6 +161,23 @@ class LedgerRows(CumulativeRows):
         )
         return [int(change) for change in self.session.scalars(stmt)]
 
+    def add_count_differences(
+        self, movement_id: int, differences: Sequence[tuple[int, int, int, str | None]]
+    ) -> None:
+        """The lots of a count that differ from the books: (lot, book, counted, reason)."""
+        rows = [
+            {
+                "movement_id": movement_id,
+                "lot_id": lot_id,
+                "book_doses": book,
+                "counted_doses": counted,
+                "reason": reason,
+            }
+            for lot_id, book, counted, reason in differences
+        ]
+        if rows:
+            self.session.execute(insert(m.CountDifference), rows)
+
     # -- posting ----------------------------------------------------------------------------
 
     def post(self, header: MovementHeader, lines: Sequence[Line]) -> int:

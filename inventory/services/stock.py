@@ -33,6 +33,8 @@ from inventory.services._runner import (
 )
 from inventory.unit_of_work import UnitOfWork
 
+MAX_COUNT_REASON = 500  # characters of one lot's reason for a count difference
+
 
 def receive_from_supplier(uow: UnitOfWork, command: ReceiveFromSupplier) -> MovementView:
     """Doses arrive from the manufacturer/supplier into a unit (a recalled lot into quarantine)."""
@@ -141,11 +143,13 @@ def record_count(uow: UnitOfWork, command: RecordCount) -> MovementView:
     """A physical count of usable stock: each difference from the books goes to adjustment.
 
     The books are read at ``occurred_at`` on the ledger's time line; a count that matches
-    is still recorded (a movement without lines).
+    is still recorded (a movement without lines). Every lot that differs is kept as a count
+    difference (books, counted, the lot's own reason) with the movement.
     """
 
     def body(ctx: Context) -> int:
         counted = _counted(command)
+        reasons = {item.lot_id: item.reason for item in command.counts}
         where = load_unit(uow, command.storage_unit_id)
         occurred = ctx.occurred(command.occurred_at)
         stock_account = uow.repo.account_id(acc.stock(where.unit.id, where.facility.id))
@@ -160,7 +164,16 @@ def record_count(uow: UnitOfWork, command: RecordCount) -> MovementView:
         header = ctx.header(
             MovementKind.COUNT.value, occurred, facility_id=where.facility.id, reason=command.note
         )
-        return uow.repo.post(header, check_balanced(MovementKind.COUNT, lines))
+        movement_id = uow.repo.post(header, check_balanced(MovementKind.COUNT, lines))
+        uow.repo.add_count_differences(
+            movement_id,
+            [
+                (lot, book[lot], counted[lot], reasons.get(lot))
+                for lot in sorted(lots)
+                if counted[lot] != book[lot]
+            ],
+        )
+        return movement_id
 
     return run_movement(uow, command, body, load_movement_view)
 
@@ -169,6 +182,8 @@ def _counted(command: RecordCount) -> dict[int, int]:
     counted: dict[int, int] = {}
     for item in command.counts:
         require_doses(item.doses, f"lot {item.lot_id}: counted doses", least=0)
+        if item.reason is not None and not 1 <= len(item.reason) <= MAX_COUNT_REASON:
+            raise InvalidInput(f"lot {item.lot_id}: a reason is 1 to {MAX_COUNT_REASON} characters")
         if item.lot_id in counted:
             raise InvalidInput(f"lot {item.lot_id} is counted twice")
         counted[item.lot_id] = item.doses

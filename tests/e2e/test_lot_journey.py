@@ -400,3 +400,19 @@ def test_a_failing_fridges_quarantined_doses_move_to_another_unit_still_held(
     assert (lines[spare]["held"]["doses"], lines[spare]["usable"]["doses"]) == (65, 0)
     assert p.clinic_unit not in lines or lines[p.clinic_unit]["held"]["doses"] == 0
     assert_conserved(trace(admin, p.lot_a))
+
+
+def test_a_count_through_the_api_keeps_each_lots_reason(admin: Caller, journey: Journey) -> None:
+    p = journey.p
+    empty = {
+        "storage_unit_id": p.clinic_unit,
+        "counts": [{"lot_id": p.lot_a, "doses": 60, "reason": ""}],
+    }
+    assert admin.post("/movements/counts", empty).status_code == 422
+    count = {
+        "storage_unit_id": p.clinic_unit,
+        "counts": [{"lot_id": p.lot_a, "doses": 60, "reason": "five doses spilt"}],
+    }
+    admin.ok(admin.post("/movements/counts", count), 201)
+    card = admin.ok(admin.get("/stock-card", storage_unit_id=p.clinic_unit, lot_id=p.lot_a))
+    assert [e["reason"] for e in card["entries"] if e["kind"] == "count"] == ["five doses spilt"]

@@ -3,13 +3,26 @@ language chosen and remembered."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
+from sqlalchemy import Engine, text
 
 from access import services
+from access.errors import TooManyAttempts
+from api.app import create_app
 from api.deps import ApiDeps
-from tests.pages.conftest import PageClient
+from coldchain.settings import Settings
+from coldchain.wiring import build_api_deps
+from tests.access_builders import PASSWORD, cheap_passwords
+from tests.pages.conftest import CSRF, NOW, PageClient, make_user
+from tests.unit.notify.builders import TEST_SECRET_KEY
 
 
 def test_signing_in_lands_on_the_board_and_signing_out_ends_the_session(
@@ -73,3 +86,74 @@ def test_disabling_the_user_ends_their_session(person: Any, deps: ApiDeps) -> No
     name = browser.get("/board").text.split('class="who">')[1].split("<")[0]
     services.disable_user(deps.access_uow(), name, now=deps.clock())
     assert browser.get("/board").status_code == 303
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@contextmanager
+def _process(database_url: str, clock: Clock) -> Iterator[TestClient]:
+    """Another API process on the same database: its own engine, app and memory."""
+    built = build_api_deps(Settings(database_url=database_url, secret_key=TEST_SECRET_KEY))
+    deps = dataclasses.replace(built, clock=clock, passwords=cheap_passwords())
+    try:
+        with TestClient(create_app(deps), follow_redirects=False) as second:
+            yield second
+    finally:
+        built.session_factory.kw["bind"].dispose()
+
+
+def _fail(http: TestClient, name: str, password: str = "wrong-password") -> Response:
+    token = CSRF.search(http.get("/sign-in").text)
+    assert token
+    answer: Response = http.post(
+        "/sign-in", data={"name": name, "password": password, "csrf": token.group(1)}
+    )
+    return answer
+
+
+def test_the_throttle_is_shared_by_every_process_on_the_database(
+    database_url: str, deps: ApiDeps
+) -> None:
+    clock = Clock(NOW)
+    make_user(deps, "nurse-throttled", "admin")
+    with _process(database_url, clock) as first, _process(database_url, clock) as second:
+        _shared_by_both(first, second, clock)
+
+
+def _shared_by_both(first: TestClient, second: TestClient, clock: Clock) -> None:
+    for _ in range(5):
+        assert _fail(first, "Nurse-Throttled").status_code == 422
+    # the other process has never seen this name fail, and still refuses the right password
+    answer = _fail(second, "nurse-throttled", PASSWORD)
+    assert answer.status_code == 422
+    assert "Too many failed attempts. Wait 15 minutes and try again." in answer.text
+    clock.now = NOW + timedelta(minutes=9, seconds=30)
+    assert "Wait 6 minutes" in _fail(second, "nurse-throttled", PASSWORD).text
+    clock.now = NOW + timedelta(minutes=15)  # the first failures leave the window
+    assert _fail(second, "nurse-throttled", PASSWORD).status_code == 303
+
+
+def test_old_failures_expire_and_are_deleted(deps: ApiDeps, engine: Engine) -> None:
+    keys = ("name:someone", "addr:10.0.0.7")
+    uow = deps.access_uow()
+    for minute in range(5):
+        services.record_sign_in_failure(uow, keys, NOW + timedelta(minutes=minute))
+    with pytest.raises(TooManyAttempts) as refused:
+        services.check_sign_in_allowed(uow, ["addr:10.0.0.7"], NOW + timedelta(minutes=5))
+    assert refused.value.wait_minutes == 10
+    services.check_sign_in_allowed(uow, ["name:someone-else"], NOW + timedelta(minutes=5))
+    later = NOW + timedelta(minutes=15, seconds=1)  # the first failure is out of the window
+    services.check_sign_in_allowed(uow, keys, later)
+    services.record_sign_in_failure(uow, ["addr:10.0.0.8"], NOW + timedelta(minutes=40))
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT key_hash FROM sign_in_failures")).scalars().all()
+    assert len(rows) == 1  # only the recent one; the others were deleted
+    assert "10.0.0.8" not in rows[0] and len(rows[0]) == 64  # a digest, not what was typed

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Engine, text
+
 from tests.e2e.conftest import Caller, Programme
 from tests.pages.ledger import journey
 
@@ -47,3 +49,51 @@ def test_staff_of_another_clinic_cannot_count_here(
     assert other.get(f"/units/{UNIT}/count").status_code == 404
     viewer = person("viewer")
     assert viewer.get(f"/units/{UNIT}/count").status_code == 404
+
+
+def test_each_lot_keeps_its_own_reason_on_its_stock_card(
+    admin: Caller, programme: Programme, person: Any, engine: Engine
+) -> None:
+    journey(admin, programme)  # 160 doses of L100 in the clinic fridge
+    receipt = {"storage_unit_id": programme.clinic_unit, "lot_id": programme.lot_b, "doses": 40}
+    admin.ok(admin.post("/movements/receipts", receipt), 201)
+    staff = person("staff", programme.clinic)
+    a, b = programme.lot_a, programme.lot_b
+    staff.get(f"/units/{UNIT}/count")
+    refused = staff.post(  # L200 differs without a reason: nothing posted for either lot
+        f"/units/{UNIT}/count",
+        {f"counted_{a}": "150", f"reason_{a}": "vials broken", f"counted_{b}": "38"},
+    )
+    assert refused.status_code == 422 and 'value="vials broken"' in refused.text
+    too_long = staff.post(
+        f"/units/{UNIT}/count",
+        {f"counted_{a}": "150", f"reason_{a}": "x" * 201, f"counted_{b}": "40"},
+    )
+    assert too_long.status_code == 422 and "Keep the reason to 200 characters." in too_long.text
+    done = staff.post(
+        f"/units/{UNIT}/count",
+        {
+            f"counted_{a}": "150",
+            f"reason_{a}": "vials broken",
+            f"counted_{b}": "41",
+            f"reason_{b}": "a box found behind the ice packs",
+        },
+    )
+    assert done.status_code == 303
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT lot_id, book_doses, counted_doses, reason FROM count_differences"
+                " ORDER BY lot_id"
+            )
+        ).all()
+        notes = conn.execute(text("SELECT reason FROM movements WHERE kind = 'count'")).all()
+    assert [tuple(r) for r in rows] == [
+        (a, 160, 150, "vials broken"),
+        (b, 40, 41, "a box found behind the ice packs"),
+    ]
+    assert notes == [(None,)]  # not one note of every lot's reasons
+    card_a = staff.get("/stock/card", unit=programme.clinic_unit, lot=a).text
+    card_b = staff.get("/stock/card", unit=programme.clinic_unit, lot=b).text
+    assert "vials broken" in card_a and "behind the ice packs" not in card_a
+    assert "behind the ice packs" in card_b and "vials broken" not in card_b

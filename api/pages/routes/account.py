@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from access.errors import TooManyAttempts
 from api.pages.i18n import LANGUAGES
 from api.pages.sessions import PageSession
-from api.pages.signin import SignInRefused, TooManyAttempts, sign_in
+from api.pages.signin import SignInRefused, sign_in
 from api.pages.web import AnyPage, read_form
 
 router = APIRouter()
@@ -45,9 +46,7 @@ async def sign_in_submit(page: AnyPage) -> Response:
     if not errors:
         address = page.request.client.host if page.request.client else "unknown"
         try:
-            signed = sign_in(
-                page.deps, page.state.throttle, name=name, password=password, address=address
-            )
+            signed = sign_in(page.deps, name=name, password=password, address=address)
         except SignInRefused:
             errors["password"] = page.gettext("That user name and password do not match.")
         except TooManyAttempts as exc:

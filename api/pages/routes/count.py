@@ -1,6 +1,7 @@
 """Physical count of a storage unit: the count sheet (counted doses against the books, or
 blind: the books hidden), which cannot be posted until every difference has a reason; the
-count posts each difference to adjustment (the ledger's ``record_count``)."""
+count posts each difference to adjustment with its lot's own reason (the ledger's
+``record_count``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from api.idempotency import ledger_key
-from api.pages.counting import SheetLine, note_of, read_sheet
+from api.pages.counting import SheetLine, read_sheet
 from api.pages.web import FormPage, Page, SignedInPage
 from api.places import ensure_write_at_unit
 from inventory import queries, services
@@ -50,10 +51,12 @@ def post_count(page: FormPage, unit_code: str) -> Response:
     if not errors:
         command = RecordCount(
             unit.id,
-            tuple(CountedLot(line.lot_id, line.counted or 0) for line in lines),
+            tuple(
+                CountedLot(line.lot_id, line.counted or 0, line.reason if line.difference else None)
+                for line in lines
+            ),
             page.who.name,
             ledger_key(page.who, page.form.get("key") or uuid.uuid4().hex),
-            note=note_of(lines) or None,
         )
         try:
             services.record_count(page.deps.inventory_uow(), command)

@@ -269,3 +269,33 @@ def test_occurred_at_in_the_future_or_naive_is_refused(uow: UnitOfWork, world: W
     with pytest.raises(InvalidInput, match="positive integer"):
         services.administer_doses(uow, AdministerDoses(unit.id, world.early.id, 0, "n", key()))
     assert_conserved(uow)
+
+
+def test_a_count_keeps_each_lots_reason_with_its_difference(uow: UnitOfWork, world: World) -> None:
+    unit = world.tree.clinics[0].unit
+    stock_up(uow, unit, world.early, 50)
+    stock_up(uow, unit, world.late, 30)
+    at = T0 + timedelta(hours=3)
+    with pytest.raises(InvalidInput, match="a reason is 1 to 500 characters"):
+        services.record_count(
+            uow,
+            RecordCount(unit.id, (CountedLot(world.early.id, 47, ""),), "keeper", key(), at),
+        )
+    assert usable(uow, unit.id) == {"EARLY1": 50, "LATE1": 30}  # nothing half-written
+    counts = (
+        CountedLot(world.early.id, 47, "three vials broken"),
+        CountedLot(world.late.id, 30, "not used: the count matches"),
+    )
+    services.record_count(uow, RecordCount(unit.id, counts, "keeper", key(), at, full=True))
+    with uow:
+        rows = uow.session.execute(
+            select(
+                models.CountDifference.lot_id,
+                models.CountDifference.book_doses,
+                models.CountDifference.counted_doses,
+                models.CountDifference.reason,
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [(world.early.id, 50, 47, "three vials broken")]
+    card = queries.stock_card(uow, storage_unit_id=unit.id, lot_id=world.early.id)
+    assert [e.reason for e in card.entries if e.kind == "count"] == ["three vials broken"]
