@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from api.pages.routes import trace as trace_pages
 from tests.e2e.conftest import EXPIRY_A, MMR_GTIN, Caller, Programme, gs1
 from tests.pages.ledger import journey
 
@@ -64,3 +67,30 @@ def test_daily_doses_drill_down_and_csv(admin: Caller, programme: Programme, per
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     staff = person("staff", programme.other_clinic)
     assert staff.get("/doses", facility="GD-K1-C1", day="2024-03-01").status_code == 404
+
+
+def test_a_wide_trace_opens_branch_by_branch_without_javascript(
+    admin: Caller, programme: Programme, person: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lot in more facilities than a page shows: the tree stops at a level, the branch
+    below is summed with a plain link that opens it, and the way back up is linked."""
+    journey(admin, programme)
+    boss = person("admin")
+    whole = boss.get("/trace", lot_id=programme.lot_a)
+    assert "Open this branch" not in whole.text and "GD-K1-C1-F1" in whole.text  # all shown
+
+    monkeypatch.setattr(trace_pages, "SHOWN", 1)
+    top = boss.get("/trace", lot_id=programme.lot_a)
+    assert top.status_code == 200
+    assert "Showing 1 of 2 facilities" in top.text
+    assert "Its branch: 2 facilities · given 30 · wasted 10 · on hand 460" in top.text
+    link = f"/trace?lot_id={programme.lot_a}&amp;under={programme.province}"
+    assert link in top.text and "GD-K1-C1-F1" not in top.text  # the clinic is not drawn
+    assert "1 more in the branches not opened" in top.text
+
+    branch = boss.get("/trace", lot_id=programme.lot_a, under=programme.province)
+    assert branch.status_code == 200 and "Whole tree" in branch.text
+    assert "GD-K1-C1-F1" in branch.text and "fewer doses arrived: 200 → 190" in branch.text
+    leaf = boss.get("/trace", lot_id=programme.lot_a, under=programme.clinic)
+    assert f"under={programme.province}#tree" in leaf.text  # back up to the province
+    assert boss.get("/trace", lot_id=programme.lot_a, under=999_999).status_code == 404
