@@ -21,9 +21,10 @@ not the trace's: ``projection_matches`` is false only for a balance row of no ac
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, ColumnElement, case, cast, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
 from inventory import models as m
@@ -31,11 +32,11 @@ from inventory.domain.holds import LotStatus, lot_holds
 from inventory.errors import NotFound
 from inventory.queries.shipments import standing_decisions
 from inventory.queries.trace_model import (
+    AccountRow,
     Conservation,
     LotCandidate,
     LotCandidates,
     LotTrace,
-    PlaceFigures,
     TraceBranch,
     TraceFacility,
     TraceShipment,
@@ -100,16 +101,17 @@ def trace_lot(uow: UnitOfWork, lot_id: int, at: datetime | None = None) -> LotTr
             raise NotFound(f"lot {lot_id} does not exist")
         product = session.get(m.Product, lot.product_id)
         assert product is not None
-        places = _places(session, lot_id)
+        accounts = _accounts(session, lot_id)
         shipments, named = _shipments(session, lot_id)
+        facilities, units = _names(session, lot_id, named)
         view = lot_view(lot)
         product_code = product.code
-    conservation = conservation_of(places)
+    conservation = conservation_of(accounts)
     status = LotStatus(
         view.id, view.lot_number, view.expiry, view.vvm_stage, view.recalled_at is not None
     )
     holds = tuple(h.value for h in lot_holds(status, at, UTC_ZONE))
-    roots, tree = facility_tree(places, shipments, named)
+    roots, tree = facility_tree(accounts, shipments, facilities, units)
     return LotTrace(
         lot=view,
         product_code=product_code,
@@ -126,56 +128,64 @@ def trace_lot(uow: UnitOfWork, lot_id: int, at: datetime | None = None) -> LotTr
         wastage_by_reason=wastage_by_reason(tree),
         held_now=tuple(
             sorted(
-                (p.facility_id or 0, p.unit_id or 0, p.held)
-                for p in places
-                if p.unit_id is not None and p.held > 0
+                (facility or 0, unit or 0, doses)
+                for facility, unit, kind, _, doses, _, _, _ in accounts
+                if kind == "quarantine" and doses > 0
             )
         ),
         conservation=conservation,
     )
 
 
-def _places(session: Session, lot_id: int) -> list[PlaceFigures]:
-    """The lot's ``balances`` rows (one per account it touched, kept in each posting's
-    transaction; not its lines) summed per storage unit, per facility and wastage reason,
-    and for the accounts of no facility, with the facility's and unit's names: one row per
-    place rather than per account, and the dates compared in SQL."""
-    b, a, f, unit = m.Balance, m.Account, m.Facility, m.StorageUnit
-    physical = a.kind.in_(("stock", "quarantine"))
-
-    def of(kind: str) -> ColumnElement[int]:
-        return cast(func.sum(case((a.kind == kind, b.doses), else_=0)), BigInteger)
-
+def _accounts(session: Session, lot_id: int) -> list[AccountRow]:
+    """The lot's share of every account it touched, from the ``balances`` read model (one
+    row per account and lot, kept in each posting's transaction), not from its lines; plain
+    columns through the connection (no ORM result machinery)."""
+    b, a = m.Balance, m.Account
     stmt = (
         select(
             a.facility_id,
-            f.code,
-            f.name,
-            f.level,
             a.storage_unit_id,
-            unit.code,
+            a.kind,
             a.reason,
-            of("stock"),
-            of("quarantine"),
-            cast(func.sum(case((physical, b.doses_in), else_=0)), BigInteger),
-            func.min(case((physical, b.first_in))),
-            func.max(b.last_at),
-            of("supplier"),
-            of("administered"),
-            of("adjustment"),
-            of("wasted"),
-            of("in_transit"),
-            func.count() - func.count(a.id),
+            b.doses,
+            b.doses_in,
+            b.first_in,
+            b.last_at,
         )
         .select_from(b)
         .outerjoin(a, a.id == b.account_id)
-        .outerjoin(f, f.id == a.facility_id)
-        .outerjoin(unit, unit.id == a.storage_unit_id)
         .where(b.lot_id == lot_id)
-        .group_by(a.facility_id, f.code, f.name, f.level, a.storage_unit_id, unit.code, a.reason)
     )
-    # The connection, not the session: plain rows without the ORM's result machinery.
-    return [PlaceFigures._make(row) for row in session.connection().execute(stmt).all()]
+    return cast(list[AccountRow], session.connection().execute(stmt).all())
+
+
+def _accounts_of_lot(lot_id: int) -> Select[int]:
+    """Ids of the accounts the lot touched (its ``balances`` rows)."""
+    return select(m.Balance.account_id).where(m.Balance.lot_id == lot_id)
+
+
+def _names(
+    session: Session, lot_id: int, named: dict[int, tuple[str, str, str]]
+) -> tuple[dict[int, tuple[str, str, str]], dict[int, str]]:
+    """(code, name, level) of the facilities the lot's accounts name, added to ``named`` (the
+    shipments' ends), and the codes of its storage units (sub-selects, not thousands of ids
+    sent back to the database)."""
+    f, a, unit = m.Facility, m.Account, m.StorageUnit
+    of_lot = _accounts_of_lot(lot_id)
+    facilities = session.connection().execute(
+        select(f.id, f.code, f.name, f.level).where(
+            f.id.in_(select(a.facility_id).where(a.id.in_(of_lot)))
+        )
+    )
+    for i, code, name, level in facilities.all():
+        named.setdefault(i, (code, name, level))
+    units = session.connection().execute(
+        select(unit.id, unit.code).where(
+            unit.id.in_(select(a.storage_unit_id).where(a.id.in_(of_lot)))
+        )
+    )
+    return named, dict(units.all())  # type: ignore[arg-type]
 
 
 def _shipments(

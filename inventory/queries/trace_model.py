@@ -1,7 +1,7 @@
 """The lot trace as frozen read models, and its pure assembly from per-account totals.
 
-Invariant: every figure is derived from the lot's per-account line totals (summed per unit
-and per facility in SQL, ``PlaceFigures``) and its shipment lines; the facility tree follows
+Invariant: every figure is derived from the lot's per-account line totals (its ``balances``
+rows, ``AccountRow``) and its shipment lines; the facility tree follows
 shipments depth-first from the facilities that received the lot from the supplier.
 """
 
@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any
 
 from inventory.results import DiscrepancyView, LotView, ShipmentDecisionView
 
@@ -120,32 +120,12 @@ class LotTrace:
     conservation: Conservation
 
 
-class PlaceFigures(NamedTuple):
-    """The lot's share of the accounts of one place, summed in SQL from the ``balances``
-    read model: one storage unit (``unit_id`` set: its stock and quarantine accounts), or a
-    facility's own accounts (``unit_id`` None: supplier, administered, adjustment, and one
-    row per wastage reason), or accounts of no facility (``facility_id`` None: in transit,
-    and any balance row whose account is missing, counted in ``orphans``). A named tuple:
-    thousands are made per trace, straight from the rows."""
-
-    facility_id: int | None
-    code: str | None  # the facility's
-    name: str | None
-    level: str | None
-    unit_id: int | None
-    unit_code: str | None
-    reason: str | None  # wastage reason (rows of wasted accounts)
-    usable: int
-    held: int
-    doses_in: int  # into the unit (physical accounts)
-    first_in: datetime | None  # first arrival in the unit
-    last: datetime | None  # latest line on any of the rows' accounts
-    supplier: int
-    administered: int
-    adjusted: int
-    wasted: int
-    in_transit: int
-    orphans: int
+# One ``balances`` row of the lot with its account: (facility, storage unit, account kind,
+# wastage reason, doses, doses in, first arrival, last line); kind None: a balance row whose
+# account is missing (the projection is broken). Plain tuples: a trace reads thousands.
+AccountRow = tuple[
+    int | None, int | None, str | None, str | None, int, int, datetime | None, datetime | None
+]
 
 
 class _Node:
@@ -175,73 +155,70 @@ class _Node:
         self.first: datetime | None = None
         self.last: datetime | None = None
         self.wasted: dict[str, int] = {}
-        self.units: list[TraceUnit] = []
+        # unit -> [usable, held, doses in, first in, last line]
+        self.units: dict[int, list[Any]] = {}
         self.came_from: set[int] = set()
         self.went_to: set[int] = set()
 
 
-def conservation_of(places: Iterable[PlaceFigures]) -> Conservation:
-    supplier = usable = held = in_transit = administered = wasted = adjusted = orphans = 0
-    for p in places:
-        supplier += p.supplier
-        usable += p.usable
-        held += p.held
-        in_transit += p.in_transit
-        administered += p.administered
-        wasted += p.wasted
-        adjusted += p.adjusted
-        orphans += p.orphans
+def conservation_of(rows: Iterable[AccountRow]) -> Conservation:
+    sums: dict[str | None, int] = defaultdict(int)
+    for _, _, kind, _, doses, _, _, _ in rows:
+        sums[kind] += doses
     return Conservation(
-        received_from_supplier=-supplier,
-        usable=usable,
-        held=held,
-        in_transit=in_transit,
-        administered=administered,
-        wasted=wasted,
-        adjusted=adjusted,
-        projection_matches=orphans == 0,
+        received_from_supplier=-sums["supplier"],
+        usable=sums["stock"],
+        held=sums["quarantine"],
+        in_transit=sums["in_transit"],
+        administered=sums["administered"],
+        wasted=sums["wasted"],
+        adjusted=sums["adjustment"],
+        projection_matches=None not in sums,
     )
 
 
 def facility_tree(
-    places: Iterable[PlaceFigures],
+    rows: Iterable[AccountRow],
     shipments: Iterable[TraceShipment],
     facilities: dict[int, tuple[str, str, str]],
+    units: dict[int, str],
 ) -> tuple[tuple[int, ...], tuple[TraceFacility, ...]]:
-    """(roots, facilities in depth-first order along shipments from the roots); the
-    facilities are those the places and the shipments name (``facilities``: the names of
-    facilities that only shipments name)."""
+    """(roots, facilities in depth-first order along shipments from the roots): the
+    facilities of ``facilities`` ((code, name, level) of every facility the accounts and the
+    shipments name), their accounts' figures summed per unit and per facility."""
     nodes: dict[int, _Node] = {f: _Node(names) for f, names in facilities.items()}
-    for p in places:
-        if p.facility_id is None:
-            continue
-        node = nodes.get(p.facility_id)
+    for facility, unit, kind, reason, doses, doses_in, first, last in rows:
+        node = nodes.get(facility) if facility is not None else None
         if node is None:
-            node = nodes[p.facility_id] = _Node((p.code or "", p.name or "", p.level or ""))
-        if p.unit_id is not None:
-            node.usable += p.usable
-            node.held += p.held
-            node.units.append(
-                TraceUnit(
-                    p.unit_id,
-                    p.unit_code or str(p.unit_id),
-                    p.usable,
-                    p.held,
-                    p.doses_in,
-                    p.doses_in - p.usable - p.held,
-                    p.first_in,
-                    p.last,
-                )
-            )
-            if p.first_in is not None and (node.first is None or p.first_in < node.first):
-                node.first = p.first_in
-        node.supplier -= p.supplier
-        node.administered += p.administered
-        node.adjusted += p.adjusted
-        if p.reason is not None and p.wasted:
-            node.wasted[p.reason] = node.wasted.get(p.reason, 0) + p.wasted
-        if p.last is not None and (node.last is None or p.last > node.last):
-            node.last = p.last
+            continue
+        if unit is not None:  # its stock or quarantine account
+            figures = node.units.get(unit)
+            if figures is None:
+                figures = node.units[unit] = [0, 0, 0, None, None]
+            if kind == "stock":
+                node.usable += doses
+                figures[0] += doses
+            else:
+                node.held += doses
+                figures[1] += doses
+            figures[2] += doses_in
+            if first is not None:
+                if figures[3] is None or first < figures[3]:
+                    figures[3] = first
+                if node.first is None or first < node.first:
+                    node.first = first
+            if last is not None and (figures[4] is None or last > figures[4]):
+                figures[4] = last
+        elif kind == "supplier":
+            node.supplier -= doses
+        elif kind == "administered":
+            node.administered += doses
+        elif kind == "adjustment":
+            node.adjusted += doses
+        elif kind == "wasted" and reason:
+            node.wasted[reason] = node.wasted.get(reason, 0) + doses
+        if last is not None and (node.last is None or last > node.last):
+            node.last = last
     for s in shipments:
         if s.dispatched_at is not None:
             origin, destination = nodes[s.origin_facility_id], nodes[s.destination_facility_id]
@@ -251,10 +228,10 @@ def facility_tree(
             destination.received += s.received or 0
     roots = tuple(sorted(f for f, n in nodes.items() if n.supplier > 0))
     order = _depth_first(nodes, roots)
-    return roots, tuple(_view(f, nodes[f]) for f in order)
+    return roots, tuple(_view(f, nodes[f], units) for f in order)
 
 
-def _view(facility_id: int, node: _Node) -> TraceFacility:
+def _view(facility_id: int, node: _Node, codes: dict[int, str]) -> TraceFacility:
     code, name, level = node.names
     return TraceFacility(
         facility_id=facility_id,
@@ -273,7 +250,10 @@ def _view(facility_id: int, node: _Node) -> TraceFacility:
         held=node.held,
         first_in=node.first,
         last_movement=node.last,
-        units=tuple(sorted(node.units, key=lambda u: u.storage_unit_id)),
+        units=tuple(
+            TraceUnit(u, codes.get(u, str(u)), f[0], f[1], f[2], f[2] - f[0] - f[1], f[3], f[4])
+            for u, f in sorted(node.units.items())
+        ),
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from api.pages.routes import trace as trace_pages
+from inventory.queries import TraceBranch
 from tests.e2e.conftest import EXPIRY_A, MMR_GTIN, Caller, Programme, gs1
 from tests.pages.ledger import journey
 
@@ -79,18 +80,33 @@ def test_a_wide_trace_opens_branch_by_branch_without_javascript(
     whole = boss.get("/trace", lot_id=programme.lot_a)
     assert "Open this branch" not in whole.text and "GD-K1-C1-F1" in whole.text  # all shown
 
+    # The journey is province → clinic (two facilities): a page of one facility's tree shows
+    # the top and the level below only; opening the top shows what it supplied.
     monkeypatch.setattr(trace_pages, "SHOWN", 1)
-    top = boss.get("/trace", lot_id=programme.lot_a)
-    assert top.status_code == 200
-    assert "Showing 1 of 2 facilities" in top.text
-    assert "Its branch: 2 facilities · given 30 · wasted 10 · on hand 460" in top.text
-    link = f"/trace?lot_id={programme.lot_a}&amp;under={programme.province}"
-    assert link in top.text and "GD-K1-C1-F1" not in top.text  # the clinic is not drawn
-    assert "1 more in the branches not opened" in top.text
-
-    branch = boss.get("/trace", lot_id=programme.lot_a, under=programme.province)
-    assert branch.status_code == 200 and "Whole tree" in branch.text
-    assert "GD-K1-C1-F1" in branch.text and "fewer doses arrived: 200 → 190" in branch.text
+    top = boss.get("/trace", lot_id=programme.lot_a, under=programme.province)
+    assert top.status_code == 200 and "Whole tree" in top.text
+    assert "GD-K1-C1-F1" in top.text and "fewer doses arrived: 200 → 190" in top.text
     leaf = boss.get("/trace", lot_id=programme.lot_a, under=programme.clinic)
     assert f"under={programme.province}#tree" in leaf.text  # back up to the province
+    assert "Showing 1 of 2 facilities" in leaf.text and "fewer doses arrived" in leaf.text
     assert boss.get("/trace", lot_id=programme.lot_a, under=999_999).status_code == 404
+
+
+def test_a_wide_tree_stops_at_a_level_and_an_opened_branch_shows_what_it_supplied(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def branch(f: int, parent: int | None, children: tuple[int, ...]) -> TraceBranch:
+        return TraceBranch(f, parent, 0, children, 1, 0, 0, 0, 0)
+
+    # 1 → 2, 3; 2 → 4, 5; 3 → 6
+    branches = {
+        1: branch(1, None, (2, 3)),
+        2: branch(2, 1, (4, 5)),
+        3: branch(3, 1, (6,)),
+        **{f: branch(f, 2 if f < 6 else 3, ()) for f in (4, 5, 6)},
+    }
+    monkeypatch.setattr(trace_pages, "SHOWN", 5)
+    assert trace_pages._shown(branches, [1]) == {1, 2, 3}  # 6 facilities would be too many
+    assert trace_pages._shown(branches, [2]) == {2, 4, 5}
+    monkeypatch.setattr(trace_pages, "SHOWN", 6)
+    assert trace_pages._shown(branches, [1]) == {1, 2, 3, 4, 5, 6}

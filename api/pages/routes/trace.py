@@ -4,9 +4,10 @@ wastage, holds) with every excursion it lived through; recall in one action for 
 with the list of holders. A trace is lot-wide: a user sees it only when their subtree holds
 every facility it names (the API's rule); otherwise it is not found.
 
-A lot in a few facilities shows its whole tree. A lot in thousands shows the tree level by
-level while it stays under ``SHOWN`` facilities, each facility whose branch is not opened
-with its branch summed (facilities, given, wasted, on hand) and a link that opens it
+A lot in a few facilities shows its whole tree. A lot in thousands shows the tree's top and
+the level below, then level by level while it stays under ``SHOWN`` facilities, each
+facility whose branch is not opened with its branch summed (facilities, given, wasted, on
+hand) and a link that opens it
 (``?lot_id=&under=FACILITY``: a plain GET, no JavaScript), with the way back up; the
 shipments listed are those into the facilities shown."""
 
@@ -140,10 +141,11 @@ def _render_trace(
 
 
 def _shown(branches: dict[int, queries.TraceBranch], tops: list[int]) -> set[int]:
-    """The facilities of the page's tree: ``tops`` and then, level by level, the next level
-    of their branches while the tree stays within ``SHOWN`` facilities."""
-    shown = set(tops)
-    level = tops
+    """The facilities of the page's tree: ``tops``, the level below them (an opened branch
+    always shows what it supplied), then level by level while the tree stays within
+    ``SHOWN`` facilities."""
+    level = [c for f in tops for c in branches[f].children]
+    shown = set(tops) | set(level)
     while level:
         below = [c for f in level for c in branches[f].children]
         if len(shown) + len(below) > SHOWN:
