@@ -1,13 +1,17 @@
 """The alarms, seen from the lot trace (domain rule 19): ``api.lot_excursions.LotExcursions``
 over the ledger's stays and the alarms' episodes.
 
-Data flow: ``inventory.queries.lot_stays`` (the lot's unbroken presences in a unit, usable +
-held, with the unit's code) → ``AlarmQueries.episodes_overlapping_each`` (the episodes that
-overlapped each stay, one query for thousands of stays) → per
-(stay, episode) a ``LotExcursion``: the episode's statistics, the alarms raised while it
-was open, ``LotStay.doses_during`` the episode, and the doses the ledger quarantined citing
-the episode, its freeze exposure or one of its alarms (``queries.excursion_holds``, matched
-on ``ExcursionRef``s parsed from the episode's and alarms' keys).
+Data flow: ``inventory.queries.lot_presence`` (per unit the lot was ever in, the span that
+holds its stays there, from the balances read model) → ``AlarmQueries.
+episodes_overlapping_each`` (which of those units had an episode in that span: usually a
+few of thousands) → ``inventory.queries.lot_stays`` of those units only (the lot's
+unbroken presences in a unit, usable + held, with the unit's code) → the episodes that
+overlapped each stay → per (stay, episode) a ``LotExcursion``: the episode's statistics,
+the alarms raised while it was open (``AlarmQueries.alarms_of_episodes``, one query), ``LotStay.
+doses_during`` the episode, and the doses the ledger quarantined citing the episode, its
+freeze exposure or one of its alarms (``queries.excursion_holds_in``, one query for all the
+units, matched on ``ExcursionRef``s parsed from the episode's and alarms' keys). A trace of
+a lot in 3 166 units reads stays and holds of the units that had an episode, not of all.
 
 Invariants: this adapter only translates types (no SQL, no rule); stays and episodes are
 half-open ``[start, end)`` as in exposure; nothing here writes; an episode of a unit code
@@ -46,26 +50,46 @@ class LedgerLotExcursions:
         return cls(UnitOfWork(session_factory, clock), AlarmQueries(session_factory, clock=clock))
 
     def for_lot(self, lot_id: int) -> list[LotExcursion]:
-        found: list[LotExcursion] = []
-        holds: dict[int, ExcursionHolds] = {}
-        stays = queries.lot_stays(self._ledger, lot_id)
+        presence = queries.lot_presence(self._ledger, lot_id)
+        touched = self._alarms.episodes_overlapping_each(
+            [(p.unit, p.start, p.until) for p in presence]
+        )
+        units = {
+            p.storage_unit_id for p, episodes in zip(presence, touched, strict=True) if episodes
+        }
+        if not units:
+            return []
+        stays = queries.lot_stays(self._ledger, lot_id, units)
         overlapping = self._alarms.episodes_overlapping_each(
             [(stay.unit, stay.start, stay.until) for stay in stays]
         )
-        for stay, episodes in zip(stays, overlapping, strict=True):
-            if episodes and stay.storage_unit_id not in holds:
-                holds[stay.storage_unit_id] = queries.excursion_holds(
-                    self._ledger, lot_id, stay.storage_unit_id
-                )
-            found += [
-                self._excursion(stay, episode, holds[stay.storage_unit_id]) for episode in episodes
-            ]
+        holds = queries.excursion_holds_in(
+            self._ledger,
+            lot_id,
+            {
+                stay.storage_unit_id
+                for stay, episodes in zip(stays, overlapping, strict=True)
+                if episodes
+            },
+        )
+        alarms = self._alarms.alarms_of_episodes(
+            list(dict.fromkeys(e.key for episodes in overlapping for e in episodes))
+        )
+        found = [
+            self._excursion(stay, episode, alarms[episode.key], holds[stay.storage_unit_id])
+            for stay, episodes in zip(stays, overlapping, strict=True)
+            for episode in episodes
+        ]
         return sorted(found, key=lambda x: (x.start, x.unit, x.stay_from))
 
     def _excursion(
-        self, stay: LotStay, episode: EpisodeView, holds: ExcursionHolds
+        self,
+        stay: LotStay,
+        episode: EpisodeView,
+        raised: tuple[AlarmView, ...],
+        holds: ExcursionHolds,
     ) -> LotExcursion:
-        alarms = sorted(self._alarms.episode(episode.id).alarms, key=lambda a: (a.raised_at, a.id))
+        alarms = sorted(raised, key=lambda a: (a.raised_at, a.id))
         profile = PROFILES.get(episode.profile)
         return LotExcursion(
             facility_id=stay.facility_id,

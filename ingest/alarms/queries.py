@@ -210,6 +210,19 @@ class AlarmQueries:
             for unit, start, end in windows
         ]
 
+    def alarms_of_episodes(self, episode_keys: Sequence[str]) -> dict[str, tuple[AlarmView, ...]]:
+        """The alarms raised during each episode (by episode key, oldest id first), in one
+        query per 500 episodes; an episode without alarms maps to ``()``."""
+        found: dict[str, list[AlarmView]] = {key: [] for key in episode_keys}
+        a = AlarmRow
+        with self._sessions() as session:
+            for chunk in _chunks(list(found)):
+                query = select(a).where(a.episode_key.in_(chunk)).order_by(a.id)
+                for row in session.scalars(query):
+                    if row.episode_key in found:
+                        found[row.episode_key].append(alarm_view(row))
+        return {key: tuple(alarms) for key, alarms in found.items()}
+
     def episode(self, episode_id: int) -> EpisodeDetail:
         """One episode with its exposed lots and the alarms raised during it."""
         with self._sessions() as session:

@@ -7,10 +7,15 @@ that is there now: an excursion names the lots that were in the unit while it ha
 - ``unit_exposure(uow, unit, start, end)``: per lot, every dose that was physically in the
   unit (usable or held) at some moment of ``[start, end)``, and how many of them were held
   (quarantined) at some moment — held stock is exposed too, and flagged.
-- ``lot_stays(uow, lot)``: the lot's stays, one per unbroken presence in one unit, with the
-  unit and facility codes (what telemetry names them by).
-- ``excursion_holds(uow, lot, unit)``: the lot's quarantines in the unit that cite an
-  excursion (``ExcursionRef``), with their reversals; ``doses_citing`` nets them.
+- ``lot_stays(uow, lot, units=None)``: the lot's stays, one per unbroken presence in one
+  unit (of ``units`` only, when given), with the unit and facility codes (what telemetry
+  names them by).
+- ``lot_presence(uow, lot)``: per unit the lot was ever in, the span that holds all its stays
+  there (from the ``balances`` read model: one row per account, not the lot's lines), so a
+  caller can find the few units worth reading stays for (the lot trace's excursions).
+- ``excursion_holds(uow, lot, unit)`` / ``excursion_holds_in(uow, lot, units)``: the lot's
+  quarantines in the unit(s) that cite an excursion (``ExcursionRef``), with their
+  reversals; ``doses_citing`` nets them.
 
 Invariants: windows and stays are half-open ``[start, end)``: a lot that left at the
 instant a window opened, or arrived as it closed, was not in it. Each function is one short
@@ -23,13 +28,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, case, func, or_, select
 
 from inventory import models as m
 from inventory.domain.excursions import ExcursionRef
 from inventory.errors import NotFound
 from inventory.queries.history import PHYSICAL, StorageInterval, read_intervals
-from inventory.queries.stock_card import stock_card
 from inventory.unit_of_work import UnitOfWork
 
 # Movements may be dated a little ahead of the ledger's clock (its clock-skew allowance): a
@@ -143,22 +147,27 @@ def stays(intervals: Sequence[StorageInterval]) -> list[tuple[int, tuple[Storage
     return sorted(found, key=lambda s: (s[1][0].start, s[0]))
 
 
-def lot_stays(uow: UnitOfWork, lot_id: int) -> list[LotStay]:
-    """Every stay of the lot in a storage unit, up to now (+ ``HORIZON``), by start."""
+def lot_stays(uow: UnitOfWork, lot_id: int, units: Collection[int] | None = None) -> list[LotStay]:
+    """Every stay of the lot in a storage unit (in one of ``units``, when given), up to now
+    (+ ``HORIZON``), by start."""
     horizon = uow.clock() + HORIZON
     uow.window.check_range(None, horizon)
     with uow:
         if uow.session.get(m.Lot, lot_id) is None:
             raise NotFound(f"lot {lot_id} does not exist")
+        if units is not None and not units:
+            return []
+        where = m.MovementLine.lot_id == lot_id
+        if units is not None:  # by account: seeks on (lot, account), not all the lot's lines
+            where = where & m.MovementLine.account_id.in_(_accounts_of(units))
         first = uow.session.scalar(
             select(m.MovementLine.occurred_at)
-            .where(m.MovementLine.lot_id == lot_id)
+            .where(where)
             .order_by(m.MovementLine.occurred_at)
             .limit(1)
         )
         if first is None or first >= horizon:
             return []
-        where = m.MovementLine.lot_id == lot_id
         grouped = stays(read_intervals(uow.session, where, first, horizon))
         places = _places(uow, {unit for unit, _ in grouped})
     return [
@@ -173,6 +182,48 @@ def lot_stays(uow: UnitOfWork, lot_id: int) -> list[LotStay]:
             intervals=run,
         )
         for unit, run in grouped
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class LotPresence:
+    """The span of time that holds every stay of the lot in one unit: from its first
+    arrival to its last line there (to now + ``HORIZON`` while doses are still there). An
+    excursion in the unit outside it cannot have touched the lot."""
+
+    storage_unit_id: int
+    unit: str  # storage unit code
+    start: datetime
+    until: datetime
+
+
+def lot_presence(uow: UnitOfWork, lot_id: int) -> list[LotPresence]:
+    """Per unit the lot was ever in, its span there (``balances`` rows of the unit's stock
+    and quarantine accounts: first arrival, last line, doses now), by unit id."""
+    horizon = uow.clock() + HORIZON
+    b, a, unit = m.Balance, m.Account, m.StorageUnit
+    stmt = (
+        select(
+            a.storage_unit_id,
+            unit.code,
+            func.min(b.first_in),
+            func.max(b.last_at),
+            func.sum(b.doses),
+        )
+        .join(a, a.id == b.account_id)
+        .join(unit, unit.id == a.storage_unit_id)
+        .where(b.lot_id == lot_id, a.kind.in_(PHYSICAL))
+        .group_by(a.storage_unit_id, unit.code)
+        .order_by(a.storage_unit_id)
+    )
+    with uow:
+        if uow.session.get(m.Lot, lot_id) is None:
+            raise NotFound(f"lot {lot_id} does not exist")
+        rows = uow.session.connection().execute(stmt).all()
+    return [
+        LotPresence(unit_id, code, start, horizon if doses or last is None else last)
+        for unit_id, code, start, last, doses in rows
+        if unit_id is not None and start is not None
     ]
 
 
@@ -204,19 +255,64 @@ def doses_citing(holds: Sequence[ExcursionHold], excursions: Collection[Excursio
 
 
 def excursion_holds(uow: UnitOfWork, lot_id: int, storage_unit_id: int) -> ExcursionHolds:
-    """The lot's quarantines in the unit and their reversals (from its stock card)."""
-    card = stock_card(uow, storage_unit_id=storage_unit_id, lot_id=lot_id)
-    holds = tuple(
-        ExcursionHold(
-            e.movement_id,
-            None if e.reverses_movement_id is not None else ExcursionRef.find(e.reference),
-            e.reverses_movement_id,
-            e.held_change,
+    """The lot's quarantines in the unit and their reversals."""
+    with uow:
+        if uow.session.get(m.StorageUnit, storage_unit_id) is None:
+            raise NotFound(f"storage unit {storage_unit_id} does not exist")
+    return excursion_holds_in(uow, lot_id, [storage_unit_id])[storage_unit_id]
+
+
+def excursion_holds_in(
+    uow: UnitOfWork, lot_id: int, storage_unit_ids: Collection[int]
+) -> dict[int, ExcursionHolds]:
+    """``excursion_holds`` of each unit, in one query: per unit, the lot's quarantine
+    movements and reversals that changed its physical stock there (the unit's stock card
+    entries of those kinds), oldest first."""
+    units = sorted(set(storage_unit_ids))
+    found: dict[int, list[ExcursionHold]] = {u: [] for u in units}
+    if units:
+        line, a, mv = m.MovementLine, m.Account, m.Movement
+        usable = func.sum(case((a.kind == "stock", line.doses), else_=0))
+        held = func.sum(case((a.kind == "quarantine", line.doses), else_=0))
+        stmt = (
+            select(
+                a.storage_unit_id,
+                line.movement_id,
+                mv.reference,
+                mv.reverses_movement_id,
+                usable,
+                held,
+            )
+            .join(a, a.id == line.account_id)
+            .join(mv, mv.id == line.movement_id)
+            .where(
+                line.lot_id == lot_id,
+                a.kind.in_(PHYSICAL),
+                line.account_id.in_(_accounts_of(units)),
+                or_(mv.kind == "quarantine", mv.reverses_movement_id.is_not(None)),
+            )
+            .group_by(
+                a.storage_unit_id,
+                line.movement_id,
+                line.occurred_at,
+                mv.reference,
+                mv.reverses_movement_id,
+            )
+            .order_by(line.occurred_at, line.movement_id)
         )
-        for e in card.entries
-        if e.kind == "quarantine" or e.reverses_movement_id is not None
-    )
-    return ExcursionHolds(lot_id, storage_unit_id, holds)
+        with uow:
+            rows = list(uow.session.execute(stmt))
+        for unit, movement_id, reference, reverses, d_usable, d_held in rows:
+            if not d_usable and not d_held:
+                continue
+            cites = None if reverses is not None else ExcursionRef.find(reference)
+            found[unit].append(ExcursionHold(movement_id, cites, reverses, int(d_held)))
+    return {u: ExcursionHolds(lot_id, u, tuple(holds)) for u, holds in found.items()}
+
+
+def _accounts_of(units: Collection[int]) -> Select[int]:
+    """The ids of the units' accounts (a sub-select)."""
+    return select(m.Account.id).where(m.Account.storage_unit_id.in_(sorted(units)))
 
 
 def _by_lot(intervals: Sequence[StorageInterval]) -> dict[int, list[StorageInterval]]:

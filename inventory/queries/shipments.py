@@ -180,13 +180,25 @@ def standing_decisions(
     query: a lot trace names thousands of shipments."""
     d = m.ShipmentDecision
     reversal = aliased(m.Movement)
-    rows = session.scalars(
-        select(d)
-        .outerjoin(reversal, reversal.reverses_movement_id == d.movement_id)
-        .where(d.shipment_id.in_(shipment_ids), reversal.id.is_(None))
-        .order_by(d.id)
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                d.shipment_id,
+                d.decision,
+                d.record_complete,
+                d.override_reason,
+                d.override_by,
+                d.decided_by,
+                d.decided_at,
+            )  # plain columns: thousands of ORM rows cost more than the query
+            .outerjoin(reversal, reversal.reverses_movement_id == d.movement_id)
+            .where(d.shipment_id.in_(shipment_ids), reversal.id.is_(None))
+            .order_by(d.id)
+        )
+        .all()
     )
-    return {row.shipment_id: _decision_view(row) for row in rows}  # the latest stands
+    return {row[0]: ShipmentDecisionView(*row[1:]) for row in rows}  # the latest stands
 
 
 def _decision_view(row: m.ShipmentDecision) -> ShipmentDecisionView:

@@ -1,16 +1,17 @@
 """The lot trace as frozen read models, and its pure assembly from per-account totals.
 
-Invariant: every figure is derived from the lot's per-account line totals and its shipment
-lines; the facility tree follows shipments depth-first from the facilities that received
-the lot from the supplier.
+Invariant: every figure is derived from the lot's per-account line totals (its ``balances``
+rows, ``AccountRow``) and its shipment lines; the facility tree follows
+shipments depth-first from the facilities that received the lot from the supplier.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from inventory.results import DiscrepancyView, LotView, ShipmentDecisionView
 
@@ -124,58 +125,51 @@ class LotTrace:
     conservation: Conservation
 
 
-@dataclass
-class AccountTotals:
-    """One account's share of a lot: its lines summed, and the projected balance."""
-
-    kind: str
-    facility_id: int | None
-    unit_id: int | None
-    shipment_id: int | None
-    reason: str | None
-    total: int = 0
-    doses_in: int = 0
-    doses_out: int = 0
-    first_in: datetime | None = None
-    last: datetime | None = None
-    balance: int = 0
+# One ``balances`` row of the lot with its account: (facility, storage unit, account kind,
+# wastage reason, doses, doses in, first arrival, last line); kind None: a balance row whose
+# account is missing (the projection is broken). Plain tuples: a trace reads thousands.
+AccountRow = tuple[
+    int | None, int | None, str | None, str | None, int, int, datetime | None, datetime | None
+]
 
 
-@dataclass
 class _Node:
     """A facility being assembled."""
 
-    supplier: int = 0
-    administered: int = 0
-    adjusted: int = 0
-    usable: int = 0
-    held: int = 0
-    received: int = 0
-    dispatched: int = 0
-    first: datetime | None = None
-    last: datetime | None = None
-    wasted: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    units: dict[int, _Unit] = field(default_factory=dict)
-    came_from: set[int] = field(default_factory=set)
-    went_to: set[int] = field(default_factory=set)
+    __slots__ = (
+        "adjusted",
+        "administered",
+        "came_from",
+        "dispatched",
+        "first",
+        "held",
+        "last",
+        "names",
+        "received",
+        "supplier",
+        "units",
+        "usable",
+        "wasted",
+        "went_to",
+    )
+
+    def __init__(self, names: tuple[str, str, str]) -> None:
+        self.names = names
+        self.supplier = self.administered = self.adjusted = 0
+        self.usable = self.held = self.received = self.dispatched = 0
+        self.first: datetime | None = None
+        self.last: datetime | None = None
+        self.wasted: dict[str, int] = {}
+        # unit -> [usable, held, doses in, first in, last line]
+        self.units: dict[int, list[Any]] = {}
+        self.came_from: set[int] = set()
+        self.went_to: set[int] = set()
 
 
-@dataclass
-class _Unit:
-    usable: int = 0
-    held: int = 0
-    doses_in: int = 0
-    doses_out: int = 0
-    first: datetime | None = None
-    last: datetime | None = None
-
-
-def conservation_of(accounts: Iterable[AccountTotals]) -> Conservation:
-    sums: dict[str, int] = defaultdict(int)
-    matches = True
-    for a in accounts:
-        sums[a.kind] += a.total
-        matches = matches and a.total == a.balance
+def conservation_of(rows: Iterable[AccountRow]) -> Conservation:
+    sums: dict[str | None, int] = defaultdict(int)
+    for _, _, kind, _, doses, _, _, _ in rows:
+        sums[kind] += doses
     return Conservation(
         received_from_supplier=-sums["supplier"],
         usable=sums["stock"],
@@ -184,65 +178,71 @@ def conservation_of(accounts: Iterable[AccountTotals]) -> Conservation:
         administered=sums["administered"],
         wasted=sums["wasted"],
         adjusted=sums["adjustment"],
-        projection_matches=matches and "unknown" not in sums,
+        projection_matches=None not in sums,
     )
 
 
 def facility_tree(
-    accounts: Iterable[AccountTotals],
+    rows: Iterable[AccountRow],
     shipments: Iterable[TraceShipment],
     facilities: dict[int, tuple[str, str, str]],
     units: dict[int, str],
 ) -> tuple[tuple[int, ...], tuple[TraceFacility, ...]]:
-    """(roots, facilities in depth-first order along shipments from the roots)."""
-    nodes = {f: _Node() for f in facilities}
-    for a in accounts:
-        if a.facility_id in nodes:
-            _add_account(nodes[a.facility_id], a)
+    """(roots, facilities in depth-first order along shipments from the roots): the
+    facilities of ``facilities`` ((code, name, level) of every facility the accounts and the
+    shipments name), their accounts' figures summed per unit and per facility."""
+    nodes: dict[int, _Node] = {f: _Node(names) for f, names in facilities.items()}
+    for facility, unit, kind, reason, doses, doses_in, first, last in rows:
+        node = nodes.get(facility) if facility is not None else None
+        if node is None:
+            continue
+        if unit is not None:  # its stock or quarantine account
+            figures = node.units.get(unit)
+            if figures is None:
+                figures = node.units[unit] = [0, 0, 0, None, None]
+            if kind == "stock":
+                node.usable += doses
+                figures[0] += doses
+            else:
+                node.held += doses
+                figures[1] += doses
+            figures[2] += doses_in
+            if first is not None:
+                if figures[3] is None or first < figures[3]:
+                    figures[3] = first
+                if node.first is None or first < node.first:
+                    node.first = first
+            if last is not None and (figures[4] is None or last > figures[4]):
+                figures[4] = last
+        elif kind == "supplier":
+            node.supplier -= doses
+        elif kind == "administered":
+            node.administered += doses
+        elif kind == "adjustment":
+            node.adjusted += doses
+        elif kind == "wasted" and reason:
+            node.wasted[reason] = node.wasted.get(reason, 0) + doses
+        if last is not None and (node.last is None or last > node.last):
+            node.last = last
     for s in shipments:
         if s.dispatched_at is not None:
-            nodes[s.origin_facility_id].went_to.add(s.destination_facility_id)
-            nodes[s.origin_facility_id].dispatched += s.dispatched
-            nodes[s.destination_facility_id].came_from.add(s.origin_facility_id)
-            nodes[s.destination_facility_id].received += s.received or 0
+            origin, destination = nodes[s.origin_facility_id], nodes[s.destination_facility_id]
+            origin.went_to.add(s.destination_facility_id)
+            origin.dispatched += s.dispatched
+            destination.came_from.add(s.origin_facility_id)
+            destination.received += s.received or 0
     roots = tuple(sorted(f for f, n in nodes.items() if n.supplier > 0))
     order = _depth_first(nodes, roots)
-    return roots, tuple(_view(f, nodes[f], facilities[f], units) for f in order)
+    return roots, tuple(_view(f, nodes[f], units) for f in order)
 
 
-def _add_account(node: _Node, a: AccountTotals) -> None:
-    if a.kind == "supplier":
-        node.supplier -= a.total
-    elif a.kind == "administered":
-        node.administered += a.total
-    elif a.kind == "adjustment":
-        node.adjusted += a.total
-    elif a.kind == "wasted" and a.reason:
-        node.wasted[a.reason] += a.total
-    elif a.kind in ("stock", "quarantine") and a.unit_id is not None:
-        unit = node.units.setdefault(a.unit_id, _Unit())
-        if a.kind == "stock":
-            node.usable += a.total
-            unit.usable += a.total
-        else:
-            node.held += a.total
-            unit.held += a.total
-        unit.doses_in += a.doses_in
-        unit.doses_out += a.doses_out
-        unit.first = _earliest(unit.first, a.first_in)
-        unit.last = _latest(unit.last, a.last)
-        node.first = _earliest(node.first, a.first_in)
-    node.last = _latest(node.last, a.last)
-
-
-def _view(
-    facility_id: int, node: _Node, names: tuple[str, str, str], units: dict[int, str]
-) -> TraceFacility:
+def _view(facility_id: int, node: _Node, codes: dict[int, str]) -> TraceFacility:
+    code, name, level = node.names
     return TraceFacility(
         facility_id=facility_id,
-        code=names[0],
-        name=names[1],
-        level=names[2],
+        code=code,
+        name=name,
+        level=level,
         received_from=tuple(sorted(node.came_from)),
         shipped_to=tuple(sorted(node.went_to)),
         received_from_supplier=node.supplier,
@@ -256,10 +256,8 @@ def _view(
         first_in=node.first,
         last_movement=node.last,
         units=tuple(
-            TraceUnit(
-                u, units.get(u, str(u)), v.usable, v.held, v.doses_in, v.doses_out, v.first, v.last
-            )
-            for u, v in sorted(node.units.items())
+            TraceUnit(u, codes.get(u, str(u)), f[0], f[1], f[2], f[2] - f[0] - f[1], f[3], f[4])
+            for u, f in sorted(node.units.items())
         ),
     )
 
@@ -275,23 +273,17 @@ def _depth_first(nodes: dict[int, _Node], roots: tuple[int, ...]) -> list[int]:
             continue
         seen.add(f)
         order.append(f)
-        stack.extend(sorted(nodes[f].went_to - seen, reverse=True))
+        went_to = nodes[f].went_to
+        if went_to:
+            stack.extend(sorted(went_to - seen, reverse=True))
     return order + sorted(set(nodes) - seen)
 
 
-def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
-    return b if a is None else a if b is None else min(a, b)
-
-
-def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
-    return b if a is None else a if b is None else max(a, b)
-
-
-def wastage_by_reason(accounts: Iterable[AccountTotals]) -> tuple[tuple[str, int], ...]:
+def wastage_by_reason(facilities: Iterable[TraceFacility]) -> tuple[tuple[str, int], ...]:
     totals: dict[str, int] = defaultdict(int)
-    for a in accounts:
-        if a.kind == "wasted" and a.reason:
-            totals[a.reason] += a.total
+    for f in facilities:
+        for reason, doses in f.wasted:
+            totals[reason] += doses
     return tuple(sorted((r, d) for r, d in totals.items() if d))
 
 
@@ -305,3 +297,69 @@ def lot_state(holds: tuple[str, ...], conservation: Conservation) -> str:
     if "vvm_discard_point" in holds:
         return "vvm_discard_point"
     return "active"
+
+
+@dataclass(frozen=True, slots=True)
+class TraceBranch:
+    """One facility of a trace as a branch of the tree along shipments: where it hangs (the
+    facility it was first reached from, depth-first from the roots, as ``facilities`` is
+    ordered; None for a root or a facility reached otherwise), its children in that tree,
+    and its subtree's figures summed (itself included)."""
+
+    facility_id: int
+    parent: int | None
+    depth: int
+    children: tuple[int, ...]
+    facilities: int
+    administered: int
+    wasted: int
+    on_hand: int
+    held: int
+
+
+def trace_branches(trace: LotTrace) -> dict[int, TraceBranch]:
+    """Every facility of the trace as a branch, in the trace's order (a facility reached by
+    two shipments hangs where the depth-first walk reached it first; each appears once)."""
+    by_id = {f.facility_id: f for f in trace.facilities}
+    parent: dict[int, int | None] = {}
+    children: dict[int, list[int]] = {f: [] for f in by_id}
+    starts = [f for f in trace.roots if f in by_id] + list(by_id)  # then those reached otherwise
+    for start in starts:  # the walk of ``_depth_first``, remembering who reached whom
+        stack: list[tuple[int, int | None]] = [(start, None)]
+        while stack:
+            f, came_from = stack.pop()
+            if f in parent:
+                continue
+            parent[f] = came_from
+            if came_from is not None:
+                children[came_from].append(f)
+            stack.extend(
+                (c, f) for c in reversed(by_id[f].shipped_to) if c in by_id and c not in parent
+            )
+    depth: dict[int, int] = {}
+    for f in parent:  # parents are assigned before their children
+        p = parent[f]
+        depth[f] = 0 if p is None else depth[p] + 1
+    sums: dict[int, list[int]] = {}
+    for f in sorted(parent, key=lambda f: -depth[f]):  # the deepest first
+        own = by_id[f]
+        total = [
+            1,
+            own.administered,
+            sum(d for _, d in own.wasted),
+            own.usable + own.held,
+            own.held,
+        ]
+        for c in children[f]:
+            total = [a + b for a, b in zip(total, sums[c], strict=True)]
+        sums[f] = total
+    return {
+        f.facility_id: TraceBranch(
+            f.facility_id,
+            parent[f.facility_id],
+            depth[f.facility_id],
+            tuple(children[f.facility_id]),
+            *sums[f.facility_id],
+        )
+        for f in trace.facilities
+    }

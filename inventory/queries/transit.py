@@ -94,10 +94,14 @@ def sensors_of(session: Session, shipment_ids: Select[Any]) -> dict[int, tuple[s
     """The sensors of every shipment in ``shipment_ids`` (a sub-select), oldest logger
     first, in one query (a lot trace names thousands of shipments)."""
     lg = m.ShipmentLogger
-    rows = session.execute(
-        select(lg.shipment_id, lg.sensor_id)
-        .where(lg.shipment_id.in_(shipment_ids))
-        .order_by(lg.shipment_id, lg.attached_at, lg.id)
+    rows = (
+        session.connection()
+        .execute(
+            select(lg.shipment_id, lg.sensor_id)
+            .where(lg.shipment_id.in_(shipment_ids))
+            .order_by(lg.shipment_id, lg.attached_at, lg.id)
+        )
+        .all()
     )
     found: dict[int, list[str]] = {}
     for shipment_id, sensor_id in rows:

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from api.pages.routes import trace as trace_pages
+from inventory.queries import TraceBranch
 from tests.e2e.conftest import EXPIRY_A, MMR_GTIN, Caller, Programme, gs1
 from tests.pages.ledger import journey
 
@@ -109,3 +113,45 @@ def test_daily_doses_draw_the_doses_to_date_against_the_target_line(
     assert "doses to date 41" in text and "target line 30" in text
     assert "no target for this day" in text  # dose 1 has none
     assert 'stroke-dasharray="6 4"' in text  # the target line is drawn
+
+
+def test_a_wide_trace_opens_branch_by_branch_without_javascript(
+    admin: Caller, programme: Programme, person: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A lot in more facilities than a page shows: the tree stops at a level, the branch
+    below is summed with a plain link that opens it, and the way back up is linked."""
+    journey(admin, programme)
+    boss = person("admin")
+    whole = boss.get("/trace", lot_id=programme.lot_a)
+    assert "Open this branch" not in whole.text and "GD-K1-C1-F1" in whole.text  # all shown
+
+    # The journey is province → clinic (two facilities): a page of one facility's tree shows
+    # the top and the level below only; opening the top shows what it supplied.
+    monkeypatch.setattr(trace_pages, "SHOWN", 1)
+    top = boss.get("/trace", lot_id=programme.lot_a, under=programme.province)
+    assert top.status_code == 200 and "Whole tree" in top.text
+    assert "GD-K1-C1-F1" in top.text and "fewer doses arrived: 200 → 190" in top.text
+    leaf = boss.get("/trace", lot_id=programme.lot_a, under=programme.clinic)
+    assert f"under={programme.province}#tree" in leaf.text  # back up to the province
+    assert "Showing 1 of 2 facilities" in leaf.text and "fewer doses arrived" in leaf.text
+    assert boss.get("/trace", lot_id=programme.lot_a, under=999_999).status_code == 404
+
+
+def test_a_wide_tree_stops_at_a_level_and_an_opened_branch_shows_what_it_supplied(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def branch(f: int, parent: int | None, children: tuple[int, ...]) -> TraceBranch:
+        return TraceBranch(f, parent, 0, children, 1, 0, 0, 0, 0)
+
+    # 1 → 2, 3; 2 → 4, 5; 3 → 6
+    branches = {
+        1: branch(1, None, (2, 3)),
+        2: branch(2, 1, (4, 5)),
+        3: branch(3, 1, (6,)),
+        **{f: branch(f, 2 if f < 6 else 3, ()) for f in (4, 5, 6)},
+    }
+    monkeypatch.setattr(trace_pages, "SHOWN", 5)
+    assert trace_pages._shown(branches, [1]) == {1, 2, 3}  # 6 facilities would be too many
+    assert trace_pages._shown(branches, [2]) == {2, 4, 5}
+    monkeypatch.setattr(trace_pages, "SHOWN", 6)
+    assert trace_pages._shown(branches, [1]) == {1, 2, 3, 4, 5, 6}

@@ -100,6 +100,33 @@ def test_a_lots_stays_name_the_units_and_facilities_by_code(uow: UnitOfWork, wor
     assert queries.lot_stays(uow, world.late.id) == []
 
 
+def test_a_lots_presence_bounds_its_stays_and_stays_can_be_read_for_some_units(
+    uow: UnitOfWork, world: World
+) -> None:
+    clinic = world.tree.clinics[0]
+    fridge, cold_box = clinic.units
+    stock_up(uow, fridge, world.early, 100, at=at(0))
+    services.transfer_stock(
+        uow, TransferStock(fridge.id, cold_box.id, world.early.id, 100, "k", key(), at(3))
+    )
+    services.transfer_stock(
+        uow, TransferStock(cold_box.id, fridge.id, world.early.id, 100, "k", key(), at(5))
+    )
+    horizon = uow.clock() + timedelta(days=1)
+
+    presence = queries.lot_presence(uow, world.early.id)
+
+    assert [(p.unit, p.start) for p in presence] == [(fridge.code, at(0)), (cold_box.code, at(3))]
+    assert presence[0].until >= horizon  # still there: up to now + a day
+    assert presence[1].until == at(5)  # left at 5
+    everywhere = queries.lot_stays(uow, world.early.id)
+    box_only = queries.lot_stays(uow, world.early.id, {cold_box.id})
+    assert box_only == [s for s in everywhere if s.storage_unit_id == cold_box.id]
+    assert [(s.start, s.end) for s in box_only] == [(at(3), at(5))]
+    assert queries.lot_stays(uow, world.early.id, set()) == []
+    assert queries.lot_presence(uow, world.late.id) == []
+
+
 def test_quarantine_of_the_exposed_lots_is_one_movement_and_a_second_call_adds_nothing(
     uow: UnitOfWork, world: World
 ) -> None:
@@ -125,6 +152,12 @@ def test_quarantine_of_the_exposed_lots_is_one_movement_and_a_second_call_adds_n
     holds = queries.excursion_holds(uow, world.early.id, fridge.id)
     assert holds.doses_citing({ref}) == 100
     assert holds.doses_citing({ref.with_rule("excursion")}) == 0
+    cold_box = world.tree.clinics[0].units[1]
+    both = queries.excursion_holds_in(uow, world.early.id, [fridge.id, cold_box.id])
+    assert both == {
+        fridge.id: holds,
+        cold_box.id: queries.ExcursionHolds(world.early.id, cold_box.id, ()),
+    }
     assert_conserved(uow)
 
 
