@@ -162,15 +162,20 @@ def stock_status(uow: UnitOfWork, facility_id: int) -> StockStatusReport:
     report = []
     for row in facilities:
         lines = []
+        below, consumed = sub_lots[row.id], sub_used[row.id]
+        mine = own_lots.get(row.id, {})
+        default = DEFAULT_LEVELS[FacilityLevel(row.level)]
         for product in order:
-            subtree_lots = list(sub_lots[row.id].get(product, {}).values())
-            own = sum(lot.doses for lot in own_lots.get(row.id, {}).get(product, {}).values())
+            if product not in below and product not in consumed:
+                continue  # nothing held or used here or below
+            subtree_lots = list(below.get(product, {}).values())
+            own = sum(lot.doses for lot in mine.get(product, {}).values())
             in_subtree = sum(lot.doses for lot in subtree_lots)
-            amc = average_monthly_consumption(sub_used[row.id].get(product, ()))
+            amc = average_monthly_consumption(consumed.get(product, ()))
             if not in_subtree and amc is None:
                 continue
             explicit = levels.get((row.id, product))
-            bounds = explicit or DEFAULT_LEVELS[FacilityLevel(row.level)]
+            bounds = explicit or default
             months = months_of_stock(own, amc)
             lines.append(
                 ProductStockStatus(
@@ -206,9 +211,10 @@ def _add_lots(into: dict[int, LotStock], lots: Iterable[LotStock]) -> None:
 
 
 def _add_months(into: dict[int, list[int]], product: int, by_month: Sequence[int]) -> None:
-    total = into.setdefault(product, [0] * AMC_LOOK_BACK)
-    for month, doses in enumerate(by_month):
-        total[month] += doses
+    total = into.get(product)
+    into[product] = (
+        list(by_month) if total is None else [a + b for a, b in zip(total, by_month, strict=True)]
+    )
 
 
 def _usable_lots(
