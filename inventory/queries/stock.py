@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from inventory import models as m
 from inventory.domain.holds import LotStatus, lot_holds
+from inventory.domain.shipments import ShipmentStatus
 from inventory.errors import InvalidInput, NotFound
 from inventory.unit_of_work import UnitOfWork
 
@@ -194,7 +195,10 @@ def _transit(
         .join(a, a.id == b.account_id)
         .join(s, s.id == a.shipment_id)
         .join(m.Facility, m.Facility.id == s.destination_facility_id)
-        .where(a.kind == "in_transit", b.doses > 0, where)
+        # Only a dispatched shipment holds doses in transit (verify_ledger checks it): the
+        # status index finds the few on the road instead of every transit account's rows.
+        .where(s.status == ShipmentStatus.DISPATCHED.value, a.kind == "in_transit", b.doses > 0)
+        .where(where)
         .order_by(s.id, b.lot_id)
     )
     if product_id is not None:
