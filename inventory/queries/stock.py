@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from inventory import models as m
 from inventory.domain.holds import LotStatus, lot_holds
+from inventory.domain.shipments import ShipmentStatus
 from inventory.errors import InvalidInput, NotFound
 from inventory.unit_of_work import UnitOfWork
 
@@ -185,9 +186,12 @@ def _transit(
     for the scope: shipments to it in transit, refused shipments from it on their way back."""
     b, a, s = m.Balance, m.Account, m.Shipment
     rows: list[tuple[int, int, int, int, int, datetime | None, bool]] = []
-    for kind, bound_for, returning in (
-        ("in_transit", s.destination_facility_id, False),
-        ("in_transit_returned", s.origin_facility_id, True),
+    # Only a dispatched shipment holds doses in transit, only a refused one doses on the
+    # way back (verify_ledger checks both): the status index finds the few on the road
+    # instead of every transit account's rows.
+    for kind, status, bound_for, returning in (
+        ("in_transit", ShipmentStatus.DISPATCHED, s.destination_facility_id, False),
+        ("in_transit_returned", ShipmentStatus.REFUSED, s.origin_facility_id, True),
     ):
         stmt = (
             select(
@@ -202,7 +206,7 @@ def _transit(
             .join(a, a.id == b.account_id)
             .join(s, s.id == a.shipment_id)
             .join(m.Facility, m.Facility.id == bound_for)
-            .where(a.kind == kind, b.doses > 0, where)
+            .where(s.status == status.value, a.kind == kind, b.doses > 0, where)
             .order_by(s.id, b.lot_id)
         )
         if product_id is not None:

@@ -162,15 +162,20 @@ def stock_status(uow: UnitOfWork, facility_id: int) -> StockStatusReport:
     report = []
     for row in facilities:
         lines = []
+        below, consumed = sub_lots[row.id], sub_used[row.id]
+        mine = own_lots.get(row.id, {})
+        default = DEFAULT_LEVELS[FacilityLevel(row.level)]
         for product in order:
-            subtree_lots = list(sub_lots[row.id].get(product, {}).values())
-            own = sum(lot.doses for lot in own_lots.get(row.id, {}).get(product, {}).values())
+            if product not in below and product not in consumed:
+                continue  # nothing held or used here or below
+            subtree_lots = list(below.get(product, {}).values())
+            own = sum(lot.doses for lot in mine.get(product, {}).values())
             in_subtree = sum(lot.doses for lot in subtree_lots)
-            amc = average_monthly_consumption(sub_used[row.id].get(product, ()))
+            amc = average_monthly_consumption(consumed.get(product, ()))
             if not in_subtree and amc is None:
                 continue
             explicit = levels.get((row.id, product))
-            bounds = explicit or DEFAULT_LEVELS[FacilityLevel(row.level)]
+            bounds = explicit or default
             months = months_of_stock(own, amc)
             lines.append(
                 ProductStockStatus(
@@ -206,28 +211,42 @@ def _add_lots(into: dict[int, LotStock], lots: Iterable[LotStock]) -> None:
 
 
 def _add_months(into: dict[int, list[int]], product: int, by_month: Sequence[int]) -> None:
-    total = into.setdefault(product, [0] * AMC_LOOK_BACK)
-    for month, doses in enumerate(by_month):
-        total[month] += doses
+    total = into.get(product)
+    into[product] = (
+        list(by_month) if total is None else [a + b for a, b in zip(total, by_month, strict=True)]
+    )
 
 
 def _usable_lots(
     uow: UnitOfWork, in_scope: ColumnElement[bool]
 ) -> dict[tuple[int, int], list[LotStock]]:
-    """(facility, product) → its usable stock per lot."""
-    b, a, lot = m.Balance, m.Account, m.Lot
+    """(facility, product) → its usable stock per lot: the sums per facility and lot, then
+    the few lots' numbers and expiries apart (fewer columns per row)."""
+    b, a = m.Balance, m.Account
     stmt = (
-        select(a.facility_id, lot.product_id, lot.id, lot.lot_number, lot.expiry, func.sum(b.doses))
+        select(a.facility_id, b.lot_id, func.sum(b.doses))
         .join(a, a.id == b.account_id)
         .join(m.Facility, m.Facility.id == a.facility_id)
-        .join(lot, lot.id == b.lot_id)
         .where(a.kind == AccountKind.STOCK.value, in_scope, b.doses > 0)
-        .group_by(a.facility_id, lot.product_id, lot.id, lot.lot_number, lot.expiry)
+        .group_by(a.facility_id, b.lot_id)
     )
+    held = uow.session.execute(stmt).all()
+    lot = m.Lot
+    about = {
+        row.id: row
+        for row in uow.session.execute(
+            select(lot.id, lot.product_id, lot.lot_number, lot.expiry).where(
+                lot.id.in_({lot_id for _, lot_id, _ in held})
+            )
+        )
+    }
     found: dict[tuple[int, int], list[LotStock]] = defaultdict(list)
-    for fid, product, lot_id, number, expiry, doses in uow.session.execute(stmt):
+    for fid, lot_id, doses in held:
         assert fid is not None  # stock accounts belong to a facility
-        found[(fid, product)].append(LotStock(lot_id, number, expiry, int(doses)))
+        info = about[lot_id]
+        found[(fid, info.product_id)].append(
+            LotStock(lot_id, info.lot_number, info.expiry, int(doses))
+        )
     return found
 
 

@@ -65,6 +65,7 @@ def derived_from_lines(uow: UnitOfWork) -> dict[tuple[int, int, date], int]:
             .where(a.kind.in_(("administered", "wasted")))
         ).all()
     for facility, zone, product, at, doses in rows:
+        assert facility is not None  # these accounts belong to a facility
         local = at.astimezone(ZoneInfo(zone))
         found[(facility, product, date(local.year, local.month, 1))] += doses
     return dict(found)
