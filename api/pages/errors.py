@@ -10,6 +10,7 @@ token is 403 and changes nothing.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -62,6 +63,15 @@ def _status(exc: Exception, status_of: Callable[[Exception], int | None]) -> int
 
 async def _sign_in_needed(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SignInNeeded)
+    if request.headers.get("HX-Request"):
+        # htmx refreshing a part of a page (the board, a chart) after the session ended:
+        # the whole page goes to the sign-in form, and back to that page after it, instead
+        # of the form being swapped into the part.
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        back = exc.next_url
+        if current.path.startswith("/") and not current.path.startswith("//"):
+            back = current.path + (f"?{current.query}" if current.query else "")
+        return Response(status_code=200, headers={"HX-Redirect": sign_in_url(back)})
     return RedirectResponse(sign_in_url(exc.next_url), status_code=303)
 
 

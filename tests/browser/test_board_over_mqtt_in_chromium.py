@@ -136,6 +136,7 @@ def test_an_alarm_raised_over_mqtt_shows_on_the_board_and_is_acknowledged(
     expect(
         phone.get_by_text("Moved the stock to another unit: fridge failed; vaccine moved")
     ).to_be_visible()
+    expect(phone.get_by_text("Nothing to put on hold: no stock was in the unit")).to_be_visible()
     assert fits_the_screen(phone)
     shots.take(phone, "alarm-mqtt-acknowledged")
 

@@ -54,6 +54,12 @@ def test_the_chart_refreshes_with_a_new_reading(
     assert fits_the_screen(phone)
     shots.take(phone, "unit-refreshed")
 
+    phone.context.clear_cookies()  # the session ended: the next refresh signs in again
+    phone.evaluate("htmx.trigger('#unit-chart', 'refresh')")
+    expect(phone.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert phone.url.endswith(f"/sign-in?next=/units/{CLINIC_UNIT_2}")
+    expect(phone.locator("#unit-chart")).to_have_count(0)  # the whole page, not a part
+
 
 def test_long_ranges_count_door_and_power_events_per_period(
     fed: Feed, server: str, phone: Page, account: Any, shots: Shots

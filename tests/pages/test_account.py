@@ -38,6 +38,21 @@ def test_signing_in_lands_on_the_board_and_signing_out_ends_the_session(
     assert browser.get("/board").status_code == 303  # sent to sign in again
 
 
+def test_a_refresh_after_the_session_ended_sends_the_whole_page_to_sign_in(
+    client: TestClient,
+) -> None:
+    browser = PageClient(client.app)
+    refresh = {"HX-Request": "true", "HX-Current-URL": "http://clinic.example/units/F1?range=7d"}
+    answer = browser.http.get("/units/F1/chart", params={"range": "7d"}, headers=refresh)
+    assert answer.status_code == 200 and answer.text == ""  # nothing swapped into the chart
+    assert answer.headers["HX-Redirect"] == "/sign-in?next=/units/F1%3Frange%3D7d"
+    for sly in ("//evil.example/x", "http://clinic.example//evil.example/x", "javascript:x"):
+        answer = browser.http.get("/board", headers={"HX-Request": "true", "HX-Current-URL": sly})
+        back = answer.headers["HX-Redirect"].removeprefix("/sign-in?next=")
+        assert back in ("/x", "/board")  # a path of this site, never another site
+    assert browser.get("/board").headers["location"] == "/sign-in?next=/board"
+
+
 def test_a_wrong_key_is_refused_beside_the_field_and_then_throttled(client: TestClient) -> None:
     browser = PageClient(client.app)
     browser.get("/sign-in")
