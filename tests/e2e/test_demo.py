@@ -7,6 +7,7 @@ its last line's figures are what the API answers on the database it leaves."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -66,6 +67,33 @@ def demo_env(tmp_path: Path, **settings: str) -> dict[str, str]:
     return env
 
 
+def kill_group(process: subprocess.Popen[Any]) -> None:
+    """Kill the demo and every process it started (its broker, ingest and simulators run in
+    its process group), whether or not the demo itself has exited: a failed test leaves
+    nothing running."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def run_demo(env: dict[str, str], *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """``coldchain demo ARGS`` to its end, in its own process group (killed on a timeout)."""
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "coldchain.cli", "demo", *args],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = demo.communicate(timeout=timeout)
+    finally:
+        kill_group(demo)
+    return subprocess.CompletedProcess(demo.args, demo.returncode, stdout, stderr)
+
+
 def port_open(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
@@ -84,6 +112,7 @@ def test_the_demo_raises_the_heat_and_freeze_alarms_and_stops_cleanly(tmp_path: 
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         alarms: list[dict[str, Any]] = []
@@ -124,9 +153,7 @@ def test_the_demo_raises_the_heat_and_freeze_alarms_and_stops_cleanly(tmp_path: 
         assert "coldchain token revoke 1" in served.stderr
         assert not port_open(api_port)
     finally:
-        if demo.poll() is None:
-            demo.kill()
-            demo.wait()
+        kill_group(demo)
         log.close()
 
 
@@ -205,14 +232,7 @@ def test_the_demo_with_a_duration_stops_by_itself_and_reports_what_the_api_answe
     tmp_path: Path, broker: str
 ) -> None:
     env = demo_env(tmp_path, demo_broker=broker)
-    ran = subprocess.run(
-        [sys.executable, "-m", "coldchain.cli", "demo", "--duration", "25"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    ran = run_demo(env, "--duration", "25", timeout=180)
     output = ran.stdout + ran.stderr
     assert ran.returncode == 0, output[-3000:]
     assert "Traceback" not in output, output[-3000:]
