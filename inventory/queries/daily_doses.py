@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -159,6 +160,8 @@ class DailyDosesReport:
 
 @dataclass
 class _Tally:
+    """One facility's (or one subtree's, summed) figures for one product on the day."""
+
     opening: int = 0
     received: int = 0
     issued: int = 0
@@ -166,8 +169,50 @@ class _Tally:
     wasted: int = 0
     net: int = 0  # every physical line of the day
     doses: dict[int | None, list[int]] = field(default_factory=dict)  # dose → [day, cumulative]
-    targets: dict[int, tuple[int, int | None, int]] = field(default_factory=dict)  # days so far
+    # dose → (daily target, target population, daily target × days so far of its period)
+    targets: dict[int, tuple[int, int | None, int]] = field(default_factory=dict)
     eligible: int | None = None
+
+    def add(self, other: _Tally) -> None:
+        """Add another facility's figures for the product (a roll-up)."""
+        self.opening += other.opening
+        self.received += other.received
+        self.issued += other.issued
+        self.administered += other.administered
+        self.wasted += other.wasted
+        self.net += other.net
+        for number, (day, cumulative) in other.doses.items():
+            mine = self.doses.setdefault(number, [0, 0])
+            mine[0] += day
+            mine[1] += cumulative
+        for number, (target, population, so_far) in other.targets.items():
+            had = self.targets.get(number)
+            if had is None:
+                self.targets[number] = (target, population, so_far)
+            else:
+                self.targets[number] = (
+                    had[0] + target,
+                    _plus(had[1], population),
+                    had[2] + so_far,
+                )
+        self.eligible = _plus(self.eligible, other.eligible)
+
+
+def _plus(a: int | None, b: int | None) -> int | None:
+    """Sum of the figures given (None when neither is)."""
+    if a is None:
+        return b
+    return a if b is None else a + b
+
+
+@dataclass(frozen=True)
+class _Zone:
+    """The subtree's facilities in one time zone: their local day as UTC instants
+    [start, end), and a sub-select of their ids (not thousands of ids sent as parameters)."""
+
+    start: datetime
+    end: datetime
+    ids: Select[int]
 
 
 def daily_doses_report(
@@ -181,80 +226,80 @@ def daily_doses_report(
     with uow:
         root_path = uow.repo.get(m.Facility, facility_id, "facility").path
         f = m.Facility
-        facilities = list(
-            _rows(
-                uow,
-                select(f.id, f.code, f.name, f.level, f.parent_id, f.path, f.timezone)
-                .where(f.path.startswith(root_path))
-                .order_by(f.path),
-            )
+        in_subtree = f.path.startswith(root_path)
+        facilities = _rows(
+            uow,
+            select(f.id, f.code, f.name, f.level, f.parent_id, f.path, f.timezone)
+            .where(in_subtree)
+            .order_by(f.path),
         )
-        zones = {zone: local_days(day, day, zone) for zone in {row.timezone for row in facilities}}
-        windows = {row.id: zones[row.timezone] for row in facilities}
-        ids = list(windows)
+        local = {zone: local_days(day, day, zone) for zone in {row.timezone for row in facilities}}
+        zones = [
+            _Zone(*local[zone], select(f.id).where(in_subtree, f.timezone == zone))
+            for zone in sorted(local)
+        ]
+        everywhere = select(f.id).where(in_subtree)
         tallies: dict[tuple[int, int], _Tally] = defaultdict(_Tally)
-        before = _running_before(uow, ids, windows)
-        _opening(uow, ids, windows, before, tallies)
-        _flows(uow, ids, windows, tallies)
-        _administered(uow, ids, windows, before, tallies)
-        _targets(uow, ids, day, tallies)
-        _eligible(uow, ids, day, tallies)
-        codes = dict(
-            _rows(
+        before = _running_before(uow, zones)
+        _opening(uow, zones, before, tallies)
+        _flows(uow, zones, tallies)
+        _administered(uow, zones, before, tallies)
+        _targets(uow, everywhere, day, tallies)
+        _eligible(uow, everywhere, day, tallies)
+        codes: dict[int, str] = dict(
+            _rows(  # type: ignore[arg-type]
                 uow,
                 select(m.Product.id, m.Product.code).where(
                     m.Product.id.in_({product for _, product in tallies})
                 ),
-            ).all()
+            )
         )
-    below: dict[int, list[int]] = defaultdict(list)
-    for row in facilities:
-        for ancestor in ancestor_ids(row.path):
-            below[ancestor].append(row.id)
-    by_facility: dict[int, list[tuple[int, _Tally]]] = defaultdict(list)
+    own: dict[int, dict[int, _Tally]] = defaultdict(dict)
     for (fid, product), tally in tallies.items():
-        by_facility[fid].append((product, tally))
+        own[fid][product] = tally
+    subtree = _roll_up(facilities, own)
     if levels is not None:
         depth = len(ancestor_ids(root_path))
         facilities = [r for r in facilities if len(ancestor_ids(r.path)) - depth <= levels]
-    return DailyDosesReport(
-        day,
-        tuple(
+    days: dict[int, tuple[ProductDay, ...]] = {}
+    entries = []
+    for row in facilities:
+        mine = days[row.id] = _products(own.get(row.id, {}), codes)
+        summed = subtree.get(row.id)
+        entries.append(
             FacilityDay(
                 row.id,
                 row.code,
                 row.name,
                 row.level,
                 row.parent_id,
-                *windows[row.id],
-                *_own_and_subtree(by_facility, row.id, below[row.id], codes),
+                *local[row.timezone],
+                mine,
+                mine if summed is None else _products(summed, codes),
             )
-            for row in facilities
-        ),
-    )
+        )
+    return DailyDosesReport(day, tuple(entries))
 
 
-def _own_and_subtree(
-    by_facility: dict[int, list[tuple[int, _Tally]]],
-    facility_id: int,
-    below: list[int],
-    codes: dict[int, str],
-) -> tuple[tuple[ProductDay, ...], tuple[ProductDay, ...]]:
-    own = _products(by_facility, [facility_id], codes)
-    if below == [facility_id]:  # a leaf (most sites): its subtree is itself
-        return own, own
-    return own, _products(by_facility, below, codes)
-
-
-def _by_window(
-    ids: list[int], windows: dict[int, tuple[datetime, datetime]]
-) -> dict[tuple[datetime, datetime], list[int]]:
-    """Facilities grouped by their local day as UTC instants: one query per group (one for
-    a province in one zone)."""
-    groups: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
-    for fid in ids:
-        groups[windows[fid]].append(fid)
-    return groups
+def _roll_up(
+    facilities: Sequence[Any], own: dict[int, dict[int, _Tally]]
+) -> dict[int, dict[int, _Tally]]:
+    """Per facility with anything below it, its subtree's tallies per product (itself
+    included), summed bottom-up in one pass: ``facilities`` are in path order, so in reverse
+    every facility comes after everything below it. A leaf (most sites) has no entry: its
+    subtree is itself."""
+    subtree: dict[int, dict[int, _Tally]] = {}
+    for row in reversed(facilities):
+        summed = subtree.get(row.id)
+        if summed is not None:
+            for product, tally in own.get(row.id, {}).items():
+                summed.setdefault(product, _Tally()).add(tally)
+        if row.parent_id is None or row.id == facilities[0].id:
+            continue
+        into = subtree.setdefault(row.parent_id, {})
+        for product, tally in (summed if summed is not None else own.get(row.id, {})).items():
+            into.setdefault(product, _Tally()).add(tally)
+    return subtree
 
 
 _LINE, _ACCOUNT, _MOVEMENT = m.MovementLine, m.Account, m.Movement
@@ -278,8 +323,7 @@ def _lines(*columns: Any, movements: bool = False) -> Select[Any]:
 
 def _opening(
     uow: UnitOfWork,
-    ids: list[int],
-    windows: dict[int, tuple[datetime, datetime]],
+    zones: list[_Zone],
     before: dict[tuple[int, int, str, int], int | None],
     tallies: dict[tuple[int, int], _Tally],
 ) -> None:
@@ -290,14 +334,14 @@ def _opening(
     for (fid, product, measure, _number), running in before.items():
         if measure == PHYSICAL:
             tallies[(fid, product)].opening += running or 0
-    for (start, _), group in _by_window(ids, windows).items():
+    for zone in zones:
         since = (
             _lines(a.facility_id, m.Lot.product_id, func.sum(line.doses))
             .where(
                 a.kind.in_(_PHYSICAL),
-                a.facility_id.in_(group),
-                line.occurred_at >= _utc_midnight(start),
-                line.occurred_at < start,
+                a.facility_id.in_(zone.ids),
+                line.occurred_at >= _utc_midnight(zone.start),
+                line.occurred_at < zone.start,
             )
             .group_by(a.facility_id, m.Lot.product_id)
         )
@@ -312,37 +356,32 @@ def _utc_midnight(at: datetime) -> datetime:
 
 
 def _running_before(
-    uow: UnitOfWork, ids: list[int], windows: dict[int, tuple[datetime, datetime]]
+    uow: UnitOfWork, zones: list[_Zone]
 ) -> dict[tuple[int, int, str, int], int | None]:
     """Every series of the facilities with its running total at the end of the latest UTC
     day before the one its facility's day starts on (None: the series has no earlier day):
     one index seek per series."""
     s, d = m.CumulativeSeries, m.CumulativeDay
     found: dict[tuple[int, int, str, int], int | None] = {}
-    for (start, _), group in _by_window(ids, windows).items():
+    for zone in zones:
         before = (
             select(d.running)
-            .where(d.series_id == s.id, d.day < utc_day(start))
+            .where(d.series_id == s.id, d.day < utc_day(zone.start))
             .order_by(d.day.desc())
             .limit(1)
             .scalar_subquery()
         )
         stmt = select(s.facility_id, s.product_id, s.measure, s.dose_number, before).where(
-            s.facility_id.in_(group)
+            s.facility_id.in_(zone.ids)
         )
         for fid, product, measure, number, running in _rows(uow, stmt):
             found[(fid, product, measure, number)] = None if running is None else int(running)
     return found
 
 
-def _flows(
-    uow: UnitOfWork,
-    ids: list[int],
-    windows: dict[int, tuple[datetime, datetime]],
-    tallies: dict[tuple[int, int], _Tally],
-) -> None:
+def _flows(uow: UnitOfWork, zones: list[_Zone], tallies: dict[tuple[int, int], _Tally]) -> None:
     line, a = _LINE, _ACCOUNT
-    for (start, end), group in _by_window(ids, windows).items():
+    for zone in zones:
         stmt = _lines(
             a.facility_id,
             m.Lot.product_id,
@@ -352,9 +391,9 @@ def _flows(
             movements=True,
         ).where(
             a.kind.in_(_PHYSICAL),
-            a.facility_id.in_(group),
-            line.occurred_at >= start,
-            line.occurred_at < end,
+            a.facility_id.in_(zone.ids),
+            line.occurred_at >= zone.start,
+            line.occurred_at < zone.end,
         )
         for fid, product, doses, kind, reversed_kind in _rows(uow, stmt):
             assert fid is not None
@@ -373,8 +412,7 @@ def _flows(
 
 def _administered(
     uow: UnitOfWork,
-    ids: list[int],
-    windows: dict[int, tuple[datetime, datetime]],
+    zones: list[_Zone],
     before: dict[tuple[int, int, str, int], int | None],
     tallies: dict[tuple[int, int], _Tally],
 ) -> None:
@@ -385,8 +423,8 @@ def _administered(
     for (fid, product, measure, number), running in before.items():
         if measure == ADMINISTERED and running is not None:
             tallies[(fid, product)].doses[number or None] = [0, running]
-    for (start, end), group in _by_window(ids, windows).items():
-        on_day = func.sum(line.doses).filter(line.occurred_at >= start)
+    for zone in zones:
+        on_day = func.sum(line.doses).filter(line.occurred_at >= zone.start)
         stmt = (
             _lines(
                 a.facility_id,
@@ -398,9 +436,9 @@ def _administered(
             )
             .where(
                 a.kind == AccountKind.ADMINISTERED.value,
-                a.facility_id.in_(group),
-                line.occurred_at >= _utc_midnight(start),
-                line.occurred_at < end,
+                a.facility_id.in_(zone.ids),
+                line.occurred_at >= _utc_midnight(zone.start),
+                line.occurred_at < zone.end,
             )
             .group_by(a.facility_id, m.Lot.product_id, dose_number)
         )
@@ -412,7 +450,7 @@ def _administered(
 
 
 def _targets(
-    uow: UnitOfWork, ids: list[int], day: date, tallies: dict[tuple[int, int], _Tally]
+    uow: UnitOfWork, ids: Select[int], day: date, tallies: dict[tuple[int, int], _Tally]
 ) -> None:
     t = m.DoseTarget
     stmt = select(
@@ -425,12 +463,12 @@ def _targets(
     ).where(t.facility_id.in_(ids), t.period_start <= day, t.period_end >= day)
     for fid, product, number, target, population, start in _rows(uow, stmt):
         tally = tallies[(fid, product)]
-        tally.targets[number] = (target, population, (day - start).days + 1)
+        tally.targets[number] = (target, population, target * ((day - start).days + 1))
         tally.doses.setdefault(number, [0, 0])
 
 
 def _eligible(
-    uow: UnitOfWork, ids: list[int], day: date, tallies: dict[tuple[int, int], _Tally]
+    uow: UnitOfWork, ids: Select[int], day: date, tallies: dict[tuple[int, int], _Tally]
 ) -> None:
     e = m.EligiblePopulation
     stmt = select(e.facility_id, e.product_id, e.population).where(
@@ -440,53 +478,34 @@ def _eligible(
         tallies[(fid, product)].eligible = population
 
 
-def _products(
-    by_facility: dict[int, list[tuple[int, _Tally]]],
-    facility_ids: list[int],
-    codes: dict[int, str],
-) -> tuple[ProductDay, ...]:
-    """The facilities' figures per product, summed (one facility: its own)."""
-    products: dict[int, list[_Tally]] = defaultdict(list)
-    for fid in facility_ids:
-        for product, tally in by_facility.get(fid, ()):
-            products[product].append(tally)
+def _products(tallies: dict[int, _Tally], codes: dict[int, str]) -> tuple[ProductDay, ...]:
+    """A facility's (or a subtree's) figures per product, by product code."""
     return tuple(
-        _product_day(product, codes[product], group)
-        for product, group in sorted(products.items(), key=lambda kv: codes[kv[0]])
+        _product_day(product, codes[product], tally)
+        for product, tally in sorted(tallies.items(), key=lambda kv: codes[kv[0]])
     )
 
 
-def _product_day(product: int, code: str, tallies: list[_Tally]) -> ProductDay:
-    opening = sum(t.opening for t in tallies)
+def _product_day(product: int, code: str, t: _Tally) -> ProductDay:
     reconciliation = Reconciliation(
-        opening,
-        sum(t.received for t in tallies),
-        sum(t.issued for t in tallies),
-        sum(t.administered for t in tallies),
-        sum(t.wasted for t in tallies),
-        opening + sum(t.net for t in tallies),
+        t.opening, t.received, t.issued, t.administered, t.wasted, t.opening + t.net
     )
-    numbers = sorted(
-        {n for t in tallies for n in t.doses}, key=lambda n: (n is None, n if n else 0)
-    )
-    eligibles = [t.eligible for t in tallies if t.eligible is not None]
-    eligible = sum(eligibles) if eligibles else None
     lines = []
-    for number in numbers:
-        targets = [t.targets[number] for t in tallies if number in t.targets]
-        populations = [p for _, p, _ in targets if p is not None]
+    for number in sorted(t.doses, key=lambda n: (n is None, n if n else 0)):
+        day, cumulative = t.doses[number]
+        target = t.targets.get(number) if number is not None else None
         lines.append(
             DoseLine(
                 number,
-                sum(t.doses[number][0] for t in tallies if number in t.doses),
-                sum(target for target, _, _ in targets) if targets else None,
-                sum(t.doses[number][1] for t in tallies if number in t.doses),
-                sum(populations) if populations else None,
-                eligible,
-                sum(target * days for target, _, days in targets) if targets else None,
+                day,
+                None if target is None else target[0],
+                cumulative,
+                None if target is None else target[1],
+                t.eligible,
+                None if target is None else target[2],
             )
         )
-    return ProductDay(product, code, reconciliation, tuple(lines), eligible, _dropouts(lines))
+    return ProductDay(product, code, reconciliation, tuple(lines), t.eligible, _dropouts(lines))
 
 
 def _dropouts(lines: list[DoseLine]) -> tuple[Dropout, ...]:
@@ -564,4 +583,4 @@ def doses_to_date_by_day(
 def _rows(uow: UnitOfWork, stmt: Any) -> Any:
     """Run a Core select on the unit of work's connection (without the ORM's row handling:
     the province's report reads tens of thousands of rows)."""
-    return uow.session.connection().execute(stmt)
+    return uow.session.connection().execute(stmt).all()

@@ -256,3 +256,41 @@ def test_levels_keeps_the_facility_and_its_children_with_their_subtrees(
     assert root == full.facilities[0]
     assert {c.parent_id for c in children} == {province}
     assert children == [f for f in full.facilities if f.parent_id == province]
+
+
+def test_a_roll_up_sums_every_site_below_and_the_facility_itself(
+    uow: UnitOfWork, march_first: World
+) -> None:
+    """Targets, their populations and straight lines, eligible populations and stock of two
+    sites and of the county's own store add up in the county's and the province's rows."""
+    world = march_first
+    (county,) = world.tree.counties
+    c1, c2 = world.tree.clinics
+    mmr = world.mmr.id
+    services.set_dose_target(
+        uow, SetDoseTarget(c2.id, mmr, 1, MARCH_1, date(2024, 3, 31), 20, 500, "planner")
+    )
+    services.set_eligible_populations(uow, [SetEligiblePopulation(c2.id, mmr, 2024, 600, "p")])
+    services.receive_from_supplier(
+        uow, ReceiveFromSupplier(county.unit.id, world.early.id, 40, "store", key(), local(1, 8))
+    )
+    report = queries.daily_doses_report(uow, world.tree.province.id, MARCH_1)
+    by_code = {f.code: f for f in report.facilities}
+    (own,) = by_code["GD-C1-K1"].own
+    assert own.reconciliation == Reconciliation(0, 40, 0, 0, 0, 40)
+    (rolled,) = by_code["GD-C1-K1"].subtree
+    assert rolled.reconciliation == Reconciliation(93, 100, 10, 26, 2, 152)
+    assert rolled.eligible == 600  # only clinic 2 has an eligible population
+    assert rolled.doses[0] == DoseLine(
+        1,
+        21,
+        daily_target=50,
+        cumulative=28,
+        target_population=1500,
+        eligible=600,
+        cumulative_target=50,
+    )
+    for upper in ("GD-C1", "GD"):
+        assert by_code[upper].subtree == by_code["GD-C1-K1"].subtree
+    sites = [by_code[c.facility.code].own[0] for c in (c1, c2)]
+    assert rolled.doses[0].administered == sum(s.doses[0].administered for s in sites if s.doses)
