@@ -85,6 +85,7 @@ from ingest.sinks.embedded import EmbeddedSink
 from inventory import models as m
 from inventory import queries
 from inventory.unit_of_work import UnitOfWork
+from kit.collector import freeze_startup_heap
 
 PAGES = ("board", "chart", "alarm", "trace", "doses")
 NS = 1_000_000_000
@@ -433,6 +434,13 @@ def main() -> None:
     )
     parser.add_argument("--profile", choices=PAGES, help="cProfile one admin request of it")
     parser.add_argument("--only", nargs="+", choices=PAGES, default=PAGES, help="pages to time")
+    parser.add_argument(
+        "--gc",
+        choices=("frozen", "default"),
+        default="frozen",
+        help="frozen (default): the heap built before timing is frozen out of the garbage "
+        "collector's walks, as `coldchain serve` does; default: CPython's collector untouched",
+    )
     args = parser.parse_args()
     scratch = None
     url = args.database
@@ -485,6 +493,8 @@ def main() -> None:
         "trace": (f"/trace?lot_id={widest}", None),
         "doses": (f"/doses?facility={province_code}&day={day}", f"/doses?day={day}"),
     }
+    frozen = freeze_startup_heap() if args.gc == "frozen" else 0
+    print(f"garbage collector: {args.gc} ({frozen} start-up objects frozen, kit/collector.py)")
     counter = StatementCounter(app_engine)
     if args.profile:
         profiled_path = paths[args.profile][0]
@@ -494,7 +504,11 @@ def main() -> None:
         f"now {now.isoformat()}; chart unit {telemetry.chart_unit} ({clinic_code}), "
         f"alarm {alarm_id}, lot {widest}, daily doses of {day}"
     )
-    summary: dict[str, Any] = {"database": engine.dialect.name, "readings": telemetry.readings}
+    summary: dict[str, Any] = {
+        "database": engine.dialect.name,
+        "readings": telemetry.readings,
+        "gc": args.gc,
+    }
     for who, browser, index in (("admin", admin, 0), ("staff", staff, 1)):
         for page in args.only:
             path = paths[page][index]

@@ -152,15 +152,18 @@ def serve() -> None:
 
     from coldchain import db
     from coldchain.wiring import build_app
+    from kit.collector import freeze_startup_heap
 
     settings = _settings_with_logs()
     db.upgrade(settings.database_url, secret_key=_secret_key(settings))
     _refuse_demo_tokens(settings)
     _ensure_bootstrap_admin(settings, to_log=True)
+    app = build_app(settings)
+    freeze_startup_heap()  # kit/collector.py: collections skip what lives as long as we do
     # Our logging (coldchain/logs.py) and our access line (api/request_context.py): uvicorn's
     # own would log query strings, where a client may have put a token.
     uvicorn.run(
-        build_app(settings),
+        app,
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,
@@ -260,8 +263,10 @@ def ingest() -> None:
     """Consume MQTT telemetry into the configured store until SIGTERM (ingest/README.md)."""
     from coldchain.ingest_service import run_ingest_service
     from ingest.errors import IngestConfigurationError
+    from kit.collector import freeze_startup_heap
 
     settings = _settings_with_logs()
+    freeze_startup_heap()  # kit/collector.py: the modules live as long as the service
     try:
         run_ingest_service(settings)
     except (ConfigurationError, IngestConfigurationError) as exc:

@@ -45,6 +45,7 @@ from inventory.domain.transit import shipment_of
 from inventory.errors import NotFound
 from inventory.queries import lookups
 from inventory.unit_of_work import UnitOfWork
+from kit.collector import freeze_startup_heap
 from simulators.scenario import Scenario, load
 
 DEMO_ADMIN_TOKEN = "coldchain-demo-admin-token"
@@ -422,6 +423,7 @@ def serve_api(app: object, settings: Settings, duration_s: float | None) -> None
         access_log=False,  # the API logs its own access lines, without query strings
     )
     server = DemoServer(config)
+    freeze_startup_heap()  # as `coldchain serve` does (kit/collector.py)
     timer = None
     if duration_s is not None:
 
