@@ -50,10 +50,14 @@ def cold_chain_performance(
     deps.window.check_days(first, last, ("first", "last"))
     unit_codes = unit_codes_in_scope(deps, who, facility)
     alarms = deps.alarm_queries()
-    units = [alarms.performance(code, first, last) for code in unit_codes]
+    units = alarms.performance_of_units(unit_codes, first, last)
+    readable = set(facility_codes_in_scope(deps, who, facility) or [])
     subtrees = [
-        (code, deps.unit_scopes.facility_codes_under(facility_path_of(deps, code)))
-        for code in facility_codes_in_scope(deps, who, facility) or []
+        (code, below)
+        for code, below in queries.facility_subtrees(
+            deps.inventory_uow(), facility_path_of(deps, facility)
+        )
+        if code in readable
     ]
     return PerformanceReport(facility, first, last, by_facility(units, subtrees), units)
 

@@ -20,8 +20,9 @@ form as an admin (unscoped: the whole province) and as a staff user of one clini
 page is timed ``--runs`` times after one warm-up: the status board (its first page of the
 province's units for the admin, the clinic's for the staff user), a unit's 90-day chart,
 an alarm's detail, the trace of the most widely distributed lot (admins only: a trace is
-lot-wide) and the daily doses (the province's, the clinic's) of a day in the middle of the
-administrations. The time is the
+lot-wide), the daily doses (the province's, the clinic's) of a day in the middle of the
+administrations, and the cold-chain performance report (the province's, the clinic's) over
+the 7 stored days before today. The time is the
 request's wall time in process (routing, queries, template, no network). Prints p50/p95,
 the median CPU time of the process (steadier than wall time on a busy machine) and SQL
 statements per page; ``--profile PAGE`` prints a cProfile of one admin request.
@@ -87,7 +88,7 @@ from inventory import queries
 from inventory.unit_of_work import UnitOfWork
 from kit.collector import freeze_startup_heap
 
-PAGES = ("board", "chart", "alarm", "trace", "doses")
+PAGES = ("board", "chart", "alarm", "trace", "doses", "performance")
 NS = 1_000_000_000
 
 
@@ -206,6 +207,7 @@ def seed_telemetry(
                     "above_minutes": above,
                     "below_minutes": 0.0,
                     "unknown_minutes": 10.0,
+                    "mkt_c": 5.0 + above / 30,
                     "computed_at": now,
                 }
             )
@@ -481,6 +483,8 @@ def main() -> None:
     middle = T0 + timedelta(days=5 + national.days // 2, hours=10)
     day: date = middle.astimezone(zone).date()
     widest = national.lots[0]
+    yesterday = now.astimezone(zone).date() - timedelta(days=1)
+    week = f"first={yesterday - timedelta(days=6)}&last={yesterday}"  # the stored days
 
     app = create_app(deps)
     admin = person(deps, app, Role.ADMIN, None)  # admins see everything
@@ -492,6 +496,10 @@ def main() -> None:
         "alarm": (f"/alarms/{alarm_id}",) * 2,
         "trace": (f"/trace?lot_id={widest}", None),
         "doses": (f"/doses?facility={province_code}&day={day}", f"/doses?day={day}"),
+        "performance": (
+            f"/reports/cold-chain?facility={province_code}&{week}",
+            f"/reports/cold-chain?{week}",
+        ),
     }
     frozen = freeze_startup_heap() if args.gc == "frozen" else 0
     print(f"garbage collector: {args.gc} ({frozen} start-up objects frozen, kit/collector.py)")

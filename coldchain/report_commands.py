@@ -176,6 +176,7 @@ def cold_chain_performance(
     from coldchain.wiring import build_api_deps
     from ingest.alarms.errors import AlarmsError
     from ingest.alarms.performance import by_facility
+    from inventory import queries
     from inventory.errors import InventoryError
 
     period = _day("--first", first), _day("--last", last)
@@ -189,12 +190,8 @@ def cold_chain_performance(
             typer.echo(f"no facility with code {facility!r}", err=True)
             raise typer.Exit(1)
         alarms = deps.alarm_queries()
-        units = [alarms.performance(u, *period) for u in scopes.unit_codes_under(path)]
-        facilities = [
-            (code, scopes.facility_codes_under(below))
-            for code in scopes.facility_codes_under(path)
-            if (below := scopes.path_of_facility(code)) is not None
-        ]
+        units = alarms.performance_of_units(scopes.unit_codes_under(path), *period)
+        facilities = queries.facility_subtrees(deps.inventory_uow(), path)
         rows = by_facility(units, facilities)
     except (InventoryError, AlarmsError) as exc:
         typer.echo(str(exc), err=True)

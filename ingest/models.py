@@ -383,9 +383,10 @@ class DetectorStateRow(Base):
 
 class UnitDayFigureRow(Base):
     """One local day of one storage unit (today: so far), summarised from its daily summary
-    (domain rule 7): observed, too hot, too cold and unknown minutes. Written by the ``day_figures``
-    job, read for the status board's time in range so that no page reads days of raw
-    readings for thousands of units."""
+    (domain rule 7): observed, too hot, too cold and unknown minutes and the mean kinetic
+    temperature. Written by the ``day_figures`` job, read for the status board's time in
+    range and the cold-chain performance report, so that neither reads days of raw readings
+    for thousands of units."""
 
     __tablename__ = "unit_day_figures"
 
@@ -395,6 +396,8 @@ class UnitDayFigureRow(Base):
     above_minutes: Mapped[float] = mapped_column(Double)
     below_minutes: Mapped[float] = mapped_column(Double)
     unknown_minutes: Mapped[float] = mapped_column(Double)
+    # the day's mean kinetic temperature (None: nothing observed, or stored before 0035)
+    mkt_c: Mapped[float | None] = mapped_column(Double, nullable=True)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -1,7 +1,8 @@
 """Stored daily figures of storage units: each complete local day's observed, too hot, too
-cold and unknown minutes, from the unit's daily summary (domain rule 7), kept in
-``unit_day_figures`` so that the status board's time in range over 7 days is one grouped
-query over thousands of units, never days of raw readings per unit.
+cold and unknown minutes and its mean kinetic temperature, from the unit's daily summary
+(domain rule 7), kept in ``unit_day_figures`` so that the status board's time in range over
+7 days and the cold-chain performance report (``AlarmQueries.performance_of_units``) are a
+few grouped queries over thousands of units, never days of raw readings per unit.
 
 ``record_day_figures`` (the ``day_figures`` job, every 10 minutes) computes, per unit, the
 days of the last ``days`` that are not stored yet, and always yesterday (late readings land
@@ -57,6 +58,7 @@ def record_day_figures(
                 above_minutes=s.minutes_above,
                 below_minutes=s.minutes_below,
                 unknown_minutes=s.unknown_minutes,
+                mkt_c=s.mkt_c,
                 computed_at=now,
             )
             for s in summaries

@@ -10,7 +10,7 @@ table. Reads run in one short transaction each and never write.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.alarms.errors import AlarmNotFound, EpisodeNotFound, InvalidQuery, UnknownUnit
 from ingest.alarms.performance import OFFLINE, DaySlice, UnitPerformance, unit_figures
-from ingest.alarms.ports import UnitDirectory
+from ingest.alarms.ports import UnitDirectory, UnitInfo
 from ingest.alarms.records import RAISED
 from ingest.alarms.views import (
     AlarmDetail,
@@ -330,9 +330,12 @@ class AlarmQueries:
     # --- stored daily figures (the status board's time in range) ---
 
     def stored_days(self, unit_codes: Sequence[str], since: date) -> set[tuple[str, date]]:
-        """(unit, day) of every stored day figure from ``since`` on."""
+        """(unit, day) of every stored day figure from ``since`` on (a day with readings
+        stored before figures kept their MKT, migration 0035, is not: it is computed again)."""
         f = UnitDayFigureRow
-        query = select(f.unit_code, f.day).where(f.day >= since)
+        query = select(f.unit_code, f.day).where(
+            f.day >= since, (f.mkt_c.is_not(None)) | (f.observed_minutes <= 0)
+        )
         found: set[tuple[str, date]] = set()
         with self._sessions() as session:
             for chunk in _chunks(list(unit_codes)):
@@ -369,6 +372,134 @@ class AlarmQueries:
 
     # --- cold-chain performance ---
 
+    def performance_of_units(
+        self, unit_codes: Sequence[str], first: date, last: date
+    ) -> list[UnitPerformance]:
+        """``performance`` of each unit the directory knows, in the order given, read
+        together: each day from its stored figures (``unit_day_figures``) when they were
+        computed after the day ended and keep its MKT, else from the unit's readings
+        (today, a day the ``day_figures`` job has not reached); the alarms, the offline
+        alarms and the excursions of all the units in one grouped query each (per 500
+        units). The figures equal ``performance``'s, unit by unit."""
+        if last < first or (last - first).days >= MAX_SUMMARY_DAYS:
+            raise InvalidQuery(f"give 1 to {MAX_SUMMARY_DAYS} days, first <= last")
+        infos = self._units.units_of(unit_codes) if self._units is not None else {}
+        known = [code for code in unit_codes if infos.get(code) is not None]
+        if known and self._telemetry is None:
+            raise UnknownUnit(known[0])
+        zones: dict[str, tuple[datetime, datetime]] = {}
+        spans: dict[str, tuple[datetime, datetime]] = {}
+        for code in known:
+            info = infos[code]
+            assert info is not None
+            span = zones.get(info.time_zone)
+            if span is None:
+                span = zones[info.time_zone] = (
+                    to_utc(day_bounds(first, info.time_zone)[0]),
+                    to_utc(day_bounds(last, info.time_zone)[1]),
+                )
+            spans[code] = span
+        stored = self._complete_days(known, first, last, infos)
+        start = min((s for s, _ in spans.values()), default=None)
+        end = max((e for _, e in spans.values()), default=None)
+        alarms: dict[str, list[tuple[str, datetime, datetime | None]]] = {}
+        offline: set[str] = set()
+        excursions: dict[str, int] = {}
+        a, e = AlarmRow, ExcursionEpisodeRow
+        with self._sessions() as session:
+            for chunk in _chunks(known):
+                if start is None or end is None:
+                    break
+                for unit, kind, raised, acked in session.execute(
+                    select(a.unit_code, a.type, a.raised_at, a.acknowledged_at).where(
+                        a.unit_code.in_(chunk), a.raised_at >= start, a.raised_at < end
+                    )
+                ):
+                    span = spans[str(unit)]
+                    if span[0] <= raised < span[1]:
+                        alarms.setdefault(str(unit), []).append((kind, raised, acked))
+                for unit, raised, cleared in session.execute(
+                    select(a.unit_code, a.raised_at, a.cleared_at).where(
+                        a.unit_code.in_(chunk),
+                        a.type == OFFLINE,
+                        a.raised_at < end,
+                        a.cleared_at.is_(None) | (a.cleared_at > start),
+                    )
+                ):
+                    span = spans[str(unit)]
+                    if raised < span[1] and (cleared is None or cleared > span[0]):
+                        offline.add(str(unit))
+                for unit, began in session.execute(
+                    select(e.unit_code, e.start_at).where(
+                        e.unit_code.in_(chunk), e.start_at >= start, e.start_at < end
+                    )
+                ):
+                    span = spans[str(unit)]
+                    if span[0] <= began < span[1]:
+                        excursions[str(unit)] = excursions.get(str(unit), 0) + 1
+        found = []
+        for code in known:
+            info = infos[code]
+            assert info is not None
+            days = stored.get(code, {})
+            missing = [day for day in _days(first, last) if day not in days]
+            if missing:
+                for summary in self.daily_summaries(code, min(missing), max(missing)):
+                    if summary.day in missing:
+                        days[summary.day] = _slice(summary)
+            fired = alarms.get(code, [])
+            acks = [(acked - at).total_seconds() / 60 for _, at, acked in fired if acked]
+            figures = unit_figures(
+                [days[day] for day in sorted(days)],
+                [kind for kind, _, _ in fired],
+                acks,
+                excursions.get(code, 0),
+                code in offline,
+            )
+            found.append(UnitPerformance(code, info.facility, first, last, figures))
+        return found
+
+    def _complete_days(
+        self,
+        unit_codes: Sequence[str],
+        first: date,
+        last: date,
+        infos: Mapping[str, UnitInfo | None],
+    ) -> dict[str, dict[date, DaySlice]]:
+        """Per unit, its days in [first, last] whose stored figures are complete: computed
+        after the day's end, with the day's MKT (or nothing observed)."""
+        f = UnitDayFigureRow
+        query = select(
+            f.unit_code,
+            f.day,
+            f.observed_minutes,
+            f.above_minutes,
+            f.below_minutes,
+            f.unknown_minutes,
+            f.mkt_c,
+            f.computed_at,
+        ).where(f.day >= first, f.day <= last)
+        found: dict[str, dict[date, DaySlice]] = {}
+        ends: dict[tuple[str, date], datetime] = {}  # (zone, day) -> the day's end
+        with self._sessions() as session:
+            for chunk in _chunks(list(unit_codes)):
+                rows = session.execute(query.where(f.unit_code.in_(chunk)))
+                for code, day, observed, above, below, unknown, mkt, computed in rows:
+                    if mkt is None and observed > 0:
+                        continue
+                    info = infos[code]
+                    assert info is not None
+                    end = ends.get((info.time_zone, day))
+                    if end is None:  # a few zones and days for thousands of units
+                        end = to_utc(day_bounds(day, info.time_zone)[1])
+                        ends[(info.time_zone, day)] = end
+                    if computed < end:
+                        continue  # "today so far" when it was stored
+                    found.setdefault(code, {})[day] = DaySlice(
+                        observed + unknown, unknown, above, below, mkt
+                    )
+        return found
+
     def performance(self, unit_code: str, first: date, last: date) -> UnitPerformance:
         """The unit's cold-chain performance over local days ``first`` … ``last`` (rule 26;
         at most 92 days): its daily summaries, alarms, acknowledgements and excursions."""
@@ -401,16 +532,7 @@ class AlarmQueries:
                     e.unit_code == unit_code, e.start_at >= start, e.start_at < end
                 )
             )
-        days = [
-            DaySlice(
-                (s.end - s.start).total_seconds() / 60,
-                s.unknown_minutes,
-                s.minutes_above,
-                s.minutes_below,
-                s.mkt_c,
-            )
-            for s in summaries
-        ]
+        days = [_slice(s) for s in summaries]
         acks = [(acked - raised).total_seconds() / 60 for _, raised, acked in alarms if acked]
         figures = unit_figures(
             days, [kind for kind, _, _ in alarms], acks, int(excursions or 0), bool(offline)
@@ -451,6 +573,17 @@ def _day_view(
         minutes_at_or_below_freeze=s.minutes_at_or_below_freeze,
         unknown_minutes=s.unknown_minutes,
         alarms=tuple(flags),
+    )
+
+
+def _slice(summary: DailySummaryView) -> DaySlice:
+    """What performance needs of one daily summary."""
+    return DaySlice(
+        (summary.end - summary.start).total_seconds() / 60,
+        summary.unknown_minutes,
+        summary.minutes_above,
+        summary.minutes_below,
+        summary.mkt_c,
     )
 
 

@@ -80,6 +80,26 @@ def facility_codes_under(uow: UnitOfWork, path: str | None) -> list[str]:
         return list(uow.session.scalars(stmt))
 
 
+def facility_subtrees(uow: UnitOfWork, path: str) -> list[tuple[str, list[str]]]:
+    """Every facility in the subtree at ``path`` (by path) with the codes of itself and of
+    every facility below it: one read of the subtree, not one per facility."""
+    stmt = (
+        select(m.Facility.code, m.Facility.path)
+        .where(m.Facility.path.startswith(check_path(path)))
+        .order_by(m.Facility.path)
+    )
+    with uow:
+        rows = uow.session.execute(stmt).all()
+    below: dict[str, list[str]] = {p: [] for _, p in rows}
+    for code, own in rows:
+        parts = own.strip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            ancestor = "/" + "/".join(parts[:depth]) + "/"
+            if ancestor in below:
+                below[ancestor].append(code)
+    return [(code, below[own]) for code, own in rows]
+
+
 def unit_codes_under(uow: UnitOfWork, path: str | None) -> list[str]:
     """Every storage unit of the facilities in the subtree at ``path``, by code."""
     stmt = select(m.StorageUnit.code).order_by(m.StorageUnit.code)

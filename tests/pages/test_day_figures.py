@@ -8,6 +8,8 @@ import dataclasses
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select, update
+
 from api.deps import ApiDeps
 from ingest.alarms.day_figures import record_day_figures
 from ingest.models import UnitDayFigureRow
@@ -52,3 +54,44 @@ def test_the_board_shows_the_stored_time_in_range(fed: Feed, deps: ApiDeps, pers
     html = person("admin").get("/board").text
     assert "90.0%" in html
     assert "Not known yet" in html  # the units without stored days
+
+
+def test_the_performance_report_reads_complete_stored_days_and_the_readings_of_the_rest(
+    fed: Feed, deps: ApiDeps
+) -> None:
+    """``performance_of_units`` (the province's report) gives each unit ``performance``'s
+    figures, from the stored figures of a day once the job computed it after its end (with
+    its MKT), from the readings otherwise."""
+    later = T0 + timedelta(days=2)
+    queries = dataclasses.replace(deps, clock=lambda: later).alarm_queries()
+    codes = [CLINIC_UNIT, CLINIC_UNIT_2]
+    day = T0.date()  # a local day (Shanghai) of the feed's readings
+    one_by_one = [queries.performance(code, day, day) for code in codes]
+    assert queries.performance_of_units(codes, day, day) == one_by_one  # nothing stored yet
+
+    record_day_figures(queries, deps.alarms_uow(), codes, now=later)
+    engine = deps.session_factory.kw["bind"]
+    f = UnitDayFigureRow
+    with engine.connect() as connection:
+        stored = dict(
+            connection.execute(
+                select(f.unit_code, f.mkt_c).where(f.unit_code.in_(codes), f.day == day)
+            ).all()
+        )
+    assert stored[CLINIC_UNIT] > 8.0 and 4.9 < stored[CLINIC_UNIT_2] < 5.1  # 610 min at 12 °C
+    assert queries.performance_of_units(codes, day, day) == one_by_one  # the same figures
+
+    def stored_as(**values: object) -> None:
+        with engine.begin() as connection:
+            connection.execute(
+                update(f).where(f.unit_code == CLINIC_UNIT, f.day == day).values(**values)
+            )
+
+    stored_as(above_minutes=0.0)  # what the report reads now is the stored row
+    (hot, _) = queries.performance_of_units(codes, day, day)
+    assert hot.figures.above_minutes == 0.0 and one_by_one[0].figures.above_minutes == 610.0
+    stored_as(computed_at=T0 + timedelta(hours=12))  # stored while the day was still going on
+    assert queries.performance_of_units(codes, day, day) == one_by_one
+    stored_as(computed_at=later, mkt_c=None)  # stored before figures kept their MKT
+    assert queries.performance_of_units(codes, day, day) == one_by_one
+    assert (CLINIC_UNIT, day) not in queries.stored_days(codes, day)  # the job computes it again
