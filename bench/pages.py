@@ -66,7 +66,7 @@ from access import services as access_services
 from access.principal import Role
 from api.app import create_app
 from api.deps import ApiDeps
-from bench.ledger import T0, National, build_national
+from bench.ledger import T0, National, build_national, settle
 from coldchain import db
 from coldchain.alarms_to_ledger import InventoryLedger
 from coldchain.settings import Settings
@@ -501,6 +501,7 @@ def main() -> None:
             f"/reports/cold-chain?{week}",
         ),
     }
+    settle(engine)
     frozen = freeze_startup_heap() if args.gc == "frozen" else 0
     print(f"garbage collector: {args.gc} ({frozen} start-up objects frozen, kit/collector.py)")
     counter = StatementCounter(app_engine)
