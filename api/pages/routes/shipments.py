@@ -26,9 +26,8 @@ from api.pages.facilities import chosen_facility
 from api.pages.lot_field import LotFieldError, lot_of_field
 from api.pages.web import FormPage, Page, SignedInPage
 from api.places import ensure_read_shipment, ensure_write_at, shipment
-from api.routers.transit import ensure_may_override, record_covers, record_of
 from api.schemas.bounds import Id
-from api.transport_records import TransportRecord
+from api.transport_records import TransportRecord, record_covers, record_of
 from inventory import queries, services
 from inventory.commands import (
     CreateShipment,
@@ -179,7 +178,7 @@ def receive(page: FormPage, shipment_id: Id) -> Response:
             " accept it and say why."
         )
     try:
-        ensure_may_override(page.who, covers, override)
+        scopes.ensure_may_override(page.who, covers, override)
     except Forbidden:
         errors["override_reason"] = page.gettext(
             "Only a supervisor can accept a journey the record does not cover."
