@@ -3,13 +3,13 @@ status of a subtree shows allocated vs dispatched vs received vs administered, r
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
 from access.principal import Principal
+from api import reports as reads
 from api.deps import CurrentPrincipal, Deps, WriterPrincipal
 from api.places import ensure_read_at, ensure_write_at
 from api.schemas.allocations import (
@@ -20,7 +20,6 @@ from api.schemas.allocations import (
 )
 from api.schemas.bounds import Id
 from api.schemas.common import WRITE, error_responses
-from api.spreadsheet import MEDIA_TYPE
 from inventory import queries, services
 from inventory.commands import SetAllocation
 from inventory.errors import InvalidInput
@@ -78,13 +77,9 @@ def allocation_status_as_csv(
 ) -> Response:
     """The allocation fulfilment of a subtree as CSV, for a spreadsheet."""
     rows = _status_of(deps, who, facility_id, product_id, period_start, period_end)
-    code = re.sub(r"[^A-Za-z0-9._-]", "_", rows[0].code if rows else str(facility_id))
-    name = f"allocations-{code}-{period_start}-{period_end}.csv"
-    return Response(
-        allocation_status_csv(rows, period_start, period_end),
-        media_type=MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    code = rows[0].code if rows else str(facility_id)
+    body = allocation_status_csv(rows, period_start, period_end)
+    return reads.csv_download(body, "allocations", code, period_start, period_end)
 
 
 def _status_of(

@@ -188,6 +188,8 @@ def test_allocations_show_allocated_dispatched_received_and_administered(
         period_end=end,
     )
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    name = f'filename="allocations-{by_id[p.province]["code"]}-{start}-{end}.csv"'
+    assert name in csv.headers["content-disposition"]
     text = csv.content.decode("utf-8-sig").splitlines()
     assert text[0].startswith("period_start,period_end,facility,level,parent_id,allocated,")
     assert len(text) == 1 + len(rows)
