@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from access.principal import Principal
 from api import reports as reads
 from api.deps import ApiDeps, CurrentPrincipal, Deps, WriterPrincipal
-from api.places import ensure_read_at, ensure_write_at
+from api.places import ensure_write_at
 from api.schemas.bounds import Id
 from api.schemas.common import WRITE, error_responses
 from api.schemas.reports import (
@@ -70,8 +70,7 @@ def daily_doses(
 ) -> DailyDosesReportPublic:
     """Doses given per site, product and dose number against the daily target, cumulative
     coverage, the stock reconciliation (a difference flagged), and roll-ups up the tree."""
-    ensure_read_at(deps, who, facility_id)
-    report = queries.daily_doses_report(deps.inventory_uow(), facility_id, day)
+    report = reads.daily_doses(deps, who, facility_id, day)
     return DailyDosesReportPublic.of(report)
 
 
@@ -88,8 +87,7 @@ def daily_doses_as_csv(
 ) -> Response:
     """The same report as CSV, for a spreadsheet: one row per facility, scope (own |
     subtree), product and dose number, with the product's reconciliation on each row."""
-    ensure_read_at(deps, who, facility_id)
-    report = queries.daily_doses_report(deps.inventory_uow(), facility_id, day)
+    report = reads.daily_doses(deps, who, facility_id, day)
     return reads.csv_download(daily_doses_csv(report), "doses", report.facilities[0].code, day)
 
 
