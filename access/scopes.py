@@ -12,6 +12,9 @@ Facilities form a tree and each carries a materialized path of ids from the root
 | ``staff`` | its subtree | its subtree | |
 | ``viewer`` | everywhere, or its subtree when scoped | nowhere | |
 
+A supervisor (or an admin) also decides to accept a delivery whose transport record does
+not cover the journey (``ensure_may_override``).
+
 A writer scoped to a root facility (scope path ``/N/``) registers lots, as an admin does:
 lots are registered by whoever receives them from the supplier.
 
@@ -70,6 +73,13 @@ def ensure_role(who: Principal, *roles: Role) -> None:
     if who.role is not Role.ADMIN and who.role not in roles:
         needed = ", ".join(sorted({Role.ADMIN, *roles}))
         raise Forbidden(f"{who.role} {who.name!r} may not do this; needs: {needed}")
+
+
+def ensure_may_override(who: Principal, record_complete: bool | None, override: str | None) -> None:
+    """Accepting a delivery whose transport record does not cover the journey (an override
+    with a reason) is a supervisor's decision (admin always passes)."""
+    if record_complete is False and override and override.strip():
+        ensure_role(who, Role.SUPERVISOR)
 
 
 def ensure_admin(who: Principal, why: str) -> None:

@@ -4,8 +4,8 @@ reads the same for a token and for a signed-in page, in JSON, in HTML and as CSV
 
 - ``cold_chain_performance``: per storage unit of the facility's subtree (those the caller
   may read), per facility (its own units and its subtree's) over local days (rule 26);
-- ``wastage``, ``stock_status``, ``allocations``: the inventory queries of a subtree the
-  caller may read;
+- ``daily_doses``, ``wastage``, ``stock_status``, ``allocations``: the inventory queries of
+  a subtree the caller may read;
 - ``csv_download``: a CSV body (``api.spreadsheet``'s rules) as an attachment whose file
   name keeps only safe characters.
 
@@ -31,7 +31,12 @@ from api.places import (
 from api.spreadsheet import MEDIA_TYPE
 from ingest.alarms.performance import FacilityPerformance, UnitPerformance, by_facility
 from inventory import queries
-from inventory.queries import AllocationStatus, StockStatusReport, WastageReport
+from inventory.queries import (
+    AllocationStatus,
+    DailyDosesReport,
+    StockStatusReport,
+    WastageReport,
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,11 @@ def cold_chain_performance(
         if code in readable
     ]
     return PerformanceReport(facility, first, last, by_facility(units, subtrees), units)
+
+
+def daily_doses(deps: ApiDeps, who: Principal, facility_id: int, day: date) -> DailyDosesReport:
+    ensure_read_at(deps, who, facility_id)
+    return queries.daily_doses_report(deps.inventory_uow(), facility_id, day)
 
 
 def wastage(

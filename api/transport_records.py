@@ -2,8 +2,9 @@
 
 The ledger knows the journey (dispatch, arrival, the loggers on it), telemetry its readings
 and the alarms package its episodes and alarms; neither imports the other, so the record is
-assembled by the composition root (``coldchain.transport_record``), and the routes ask
-``ApiDeps.transport_records``, any object with ``for_shipment(shipment_id, until)``.
+assembled by the composition root (``coldchain.transport_record``), and the routes and
+pages ask ``ApiDeps.transport_records``, any object with ``for_shipment(shipment_id,
+until)``, through ``record_of`` and ``record_covers``.
 
 Invariant: ``covers`` is False whenever the readings do not show the whole journey (no
 logger, no reading, a late first or early last reading, a long silence), and ``problems``
@@ -14,7 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from ingest.queries import TelemetryUnavailable
+from inventory import queries
+
+if TYPE_CHECKING:
+    from api.deps import ApiDeps
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,3 +108,23 @@ class TransportRecords(Protocol):
         """The record of the shipment's journey from dispatch to its receipt (or to
         ``until``, default now, while it is on the road)."""
         ...
+
+
+def record_of(deps: ApiDeps, shipment_id: int, until: datetime | None) -> TransportRecord:
+    if until is not None:
+        deps.window.check_instant("until", until)
+    if deps.transport_records is None:
+        raise TelemetryUnavailable("no telemetry store is configured: no transport record")
+    return deps.transport_records.for_shipment(shipment_id, until)
+
+
+def record_covers(deps: ApiDeps, shipment_id: int, until: datetime | None) -> bool | None:
+    """Whether the record covers the journey to ``until``; None when the shipment carried
+    no logger or no record can be read (nothing to check). With a transport record required
+    (``ApiDeps.transport_record_required``), a shipment that carried no logger has no
+    record: False, so accepting it needs the same supervisor's override."""
+    if not queries.shipment_loggers(deps.inventory_uow(), shipment_id):
+        return False if deps.transport_record_required else None
+    if deps.transport_records is None:
+        return None
+    return record_of(deps, shipment_id, until).covers

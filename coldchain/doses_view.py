@@ -3,6 +3,7 @@ every facility with sites below it the roll-up of its subtree."""
 
 from __future__ import annotations
 
+from coldchain.report_text import facility_sections
 from inventory.queries import DailyDosesReport, DoseLine, ProductDay
 
 
@@ -11,19 +12,7 @@ def render_daily_doses(report: DailyDosesReport) -> str:
     out = [f"Daily doses, {report.day} (each facility's local day): {root.code} and below"]
     if report.flagged:
         out.append(f"⚠ reconciliation off at: {', '.join(report.flagged)}")
-    parents = {f.parent_id for f in report.facilities}
-    for facility in report.facilities:
-        has_children = facility.facility_id in parents
-        if not facility.own and not (has_children and facility.subtree):
-            continue
-        out.append("")
-        out.append(f"{facility.code}  ({facility.level}) {facility.name}")
-        for product in facility.own:
-            out.extend(_product(product, "  "))
-        if has_children and facility.subtree:
-            out.append("  all sites below and here:")
-            for product in facility.subtree:
-                out.extend(_product(product, "    "))
+    out += facility_sections(report.facilities, _product)
     if len(out) == 1:
         out.append("(no stock, doses or targets on that day)")
     return "\n".join(out) + "\n"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from coldchain.report_text import facility_sections
 from ingest.alarms.performance import FacilityPerformance, Performance, UnitPerformance
 from inventory.queries import StockStatusReport, WastageFigures, WastageReport
 from inventory.unit_of_work import UnitOfWork
@@ -131,17 +132,7 @@ def wastage(
 def render_wastage(report: WastageReport) -> str:
     root = report.facilities[0]
     out = [f"Wastage, {report.first} to {report.last} (local days): {root.code} and below"]
-    parents = {f.parent_id for f in report.facilities}
-    for facility in report.facilities:
-        has_children = facility.facility_id in parents
-        if not facility.own and not (has_children and facility.subtree):
-            continue
-        out.append("")
-        out.append(f"{facility.code}  ({facility.level}) {facility.name}")
-        out.extend(_figures(p, "  ") for p in facility.own)
-        if has_children and facility.subtree:
-            out.append("  all sites below and here:")
-            out.extend(_figures(p, "    ") for p in facility.subtree)
+    out += facility_sections(report.facilities, lambda p, indent: [_figures(p, indent)])
     if len(out) == 1:
         out.append("(no doses administered or wasted in the period)")
     return "\n".join(out) + "\n"

@@ -3,15 +3,14 @@ status of a subtree shows allocated vs dispatched vs received vs administered, r
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from access.principal import Principal
+from api import reports as reads
 from api.deps import CurrentPrincipal, Deps, WriterPrincipal
-from api.places import ensure_read_at, ensure_write_at
+from api.places import ensure_write_at
 from api.schemas.allocations import (
     AllocationCreate,
     AllocationPublic,
@@ -20,11 +19,9 @@ from api.schemas.allocations import (
 )
 from api.schemas.bounds import Id
 from api.schemas.common import WRITE, error_responses
-from api.spreadsheet import MEDIA_TYPE
 from inventory import queries, services
 from inventory.commands import SetAllocation
 from inventory.errors import InvalidInput
-from inventory.queries import AllocationStatus
 
 router = APIRouter(
     prefix="/allocations", tags=["allocations"], responses=error_responses(401, 403, 404, 422)
@@ -59,7 +56,7 @@ def allocation_status(
     period_start: date = Query(),
     period_end: date = Query(),
 ) -> list[AllocationStatusPublic]:
-    rows = _status_of(deps, who, facility_id, product_id, period_start, period_end)
+    rows = reads.allocations(deps, who, facility_id, product_id, period_start, period_end)
     return [AllocationStatusPublic.of(row) for row in rows]
 
 
@@ -77,27 +74,7 @@ def allocation_status_as_csv(
     period_end: date = Query(),
 ) -> Response:
     """The allocation fulfilment of a subtree as CSV, for a spreadsheet."""
-    rows = _status_of(deps, who, facility_id, product_id, period_start, period_end)
-    code = re.sub(r"[^A-Za-z0-9._-]", "_", rows[0].code if rows else str(facility_id))
-    name = f"allocations-{code}-{period_start}-{period_end}.csv"
-    return Response(
-        allocation_status_csv(rows, period_start, period_end),
-        media_type=MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
-
-
-def _status_of(
-    deps: Deps,
-    who: Principal,
-    facility_id: int,
-    product_id: int,
-    period_start: date,
-    period_end: date,
-) -> list[AllocationStatus]:
-    """The one read behind both the JSON and the CSV: the caller must be able to read at
-    the facility."""
-    ensure_read_at(deps, who, facility_id)
-    return queries.allocation_status(
-        deps.inventory_uow(), facility_id, product_id, period_start, period_end
-    )
+    rows = reads.allocations(deps, who, facility_id, product_id, period_start, period_end)
+    code = rows[0].code if rows else str(facility_id)
+    body = allocation_status_csv(rows, period_start, period_end)
+    return reads.csv_download(body, "allocations", code, period_start, period_end)

@@ -4,7 +4,6 @@ report (rule 25) and the stock levels it is measured against."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated
 
@@ -14,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from access.principal import Principal
 from api import reports as reads
 from api.deps import ApiDeps, CurrentPrincipal, Deps, WriterPrincipal
-from api.places import ensure_read_at, ensure_write_at
+from api.places import ensure_write_at
 from api.schemas.bounds import Id
 from api.schemas.common import WRITE, error_responses
 from api.schemas.reports import (
@@ -36,7 +35,7 @@ from api.schemas.reports import (
     stock_status_csv,
     wastage_csv,
 )
-from api.spreadsheet import MEDIA_TYPE, parse_population_csv
+from api.spreadsheet import parse_population_csv
 from inventory import queries, services
 from inventory.commands import SetDoseTarget, SetEligiblePopulation, SetStockLevel
 from inventory.errors import InvalidInput, NotFound
@@ -71,8 +70,7 @@ def daily_doses(
 ) -> DailyDosesReportPublic:
     """Doses given per site, product and dose number against the daily target, cumulative
     coverage, the stock reconciliation (a difference flagged), and roll-ups up the tree."""
-    ensure_read_at(deps, who, facility_id)
-    report = queries.daily_doses_report(deps.inventory_uow(), facility_id, day)
+    report = reads.daily_doses(deps, who, facility_id, day)
     return DailyDosesReportPublic.of(report)
 
 
@@ -89,14 +87,8 @@ def daily_doses_as_csv(
 ) -> Response:
     """The same report as CSV, for a spreadsheet: one row per facility, scope (own |
     subtree), product and dose number, with the product's reconciliation on each row."""
-    ensure_read_at(deps, who, facility_id)
-    report = queries.daily_doses_report(deps.inventory_uow(), facility_id, day)
-    code = re.sub(r"[^A-Za-z0-9._-]", "_", report.facilities[0].code)
-    return Response(
-        daily_doses_csv(report),
-        media_type=MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="doses-{code}-{day}.csv"'},
-    )
+    report = reads.daily_doses(deps, who, facility_id, day)
+    return reads.csv_download(daily_doses_csv(report), "doses", report.facilities[0].code, day)
 
 
 @router.get("/reports/wastage", response_model=WastageReportPublic)

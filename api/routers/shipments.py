@@ -11,11 +11,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from access.scopes import ensure_may_override
 from api.deps import ApiDeps, CurrentPrincipal, Deps, WriterPrincipal, facility_path
 from api.idempotency import IdempotencyKey, OptionalIdempotencyKey, ledger_key
 from api.lot_refs import require_lot, resolve_lot
 from api.places import ensure_read_at, ensure_read_shipment, ensure_write_at, shipment
-from api.routers.transit import ensure_may_override, record_covers
 from api.schemas.bounds import Id
 from api.schemas.common import WRITE, error_responses
 from api.schemas.shipments import (
@@ -29,6 +29,7 @@ from api.schemas.shipments import (
     ShipmentPublic,
     ShipmentReceiptCreate,
 )
+from api.transport_records import record_covers
 from inventory import queries, services
 from inventory.commands import (
     CreateShipment,

@@ -14,8 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 
 from access.errors import Forbidden
-from access.principal import Principal, Role
-from access.scopes import ensure_role
+from access.principal import Principal
 from api.deps import ApiDeps, CurrentPrincipal, Deps, WriterPrincipal, telemetry
 from api.idempotency import IdempotencyKey, ledger_key
 from api.places import ensure_read_shipment, ensure_write_at, shipment
@@ -31,8 +30,7 @@ from api.schemas.transit import (
     ShipmentRefusalCreate,
     TransportRecordPublic,
 )
-from api.transport_records import TransportRecord
-from ingest.queries import TelemetryUnavailable
+from api.transport_records import record_covers, record_of
 from inventory import queries, services
 from inventory.commands import AttachLogger, DetachLogger, RefuseShipment
 from inventory.domain.transit import logger_from_scan, transit_unit_code
@@ -153,32 +151,6 @@ def refuse(
         record_covers(deps, shipment_id, body.occurred_at),
     )
     return ShipmentPostedPublic.of(services.refuse_shipment(deps.inventory_uow(), command))
-
-
-def record_of(deps: ApiDeps, shipment_id: int, until: datetime | None) -> TransportRecord:
-    if until is not None:
-        deps.window.check_instant("until", until)
-    if deps.transport_records is None:
-        raise TelemetryUnavailable("no telemetry store is configured: no transport record")
-    return deps.transport_records.for_shipment(shipment_id, until)
-
-
-def record_covers(deps: ApiDeps, shipment_id: int, until: datetime | None) -> bool | None:
-    """Whether the record covers the journey to ``until``; None when the shipment carried
-    no logger or no record can be read (nothing to check). With a transport record required
-    (``ApiDeps.transport_record_required``), a shipment that carried no logger has no
-    record: False, so accepting it needs the same supervisor's override."""
-    if not queries.shipment_loggers(deps.inventory_uow(), shipment_id):
-        return False if deps.transport_record_required else None
-    if deps.transport_records is None:
-        return None
-    return record_of(deps, shipment_id, until).covers
-
-
-def ensure_may_override(who: Principal, covers: bool | None, override: str | None) -> None:
-    """Accepting a record that does not cover the journey is a supervisor's decision."""
-    if covers is False and override and override.strip():
-        ensure_role(who, Role.SUPERVISOR)
 
 
 def _ensure_write_at_either(deps: ApiDeps, who: Principal, origin: int, destination: int) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from ingest.alarms.notices import build_notice
 from ingest.alarms.ports import AlarmNotice, NoticeKind, Notifier
-from ingest.alarms.records import NO_QUARANTINE, RAISED
+from ingest.alarms.records import new_alarm_values
 from ingest.alarms.unit_of_work import AlarmsUnitOfWork
 from ingest.alarms.views import alarm_view
 from ingest.models import AlarmRow
@@ -107,24 +107,17 @@ def sync_facility_alarms(
 
 
 def _values(alarm: FacilityAlarm, now: datetime) -> dict[str, object]:
+    raised = new_alarm_values(
+        key=alarm.key,
+        alarm_type=alarm.type,
+        severity=alarm.severity,
+        facility=alarm.facility,
+        started_at=alarm.started_at,
+        raised_at=now,
+        now=now,
+    )
     return {
-        "key": alarm.key,
-        "type": alarm.type,
-        "severity": alarm.severity,
-        "facility_code": alarm.facility,
-        "unit_code": None,
-        "sensor_id": None,
-        "episode_key": None,
-        "state": RAISED,
-        "started_at": alarm.started_at,
-        "raised_at": now,
-        "recorded_at": now,
-        "peak_c": None,
-        "unknown_minutes": None,
-        "rule": None,
-        "last_notified_at": now,
-        "escalation_level": 0,
-        "quarantine_scope": NO_QUARANTINE,
+        **raised,
         "exposed_lots": [],
         "details": {"summary": alarm.summary, "steps": list(alarm.steps), **alarm.facts},
     }

@@ -177,27 +177,63 @@ def full_episode_values(episode: Episode, now: datetime) -> dict[str, object]:
     return {**started_episode_values(start, episode.rules, now), **closed_episode_values(episode)}
 
 
+def new_alarm_values(
+    *,
+    key: str,
+    alarm_type: str,
+    severity: str,
+    facility: str,
+    started_at: datetime,
+    raised_at: datetime,
+    now: datetime,
+    unit: str | None = None,
+    sensor: str | None = None,
+    episode_key: str | None = None,
+    peak_c: float | None = None,
+    unknown_minutes: float | None = None,
+    rule: dict[str, object] | None = None,
+    quarantine_scope: str = NO_QUARANTINE,
+) -> dict[str, object]:
+    """The columns of an alarm row as it is raised: open, recorded ``now``, not escalated,
+    and first notified ``now`` (the RAISED notice goes out right after the commit)."""
+    return {
+        "key": key,
+        "type": alarm_type,
+        "severity": severity,
+        "facility_code": facility,
+        "unit_code": unit,
+        "sensor_id": sensor,
+        "episode_key": episode_key,
+        "state": RAISED,
+        "started_at": started_at,
+        "raised_at": raised_at,
+        "recorded_at": now,
+        "peak_c": peak_c,
+        "unknown_minutes": unknown_minutes,
+        "rule": rule,
+        "last_notified_at": now,
+        "escalation_level": 0,
+        "quarantine_scope": quarantine_scope,
+    }
+
+
 def raised_alarm_values(event: AlarmRaised, now: datetime) -> dict[str, object]:
     severity = event.severity.value
-    return {
-        "key": event.key,
-        "type": event.rule.id,
-        "severity": severity,
-        "facility_code": event.facility,
-        "unit_code": event.unit,
-        "sensor_id": None,
-        "episode_key": event.episode_key,
-        "state": RAISED,
-        "started_at": to_utc(event.start_ns),
-        "raised_at": to_utc(event.fired_at_ns),
-        "recorded_at": now,
-        "peak_c": event.peak_c,
-        "unknown_minutes": event.unknown_minutes,
-        "rule": rule_to_dict(event.rule),
-        "last_notified_at": now,  # the RAISED notice goes out right after the commit
-        "escalation_level": 0,
-        "quarantine_scope": alarm_scope(severity),
-    }
+    return new_alarm_values(
+        key=event.key,
+        alarm_type=event.rule.id,
+        severity=severity,
+        facility=event.facility,
+        started_at=to_utc(event.start_ns),
+        raised_at=to_utc(event.fired_at_ns),
+        now=now,
+        unit=event.unit,
+        episode_key=event.episode_key,
+        peak_c=event.peak_c,
+        unknown_minutes=event.unknown_minutes,
+        rule=rule_to_dict(event.rule),
+        quarantine_scope=alarm_scope(severity),
+    )
 
 
 OFFLINE_SEVERITY = Severity.WARNING.value  # (decision) no temperature evidence: no quarantine
@@ -210,22 +246,14 @@ def offline_key(facility: str, unit: str, sensor: str, last_seen_ns: int) -> str
 def offline_alarm_values(
     facility: str, unit: str, sensor: str, last_seen_ns: int, offline_at: datetime, now: datetime
 ) -> dict[str, object]:
-    return {
-        "key": offline_key(facility, unit, sensor, last_seen_ns),
-        "type": SENSOR_OFFLINE,
-        "severity": OFFLINE_SEVERITY,
-        "facility_code": facility,
-        "unit_code": unit,
-        "sensor_id": sensor,
-        "episode_key": None,
-        "state": RAISED,
-        "started_at": to_utc(last_seen_ns),
-        "raised_at": offline_at,
-        "recorded_at": now,
-        "peak_c": None,
-        "unknown_minutes": None,
-        "rule": None,
-        "last_notified_at": now,
-        "escalation_level": 0,
-        "quarantine_scope": NO_QUARANTINE,
-    }
+    return new_alarm_values(
+        key=offline_key(facility, unit, sensor, last_seen_ns),
+        alarm_type=SENSOR_OFFLINE,
+        severity=OFFLINE_SEVERITY,
+        facility=facility,
+        started_at=to_utc(last_seen_ns),
+        raised_at=offline_at,
+        now=now,
+        unit=unit,
+        sensor=sensor,
+    )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from inventory import models as m
 from inventory.errors import NotFound
@@ -23,11 +24,22 @@ from inventory.results import (
 )
 from inventory.unit_of_work import UnitOfWork
 
+T = TypeVar("T", bound=m.Base)
+
 
 @dataclass(frozen=True)
 class MovementDetail:
     movement: MovementView
     reversed_by: int | None
+
+
+def _first(uow: UnitOfWork, model: type[T], where: ColumnElement[bool], missing: str) -> T:
+    """The first row of ``model`` that matches ``where`` (inside the caller's unit of work),
+    or ``NotFound`` saying ``missing``."""
+    row = uow.session.scalars(select(model).where(where)).first()
+    if row is None:
+        raise NotFound(missing)
+    return row
 
 
 def get_facility(uow: UnitOfWork, facility_id: int) -> FacilityView:
@@ -37,10 +49,8 @@ def get_facility(uow: UnitOfWork, facility_id: int) -> FacilityView:
 
 def facility_by_code(uow: UnitOfWork, code: str) -> FacilityView:
     with uow:
-        row = uow.session.scalars(select(m.Facility).where(m.Facility.code == code)).first()
-        if row is None:
-            raise NotFound(f"no facility with code {code!r}")
-        return facility_view(row)
+        missing = f"no facility with code {code!r}"
+        return facility_view(_first(uow, m.Facility, m.Facility.code == code, missing))
 
 
 def subtree(uow: UnitOfWork, facility_id: int) -> list[FacilityView]:
@@ -62,10 +72,8 @@ def get_storage_unit(uow: UnitOfWork, unit_id: int) -> StorageUnitView:
 
 def storage_unit_by_code(uow: UnitOfWork, code: str) -> StorageUnitView:
     with uow:
-        row = uow.session.scalars(select(m.StorageUnit).where(m.StorageUnit.code == code)).first()
-        if row is None:
-            raise NotFound(f"no storage unit with code {code!r}")
-        return storage_unit_view(row)
+        missing = f"no storage unit with code {code!r}"
+        return storage_unit_view(_first(uow, m.StorageUnit, m.StorageUnit.code == code, missing))
 
 
 def storage_units_of(uow: UnitOfWork, facility_id: int) -> list[StorageUnitView]:
@@ -83,10 +91,8 @@ def get_product(uow: UnitOfWork, product_id: int) -> ProductView:
 
 def product_by_code(uow: UnitOfWork, code: str) -> ProductView:
     with uow:
-        row = uow.session.scalars(select(m.Product).where(m.Product.code == code)).first()
-        if row is None:
-            raise NotFound(f"no product with code {code!r}")
-        return product_view(row)
+        missing = f"no product with code {code!r}"
+        return product_view(_first(uow, m.Product, m.Product.code == code, missing))
 
 
 def all_products(uow: UnitOfWork) -> list[ProductView]:
@@ -98,10 +104,8 @@ def all_products(uow: UnitOfWork) -> list[ProductView]:
 
 def product_by_gtin(uow: UnitOfWork, gtin: str) -> ProductView:
     with uow:
-        row = uow.session.scalars(select(m.Product).where(m.Product.gtin == gtin)).first()
-        if row is None:
-            raise NotFound(f"no product with GTIN {gtin}")
-        return product_view(row)
+        missing = f"no product with GTIN {gtin}"
+        return product_view(_first(uow, m.Product, m.Product.gtin == gtin, missing))
 
 
 def get_lot(uow: UnitOfWork, lot_id: int) -> LotView:

@@ -158,7 +158,7 @@ def test_the_trace_conserves_exactly_and_follows_the_shipments(
 
 
 def test_allocations_show_allocated_dispatched_received_and_administered(
-    admin: Caller, journey: Journey
+    admin: Caller, journey: Journey, api_as: ApiAs
 ) -> None:
     p = journey.p
     start, end = month()
@@ -188,11 +188,18 @@ def test_allocations_show_allocated_dispatched_received_and_administered(
         period_end=end,
     )
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    name = f'filename="allocations-{by_id[p.province]["code"]}-{start}-{end}.csv"'
+    assert name in csv.headers["content-disposition"]
     text = csv.content.decode("utf-8-sig").splitlines()
     assert text[0].startswith("period_start,period_end,facility,level,parent_id,allocated,")
     assert len(text) == 1 + len(rows)
     county_row = next(line for line in text[1:] if f",{county['code']}," in line)
     assert county_row.split(",")[5:9] == ["400", "100", "400", "390"]
+
+    outsider = api_as("staff", facility_id=p.other_clinic)
+    status = {"facility_id": p.county, "product_id": p.mmr, "period_start": start}
+    for path in ("/allocations", "/allocations.csv"):
+        assert outsider.get(path, **status, period_end=end).status_code == 403
 
 
 def test_a_quarantined_lot_cannot_be_given_until_it_is_released(

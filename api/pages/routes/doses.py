@@ -5,7 +5,6 @@ drill down from a district to its sites; the same report as CSV."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -13,11 +12,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from api import reports as reads
 from api.pages.coverage_chart import CHART_DAYS, coverage_chart
 from api.pages.facilities import chosen_facility
 from api.pages.web import SignedInPage
 from api.schemas.reports import daily_doses_csv
-from api.spreadsheet import MEDIA_TYPE
 from inventory import queries
 
 router = APIRouter()
@@ -62,9 +61,4 @@ def daily_doses_as_csv(page: SignedInPage, day: date, facility: Code = None) -> 
     place = chosen_facility(deps, page.who, facility)
     deps.window.check_day("day", day)
     report = queries.daily_doses_report(deps.inventory_uow(), place.id, day)
-    code = re.sub(r"[^A-Za-z0-9._-]", "_", place.code)
-    return Response(
-        daily_doses_csv(report),
-        media_type=MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="doses-{code}-{day}.csv"'},
-    )
+    return reads.csv_download(daily_doses_csv(report), "doses", place.code, day)

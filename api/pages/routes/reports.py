@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -79,11 +79,25 @@ class ReportForm:
 # -- the form ------------------------------------------------------------------------------
 
 
-def _form(page: Page, place: FacilityView, tree: list[FacilityView], **values: str) -> ReportForm:
+class Opened(NamedTuple):
+    """What every report starts from: the chosen facility, its subtree, the form with the
+    values typed and the facility's today."""
+
+    place: FacilityView
+    tree: list[FacilityView]
+    form: ReportForm
+    today: date
+
+
+def _open(page: Page, facility: str | None, **values: str | None) -> Opened:
+    """The facility chosen (404 outside the user's subtree), its subtree, the form with the
+    values typed (a missing one as empty) and today where the facility is."""
     uow = page.deps.inventory_uow()
-    return ReportForm(
-        place, _choices(page, place, tree), dict(values), {}, queries.all_products(uow)
-    )
+    place = chosen_facility(page.deps, page.who, facility)
+    tree = queries.subtree(uow, place.id)
+    typed = {name: value or "" for name, value in values.items()}
+    form = ReportForm(place, _choices(page, place, tree), typed, {}, queries.all_products(uow))
+    return Opened(place, tree, form, _today(page, place))
 
 
 def _choices(page: Page, place: FacilityView, tree: list[FacilityView]) -> list[Choice]:
@@ -205,10 +219,7 @@ def cold_chain(
     page: SignedInPage, facility: Param = None, first: Param = None, last: Param = None
 ) -> Response:
     deps = page.deps
-    place = chosen_facility(deps, page.who, facility)
-    tree = queries.subtree(deps.inventory_uow(), place.id)
-    form = _form(page, place, tree, first=first or "", last=last or "")
-    today = _today(page, place)
+    place, tree, form, today = _open(page, facility, first=first, last=last)
     period = _period(page, form, today - timedelta(days=6), today, MAX_SUMMARY_DAYS)
     if period is None:
         return _refused(page, "reports_cold_chain.html", form)
@@ -300,9 +311,7 @@ def cold_chain_as_csv(page: SignedInPage, facility: str, first: date, last: date
 @router.get("/reports/stock-status")
 def stock_status(page: SignedInPage, facility: Param = None, product: Param = None) -> Response:
     deps = page.deps
-    place = chosen_facility(deps, page.who, facility)
-    tree = queries.subtree(deps.inventory_uow(), place.id)
-    form = _form(page, place, tree, product=product or "")
+    place, tree, form, _ = _open(page, facility, product=product)
     chosen = _product(page, form, required=False)
     if form.errors:
         return _refused(page, "reports_stock.html", form)
@@ -378,10 +387,7 @@ def wastage(
     product: Param = None,
 ) -> Response:
     deps = page.deps
-    place = chosen_facility(deps, page.who, facility)
-    tree = queries.subtree(deps.inventory_uow(), place.id)
-    form = _form(page, place, tree, first=first or "", last=last or "", product=product or "")
-    today = _today(page, place)
+    place, tree, form, today = _open(page, facility, first=first, last=last, product=product)
     period = _period(page, form, _month_start(today), today)
     chosen = _product(page, form, required=False)
     if period is None or form.errors:
@@ -458,10 +464,7 @@ def allocations(
     product: Param = None,
 ) -> Response:
     deps = page.deps
-    place = chosen_facility(deps, page.who, facility)
-    tree = queries.subtree(deps.inventory_uow(), place.id)
-    form = _form(page, place, tree, first=first or "", last=last or "", product=product or "")
-    today = _today(page, place)
+    place, tree, form, today = _open(page, facility, first=first, last=last, product=product)
     period = _period(page, form, _month_start(today), _month_end(today))
     chosen = _product(page, form, required=True)
     if period is None or chosen is None or form.errors:

@@ -26,9 +26,8 @@ from api.pages.facilities import chosen_facility
 from api.pages.lot_field import LotFieldError, lot_of_field
 from api.pages.web import FormPage, Page, SignedInPage
 from api.places import ensure_read_shipment, ensure_write_at, shipment
-from api.routers.transit import ensure_may_override, record_covers, record_of
 from api.schemas.bounds import Id
-from api.transport_records import TransportRecord
+from api.transport_records import TransportRecord, record_covers, record_of
 from inventory import queries, services
 from inventory.commands import (
     CreateShipment,
@@ -154,19 +153,15 @@ def receive(page: FormPage, shipment_id: Id) -> Response:
     unit = _number(form.get("unit", ""), 1, 2**31 - 1)
     if unit is None:
         errors["unit"] = page.gettext("Choose the storage unit the doses go into.")
-    lots = []
-    for line in found.lines:
-        got = _number(form.get(f"received_{line.lot_id}", ""), 0, 10_000_000)
-        reason = form.get(f"reason_{line.lot_id}", "").strip()
-        if got is None:
-            errors[f"received_{line.lot_id}"] = page.gettext(
-                "Write the number of doses that arrived (0 or more)."
-            )
-        elif got != line.dispatched and not reason:
-            errors[f"reason_{line.lot_id}"] = page.gettext(
-                "What arrived differs from what was sent: say why."
-            )
-        lots.append(ReceivedLot(line.lot_id, got or 0, reason or None))
+    lots = _counted_lots(
+        page,
+        found,
+        errors,
+        count="received",
+        reason="reason",
+        unreadable=page.gettext("Write the number of doses that arrived (0 or more)."),
+        differs=page.gettext("What arrived differs from what was sent: say why."),
+    )
     decision = form.get("decision", "accept")
     if decision not in ("accept", "accept_quarantined"):
         errors["decision"] = page.gettext("Choose whether to use the vaccine or hold it.")
@@ -183,7 +178,7 @@ def receive(page: FormPage, shipment_id: Id) -> Response:
             " accept it and say why."
         )
     try:
-        ensure_may_override(page.who, covers, override)
+        scopes.ensure_may_override(page.who, covers, override)
     except Forbidden:
         errors["override_reason"] = page.gettext(
             "Only a supervisor can accept a journey the record does not cover."
@@ -249,19 +244,15 @@ def receive_return(page: FormPage, shipment_id: Id) -> Response:
         unit = _number(form["unit"], 1, 2**31 - 1)
         if unit is None:
             errors["unit"] = page.gettext("Choose the storage unit the doses go into.")
-    lots = []
-    for line in found.lines:
-        got = _number(form.get(f"returned_{line.lot_id}", ""), 0, 10_000_000)
-        reason = form.get(f"return_reason_{line.lot_id}", "").strip()
-        if got is None:
-            errors[f"returned_{line.lot_id}"] = page.gettext(
-                "Write the number of doses that came back (0 or more)."
-            )
-        elif got != line.dispatched and not reason:
-            errors[f"return_reason_{line.lot_id}"] = page.gettext(
-                "What came back differs from what was sent: say why."
-            )
-        lots.append(ReceivedLot(line.lot_id, got or 0, reason or None))
+    lots = _counted_lots(
+        page,
+        found,
+        errors,
+        count="returned",
+        reason="return_reason",
+        unreadable=page.gettext("Write the number of doses that came back (0 or more)."),
+        differs=page.gettext("What came back differs from what was sent: say why."),
+    )
     if not errors:
         try:
             services.receive_return(
@@ -279,6 +270,31 @@ def receive_return(page: FormPage, shipment_id: Id) -> Response:
         else:
             return page.redirect(f"/shipments/{shipment_id}")
     return _render_shipment(page, shipment_id, errors=errors, values=dict(form), status=422)
+
+
+def _counted_lots(
+    page: Page,
+    found: ShipmentView,
+    errors: dict[str, str],
+    *,
+    count: str,
+    reason: str,
+    unreadable: str,
+    differs: str,
+) -> list[ReceivedLot]:
+    """The doses counted of each lot of the shipment, from the fields ``{count}_{lot id}``
+    and ``{reason}_{lot id}``: a count that cannot be read, and one that differs from what
+    was sent with no reason, put their message in ``errors`` beside the field."""
+    lots = []
+    for line in found.lines:
+        got = _number(page.form.get(f"{count}_{line.lot_id}", ""), 0, 10_000_000)
+        why = page.form.get(f"{reason}_{line.lot_id}", "").strip()
+        if got is None:
+            errors[f"{count}_{line.lot_id}"] = unreadable
+        elif got != line.dispatched and not why:
+            errors[f"{reason}_{line.lot_id}"] = differs
+        lots.append(ReceivedLot(line.lot_id, got or 0, why or None))
+    return lots
 
 
 def _record(deps: ApiDeps, shipment_id: int) -> TransportRecord | None:
