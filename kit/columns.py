@@ -1,8 +1,9 @@
 """Column types shared by every room: ``UTCDateTime``, aware UTC times in and out.
 
 SQLite keeps no offset, so the value is stored there as naive UTC text and read back as aware
-UTC; PostgreSQL stores ``timestamptz``. A naive ``datetime`` is refused on the way in: a time
-whose zone nobody knows is a bug, never a guess.
+UTC; PostgreSQL stores ``timestamptz`` (``coldchain.db`` opens its sessions in UTC, so psycopg
+hands back times in UTC and a read converts nothing). A naive ``datetime`` is refused on the
+way in: a time whose zone nobody knows is a bug, never a guess.
 
 On SQLite a read turns the stored text into an aware time in one step
 (``datetime.fromisoformat`` of the text with ``+00:00``), and remembers the last few
@@ -19,6 +20,14 @@ from typing import Any
 from sqlalchemy import DateTime, Dialect, TypeDecorator
 
 _KNOWN = 4096  # texts remembered per column type and dialect (then forgotten all at once)
+
+
+def _aware_utc(value: Any) -> datetime | None:
+    """A driver's aware time in UTC; a UTC session's need no conversion."""
+    if value is None or value.tzinfo is UTC:
+        return value  # type: ignore[no-any-return]
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -45,7 +54,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         self, dialect: Dialect, coltype: Any
     ) -> Callable[[Any], datetime | None] | None:
         if dialect.name != "sqlite":
-            return super().result_processor(dialect, coltype)
+            return _aware_utc  # PostgreSQL: the driver's aware times (UTC in a UTC session)
         generic = super().result_processor(dialect, coltype)
         assert generic is not None
         known: dict[str, datetime] = {}  # times are immutable: one read of the same text
