@@ -63,8 +63,9 @@
     var lang = d.language === "zh_Hans" ? "zh-Hans-CN" : "en-GB";
     var zone = d.zone || "UTC";
     var longRange = d.end - d.start > 2 * 86400;
+    // English days by the month's name (24 Feb, never 24/02 nor 2/24); Chinese as 2/24
     var stamp = new Intl.DateTimeFormat(lang, longRange
-      ? { timeZone: zone, month: "numeric", day: "numeric" }
+      ? { timeZone: zone, month: lang === "en-GB" ? "short" : "numeric", day: "numeric" }
       : { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
     // Points: all of them on a sparse chart; on a dense one only the periods between two
     // gaps, which no line would show.
