@@ -85,7 +85,8 @@ class Formats:
         return "—" if value is None else _number(self.language, value, digits)
 
     def temperature(self, value: float | None) -> str:
-        return "—" if value is None else f"{self.number(value, 1)} °C"
+        # a no-break space: "+8" and "°C" never on two lines
+        return "—" if value is None else f"{self.number(value, 1)}\u00a0°C"
 
     def percent(self, value: float | None) -> str:
         """``value`` in percent (83.9 for 83.9 %)."""

@@ -64,6 +64,11 @@ def keep_together(text: str) -> Markup:
     return Markup('<span class="nowrap">%s</span>') % text
 
 
+def keep_units(text: str) -> str:
+    """A message's temperatures with a no-break space before °C ("above +8 °C")."""
+    return text.replace(" °C", "\u00a0°C")
+
+
 @cache
 def environment(language: str) -> Environment:
     """One Jinja2 environment per language, with that language's catalogue installed."""
@@ -76,6 +81,7 @@ def environment(language: str) -> Environment:
     )
     env.filters["ns_to_datetime"] = to_utc
     env.filters["nowrap"] = keep_together
+    env.filters["keep_units"] = keep_units
     env.filters["s_to_datetime"] = lambda s: to_utc(int(s) * 1_000_000_000)
     env.globals["alarm_types"] = ALARM_TYPES
     env.globals["notice_kinds"] = NOTICE_KINDS
