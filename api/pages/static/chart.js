@@ -90,7 +90,8 @@
         { label: holder.dataset.maxLabel || "max", stroke: "#b00020", width: 2, points: points },
         { label: holder.dataset.minLabel || "min", stroke: "#0645ad", width: 2, points: points }
       ],
-      axes: [{ values: function (u, vals) { return vals.map(function (v) { return stamp.format(new Date(v * 1000)); }); } }, { values: function (u, vals) { return vals.map(function (v) { return v + "°"; }); } }],
+      // a day named once: ticks every 12 hours on a wide 7-day chart would read 24 Feb, 24 Feb
+      axes: [{ values: function (u, vals) { var last = null; return vals.map(function (v) { var text = stamp.format(new Date(v * 1000)); if (text === last) return ""; last = text; return text; }); } }, { values: function (u, vals) { return vals.map(function (v) { return v + "°"; }); } }],
       legend: { show: false },
       hooks: { drawClear: [shade] }
     };
