@@ -80,7 +80,9 @@ def test_switching_to_chinese(
     expect(phone.get_by_role("heading", name="报警")).to_be_visible()
     phone.locator(".card a").first.click()
     expect(phone.get_by_role("heading", name="确认处理")).to_be_visible()
-    assert fits_the_screen(phone)
+    raised = phone.locator("dd", has_text="已持续").inner_text()
+    assert "（已持续 " in raised and raised.endswith("）")  # Chinese brackets, not "(已持续"
+    assert fits_the_screen(phone) and kept_together(phone) >= 3
     shots.take(phone, "alarm-zh")
     phone.goto(f"{server}/units/{CLINIC_UNIT}")
     assert fits_the_screen(phone)
