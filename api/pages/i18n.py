@@ -25,6 +25,18 @@ LANGUAGES: dict[str, str] = {"en": "English", "zh_Hans": "中文"}
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_COOKIE = "coldchain_lang"
 DEFAULT_TIME_ZONE = "UTC"
+# Babel's English short forms are American (12/4/26, 3:05 PM): read as day/month by most of
+# an international programme. English writes the month's name and a 24-hour clock instead
+# (4 Dec 2026, 15:05); Chinese keeps its locale's own forms (2026/12/4 15:05, 2026年12月4日).
+PATTERNS: dict[str, dict[str, str]] = {
+    "en": {"datetime": "d MMM y, HH:mm", "date": "d MMM y", "short_date": "d MMM y"},
+}
+LOCALE_FORMS = {"datetime": "short", "date": "medium", "short_date": "short"}
+
+
+def pattern(language: str, form: str) -> str:
+    """The Babel pattern (or named form) of ``form`` (datetime, date, short_date)."""
+    return PATTERNS.get(language, LOCALE_FORMS)[form]
 
 
 @cache
@@ -64,16 +76,17 @@ class Formats:
         )
 
     def date(self, day: date | None) -> str:
-        return "—" if day is None else format_date(day, "medium", locale=self.locale)
+        return "—" if day is None else _date(self.language, day, "date")
 
     def short_date(self, day: dt.date | None) -> str:
-        return "—" if day is None else format_date(day, "short", locale=self.locale)
+        return "—" if day is None else _date(self.language, day, "short_date")
 
     def number(self, value: float | int | None, digits: int = 0) -> str:
         return "—" if value is None else _number(self.language, value, digits)
 
     def temperature(self, value: float | None) -> str:
-        return "—" if value is None else f"{self.number(value, 1)} °C"
+        # a no-break space: "+8" and "°C" never on two lines
+        return "—" if value is None else f"{self.number(value, 1)}\u00a0°C"
 
     def percent(self, value: float | None) -> str:
         """``value`` in percent (83.9 for 83.9 %)."""
@@ -106,4 +119,10 @@ def _percent(language: str, value: float) -> str:
 @lru_cache(maxsize=16_384)
 def _short_datetime(language: str, minute: datetime, time_zone: str) -> str:
     zone = ZoneInfo(time_zone)
-    return format_datetime(minute, "short", tzinfo=zone, locale=Locale.parse(language))
+    form = pattern(language, "datetime")
+    return format_datetime(minute, form, tzinfo=zone, locale=Locale.parse(language))
+
+
+@lru_cache(maxsize=16_384)
+def _date(language: str, day: date, form: str) -> str:
+    return format_date(day, pattern(language, form), locale=Locale.parse(language))

@@ -21,6 +21,7 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from access.principal import Principal
 from api.deps import ApiDeps, Deps
@@ -56,6 +57,18 @@ class SignInNeeded(Exception):
         self.next_url = next_url
 
 
+def keep_together(text: str) -> Markup:
+    """``text`` (a duration, a date, a moment) on one line: a narrow screen must not break
+    a number from its unit ("10" and "小时", "2031" and "年6月30日"). For HTML text only,
+    never an attribute or an SVG label."""
+    return Markup('<span class="nowrap">%s</span>') % text
+
+
+def keep_units(text: str) -> str:
+    """A message's temperatures with a no-break space before °C ("above +8 °C")."""
+    return text.replace(" °C", "\u00a0°C")
+
+
 @cache
 def environment(language: str) -> Environment:
     """One Jinja2 environment per language, with that language's catalogue installed."""
@@ -67,6 +80,8 @@ def environment(language: str) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["ns_to_datetime"] = to_utc
+    env.filters["nowrap"] = keep_together
+    env.filters["keep_units"] = keep_units
     env.filters["s_to_datetime"] = lambda s: to_utc(int(s) * 1_000_000_000)
     env.globals["alarm_types"] = ALARM_TYPES
     env.globals["notice_kinds"] = NOTICE_KINDS

@@ -114,3 +114,13 @@ def sign_in(page: Page, base: str, name: str, secret: str) -> None:
 def fits_the_screen(page: Page) -> bool:
     width: int = page.evaluate("document.documentElement.scrollWidth")
     return width <= PHONE["width"]
+
+
+def kept_together(page: Page) -> int:
+    """How many durations, dates and moments the page keeps on one line (``span.nowrap``);
+    fails if any is broken across two lines (a number from its unit)."""
+    rects: list[int] = page.locator(".nowrap").evaluate_all(
+        "els => els.map(e => e.getClientRects().length)"
+    )
+    assert all(n == 1 for n in rects), rects
+    return len(rects)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Shots, fits_the_screen, sign_in
+from tests.browser.conftest import Shots, fits_the_screen, kept_together, sign_in
 from tests.e2e.conftest import Caller, Programme
 from tests.e2e.telemetry_feed import Feed
 from tests.pages.ledger import journey
@@ -40,6 +40,7 @@ def test_alarms_and_a_count_in_chinese_on_a_phone(
     cards = phone.locator("ul.cards").inner_text()
     assert "early-heat" not in cards and "who-heat" not in cards
     assert fits_the_screen(phone)
+    assert kept_together(phone) >= 10  # raised, open for / cleared, doses exposed: one line each
     shots.take(phone, "alarms-zh")
     phone.locator(".card a").first.click()
     expect(phone.get_by_role("heading", name="确认处理")).to_be_visible()
@@ -67,4 +68,5 @@ def test_alarms_and_a_count_in_chinese_on_a_phone(
     assert "冰排后面找到一盒" in card and "药瓶破损" not in card
     assert "实物盘点" in card and "剂次变动" in card and "adjustment" not in card
     assert fits_the_screen(phone)
+    assert kept_together(phone) == 3  # "有效期 2031年6月30日" and each entry's moment
     shots.take(phone, "stock-card-zh")

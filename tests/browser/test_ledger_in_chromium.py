@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Shots, fits_the_screen, sign_in
+from tests.browser.conftest import Shots, fits_the_screen, kept_together, sign_in
 from tests.e2e.conftest import EXPIRY_A, MMR_GTIN, Caller, Programme, gs1
+from tests.pages.ledger import journey
 from tests.pages.test_ledger_pages import doses_against_a_target
 from tests.pages.test_shipments import stocked
 
@@ -155,3 +156,60 @@ def test_the_daily_doses_chart_at_360_px_in_english_and_chinese(
     expect(phone.get_by_text("累计剂次 41")).to_be_visible()
     assert fits_the_screen(phone)
     shots.take(phone, "doses-chart-zh")
+
+
+def test_stock_a_shipment_and_the_trace_in_chinese_at_360_px(
+    admin: Caller, programme: Programme, server: str, phone: Page, account: Any, shots: Shots
+) -> None:
+    """What a clinic nurse reads on a cheap phone: the stock, a dispatch and a receipt, a
+    lot's trace, each in Chinese, nothing wider than the screen, no date or quantity broken
+    from its unit."""
+    p = programme
+    journey(admin, p)  # L100: 500 at the province, 200 sent to the clinic, 190 arrived
+    admin.ok(
+        admin.post("/movements/receipts", {**_at(p.province_unit, p.lot_b), "doses": 300}), 201
+    )
+    sign_in(phone, server, *account("admin"))
+    phone.get_by_label("Language").select_option("zh_Hans")
+    phone.get_by_role("button", name="Change").click()
+
+    phone.goto(f"{server}/stock?facility=GD")
+    expect(phone.get_by_role("heading", name="GD 的库存")).to_be_visible()
+    assert "L100" in phone.locator("main").inner_text()
+    assert fits_the_screen(phone) and kept_together(phone) >= 2  # the lots' expiry dates
+    shots.take(phone, "stock-zh")
+
+    phone.goto(f"{server}/shipments?facility=GD")
+    phone.get_by_label("收货单位编码").fill("GD-K1")
+    phone.get_by_role("button", name="计划", exact=True).click()
+    expect(phone.get_by_role("heading", name="发运")).to_be_visible()
+    fefo = phone.locator("main ol").inner_text()
+    assert "剂" in fefo and "年" in fefo  # "MMR · L100 · 2030年1月31日 · 300 剂"
+    assert fits_the_screen(phone) and kept_together(phone) >= 4
+    shots.take(phone, "dispatch-zh")
+    phone.get_by_label("剂次", exact=True).fill("50")
+    phone.get_by_role("button", name="发运").click()
+    expect(phone.get_by_role("heading", name="接收")).to_be_visible()
+    phone.get_by_label("实收剂次").fill("48")
+    phone.get_by_role("button", name="接收").click()
+    expect(phone.get_by_text("实收与发出不符：请说明原因。")).to_be_visible()
+    assert fits_the_screen(phone)
+    shots.take(phone, "receive-refused-zh")
+
+    phone.goto(f"{server}/trace")
+    phone.get_by_label("批号或扫码").fill("L100")
+    phone.get_by_label("批号或扫码").press("Enter")
+    # BCG has a lot L100 too: the choice names each lot's expiry as the page's dates do
+    expect(phone.get_by_role("link", name="MMR · L100 · 2030年1月31日")).to_be_visible()
+    assert fits_the_screen(phone)
+    shots.take(phone, "trace-choice-zh")
+    phone.get_by_role("link", name="MMR · L100 · 2030年1月31日").click()
+    expect(phone.get_by_role("heading", name="批号 L100 · MMR")).to_be_visible()
+    trace = phone.locator("main").inner_text()
+    assert "流向" in trace and "：" in trace and "one box crushed" in trace
+    assert fits_the_screen(phone) and kept_together(phone) >= 1
+    shots.take(phone, "trace-zh")
+
+
+def _at(unit: int, lot: int) -> dict[str, int]:
+    return {"storage_unit_id": unit, "lot_id": lot}

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Shots, fits_the_screen, sign_in
+from tests.browser.conftest import Shots, fits_the_screen, kept_together, sign_in
 from tests.e2e.conftest import Programme
 from tests.e2e.telemetry_feed import CLINIC_UNIT, OTHER_UNIT, Feed
 
@@ -71,12 +71,18 @@ def test_switching_to_chinese(
     phone.get_by_role("button", name="Change").click()
     expect(phone.get_by_role("heading", name="设备状态")).to_be_visible()
     assert fits_the_screen(phone)
+    # "已持续 36小时": the number stays with its unit on a narrow screen
+    durations = phone.locator(".open-alarms .nowrap")
+    expect(durations.first).to_contain_text("小时")
+    assert kept_together(phone) > durations.count()  # the moments too
     shots.take(phone, "board-zh")
     phone.goto(f"{server}/alarms")
     expect(phone.get_by_role("heading", name="报警")).to_be_visible()
     phone.locator(".card a").first.click()
     expect(phone.get_by_role("heading", name="确认处理")).to_be_visible()
-    assert fits_the_screen(phone)
+    raised = phone.locator("dd", has_text="已持续").inner_text()
+    assert "（已持续 " in raised and raised.endswith("）")  # Chinese brackets, not "(已持续"
+    assert fits_the_screen(phone) and kept_together(phone) >= 3
     shots.take(phone, "alarm-zh")
     phone.goto(f"{server}/units/{CLINIC_UNIT}")
     assert fits_the_screen(phone)

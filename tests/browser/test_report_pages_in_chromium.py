@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import PHONE, Shots, fits_the_screen, sign_in
 from tests.e2e.conftest import Caller, Programme
@@ -16,6 +16,7 @@ from tests.e2e.telemetry_feed import Feed
 from tests.pages.ledger import journey
 
 pytestmark = pytest.mark.browser
+DESK = {"width": 1280, "height": 800}
 
 REPORTS = {
     "cold-chain": ("Cold-chain performance", "冷链表现"),
@@ -99,3 +100,36 @@ def test_every_report_at_360_px_in_english_and_chinese(
         expect(phone.get_by_role("heading", name=chinese, exact=True)).to_be_visible()
         _chart_fits(phone)
         shots.take(phone, f"{name}-zh")
+
+
+def test_a_manager_reads_the_reports_and_the_doses_on_a_desk_in_english(
+    fed: Feed,
+    admin: Caller,
+    programme: Programme,
+    server: str,
+    browser: Browser,
+    account: Any,
+    shots: Shots,
+) -> None:
+    """At 1280 × 800 the charts keep a readable size (their labels do not grow to twice the
+    page's text), the figures' tables use the wide screen, and the dates name the month."""
+    journey(admin, programme)
+    waste = {"storage_unit_id": programme.clinic_unit, "lot_id": programme.lot_a, "doses": 4}
+    admin.ok(admin.post("/movements/wastage", {**waste, "reason": "broken"}), 201)
+    context = browser.new_context(viewport=DESK, device_scale_factor=1, locale="en-GB")
+    desk = context.new_page()
+    sign_in(desk, server, *account("viewer", programme.province))
+    for name in REPORTS:
+        desk.goto(f"{server}/reports/{name}?{QUERIES[name]}")
+        box = desk.locator("figure.report-chart svg").first.bounding_box()
+        assert box is not None and 400 <= box["width"] <= 470, box
+        table = desk.locator(".table-wrap").first.bounding_box()
+        assert table is not None and table["width"] > 1200, table  # wider than a page of text
+        assert "Mar 2024" in desk.locator("h2").first.inner_text()  # 1 Mar 2024, not 3/1/24
+        shots.take(desk, f"{name}-desk")
+    desk.goto(f"{server}/doses?facility=GD&day=2024-03-01")
+    box = desk.locator("figure.coverage-chart svg").first.bounding_box()
+    assert box is not None and box["width"] <= 470, box
+    expect(desk.locator("figure.coverage-chart").first).to_contain_text("1 Mar 2024")
+    shots.take(desk, "doses-desk")
+    context.close()

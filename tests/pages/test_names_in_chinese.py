@@ -9,6 +9,8 @@ import html
 import re
 from typing import Any
 
+from sqlalchemy import Engine, select, update
+
 from api.pages.messages import (
     ACK_ACTIONS,
     ALARM_TYPES,
@@ -23,6 +25,7 @@ from api.pages.messages import (
 from ingest.alarms.facility_alarms import LEDGER_CHECK, LOT_EXPIRING, STOCK_RECONCILIATION
 from ingest.alarms.ports import SENSOR_OFFLINE
 from ingest.detect.rules import DEFAULT_RULES
+from ingest.models import AlarmRow
 from tests.e2e.conftest import Caller, Programme
 from tests.e2e.telemetry_feed import CLINIC_UNIT, Feed
 from tests.pages.conftest import PageClient
@@ -42,6 +45,7 @@ RAW = sorted(
 )
 WORD = re.compile(r"(?<![\w-])(" + "|".join(re.escape(r) for r in RAW) + r")(?![\w-])")
 COUNT_UNIT = "GD-K1-C1-F1"
+OWN = "district-heat-2h"  # a rule id the catalogue has no name for
 
 
 def visible(page: str) -> str:
@@ -107,3 +111,28 @@ def test_no_page_shows_a_coded_value_in_chinese(
     card = visible(boss.get("/stock/card", unit=programme.clinic_unit, lot=a).text)
     assert "实物盘点" in card and "破损" in card  # the count and its lot's reason
     assert "报废" in card  # the wastage
+
+
+def test_a_rule_of_the_programmes_own_shows_its_id_labelled(
+    fed: Feed, person: Any, engine: Engine
+) -> None:
+    """A rule id with no name in the catalogue (a rule a programme added) is never shown
+    bare: rule “X” in English, 规则“X” in Chinese, wherever the alarm types are named."""
+    with engine.begin() as conn:
+        conn.execute(update(AlarmRow).where(AlarmRow.type == "early-heat").values(type=OWN))
+        own = conn.scalars(select(AlarmRow.id).where(AlarmRow.type == OWN)).all()
+    assert own
+    boss: PageClient = person("admin")
+    report = "/reports/cold-chain?facility=GD&first=2024-03-01&last=2024-03-01"
+    pages = ["/board", "/alarms?state=all", f"/alarms/{own[0]}", f"/units/{CLINIC_UNIT}", report]
+    for language, labelled in (("en", f"rule “{OWN}”"), ("zh_Hans", f"规则“{OWN}”")):
+        boss.get("/board")
+        boss.post("/language", {"language": language, "next": "/board"})
+        for path in pages:
+            answer = boss.http.get(path)  # (PageClient.get would drop the query)
+            assert answer.status_code == 200, path
+            text = visible(answer.text)
+            assert labelled in text, (language, path)
+            assert text.count(OWN) == text.count(labelled), (language, path)  # never bare
+    filtered = boss.http.get("/alarms", params={"type": OWN}).text
+    assert f'<option value="{OWN}" selected>规则“{OWN}”</option>' in filtered  # the filter too

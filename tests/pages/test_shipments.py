@@ -108,7 +108,7 @@ def test_the_receiver_reads_the_temperature_record_and_only_a_supervisor_overrid
 
     staff = person("staff", p.county)
     listed = staff.get("/shipments", facility="GD-K1").text
-    assert "On the road" in listed and "12.0 °C" in listed  # the hour at 12 °C on the way
+    assert "On the road" in listed and "12.0\u00a0°C" in listed  # the hour on the way at 12 °C
     page = staff.get(url).text
     assert "Temperature on the road" in page
     assert "The record does not cover the whole journey." in page

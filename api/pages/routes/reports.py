@@ -23,7 +23,7 @@ from fastapi.responses import Response
 from access import scopes
 from api import reports as reads
 from api.pages.facilities import chosen_facility
-from api.pages.messages import ALARM_TYPES, STOCK_STATUSES, WASTAGE_REASONS
+from api.pages.messages import STOCK_STATUSES, WASTAGE_REASONS
 from api.pages.report_charts import (
     BandRow,
     Chart,
@@ -257,7 +257,6 @@ def cold_chain(
         total=by_code[place.code].subtree,
         chart=_performance_chart(page, rows),
         names=names,
-        alarm_words=ALARM_TYPES,
         period=period,
         **form.context(),
     )

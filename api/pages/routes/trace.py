@@ -14,6 +14,7 @@ shipments listed are those into the facilities shown."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -60,7 +61,12 @@ def trace(
         error = page.gettext("No lot matches: %(why)s", why=str(exc))
         return page.render("trace_search.html", status_code=422, q=q, error=error, candidates=None)
     if isinstance(found, queries.LotCandidates):
-        return page.render("trace_search.html", q=q, error=None, candidates=found.candidates)
+        expiries = {  # the read model's ISO days, in the language's own form
+            c.lot_id: page.formats.date(date.fromisoformat(c.expiry)) for c in found.candidates
+        }
+        return page.render(
+            "trace_search.html", q=q, error=None, candidates=found.candidates, expiries=expiries
+        )
     return _render_trace(page, found.lot.id)
 
 

@@ -63,8 +63,9 @@
     var lang = d.language === "zh_Hans" ? "zh-Hans-CN" : "en-GB";
     var zone = d.zone || "UTC";
     var longRange = d.end - d.start > 2 * 86400;
+    // English days by the month's name (24 Feb, never 24/02 nor 2/24); Chinese as 2/24
     var stamp = new Intl.DateTimeFormat(lang, longRange
-      ? { timeZone: zone, month: "numeric", day: "numeric" }
+      ? { timeZone: zone, month: lang === "en-GB" ? "short" : "numeric", day: "numeric" }
       : { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
     // Points: all of them on a sparse chart; on a dense one only the periods between two
     // gaps, which no line would show.
@@ -89,7 +90,8 @@
         { label: holder.dataset.maxLabel || "max", stroke: "#b00020", width: 2, points: points },
         { label: holder.dataset.minLabel || "min", stroke: "#0645ad", width: 2, points: points }
       ],
-      axes: [{ values: function (u, vals) { return vals.map(function (v) { return stamp.format(new Date(v * 1000)); }); } }, { values: function (u, vals) { return vals.map(function (v) { return v + "°"; }); } }],
+      // a day named once: ticks every 12 hours on a wide 7-day chart would read 24 Feb, 24 Feb
+      axes: [{ values: function (u, vals) { var last = null; return vals.map(function (v) { var text = stamp.format(new Date(v * 1000)); if (text === last) return ""; last = text; return text; }); } }, { values: function (u, vals) { return vals.map(function (v) { return v + "°"; }); } }],
       legend: { show: false },
       hooks: { drawClear: [shade] }
     };
