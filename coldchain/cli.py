@@ -384,6 +384,7 @@ def trace(
     from datetime import UTC, datetime
 
     from coldchain.db import DatabaseError
+    from coldchain.report_commands import _ledger_error
     from coldchain.trace_view import find_trace, render_candidates, render_trace
     from coldchain.wiring import lot_trace_sources
     from inventory.domain.gs1 import Gs1Error
@@ -405,9 +406,7 @@ def trace(
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
     except DatabaseError as exc:
-        typer.echo(f"cannot read the ledger at {settings.database_url}: {exc.orig}", err=True)
-        typer.echo("is the database there and migrated? (coldchain db upgrade)", err=True)
-        raise typer.Exit(1) from exc
+        raise _ledger_error(settings.database_url, exc.orig) from exc
     if isinstance(found, LotCandidates):
         typer.echo(render_candidates(found), err=True)
         raise typer.Exit(2)
@@ -439,40 +438,20 @@ def doses(
 ) -> None:
     """Print the daily doses report: doses given per site, product and dose number against
     the daily target, cumulative coverage, and the stock reconciliation (rule 22)."""
-    from datetime import UTC, date, datetime
+    from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from coldchain import db
-    from coldchain.db import DatabaseError
     from coldchain.doses_view import render_daily_doses
-    from coldchain.wiring import time_window
-    from inventory.errors import InventoryError
+    from coldchain.report_commands import _day, _ledger
     from inventory.queries import daily_doses_report, facility_by_code
-    from inventory.unit_of_work import UnitOfWork
 
-    settings = _settings()
-    engine = db.make_engine(settings.database_url)
-    uow = UnitOfWork(db.make_session_factory(engine), window=time_window(settings))
-    try:
+    with _ledger() as uow:
         site = facility_by_code(uow, facility)
         if day is None:
             local_day = datetime.now(UTC).astimezone(ZoneInfo(site.timezone)).date()
         else:
-            try:
-                local_day = date.fromisoformat(day)
-            except ValueError as exc:
-                typer.echo(f"--day must be YYYY-MM-DD, got {day!r}", err=True)
-                raise typer.Exit(2) from exc
+            local_day = _day("--day", day)
         report = daily_doses_report(uow, site.id, local_day)
-    except InventoryError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from exc
-    except DatabaseError as exc:
-        typer.echo(f"cannot read the ledger at {settings.database_url}: {exc.orig}", err=True)
-        typer.echo("is the database there and migrated? (coldchain db upgrade)", err=True)
-        raise typer.Exit(1) from exc
-    finally:
-        engine.dispose()
     typer.echo(render_daily_doses(report), nl=False)
 
 

@@ -37,6 +37,7 @@ from inventory.domain.cumulative import ADMINISTERED, PHYSICAL, utc_day
 from inventory.domain.facilities import ancestor_ids
 from inventory.domain.movements import MovementKind
 from inventory.domain.time_window import local_days
+from inventory.queries.places import subtree_rows
 from inventory.unit_of_work import UnitOfWork
 
 _PHYSICAL = (AccountKind.STOCK.value, AccountKind.QUARANTINE.value)
@@ -227,12 +228,7 @@ def daily_doses_report(
         root_path = uow.repo.get(m.Facility, facility_id, "facility").path
         f = m.Facility
         in_subtree = f.path.startswith(root_path)
-        facilities = _rows(
-            uow,
-            select(f.id, f.code, f.name, f.level, f.parent_id, f.path, f.timezone)
-            .where(in_subtree)
-            .order_by(f.path),
-        )
+        facilities = subtree_rows(uow, root_path)
         local = {zone: local_days(day, day, zone) for zone in {row.timezone for row in facilities}}
         zones = [
             _Zone(*local[zone], select(f.id).where(in_subtree, f.timezone == zone))

@@ -8,17 +8,23 @@ facility tree (they name both by code; the ledger by id and materialized path).
 - ``root_facilities(uow)``: the facilities with no parent (a province's store).
 - ``facility_codes_under(uow, path)`` / ``unit_codes_under(uow, path)``: every facility or
   unit in a subtree (``None``: everywhere), one indexed ``LIKE 'path%'`` query each.
+- ``subtree_rows(uow, path)``: the facilities of a subtree as plain rows, by path (the tree
+  a subtree report rolls up), inside the caller's unit of work.
+- ``facility_subtrees(uow, path)``: each facility of a subtree with the codes of its own
+  subtree, from one read (the cold-chain performance report's roll-up).
 
-Invariants: read-only, one short transaction each; an unknown code is absent from the
-answer (``facility_chain`` raises ``NotFound``), never guessed.
+Invariants: read-only, one short transaction each (``subtree_rows``: the caller's); an
+unknown code is absent from the answer (``facility_chain`` raises ``NotFound``), never
+guessed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from inventory import models as m
 from inventory.domain.facilities import ancestor_ids, check_path
@@ -98,6 +104,20 @@ def facility_subtrees(uow: UnitOfWork, path: str) -> list[tuple[str, list[str]]]
             if ancestor in below:
                 below[ancestor].append(code)
     return [(code, below[own]) for code, own in rows]
+
+
+def subtree_rows(uow: UnitOfWork, path: str) -> Sequence[Row[Any]]:
+    """The facilities of the subtree at ``path`` (itself included), by path: ``id``,
+    ``code``, ``name``, ``level``, ``parent_id``, ``path`` and ``timezone``. Run on the unit
+    of work's connection, already open, without the ORM's row handling (a province has
+    thousands)."""
+    f = m.Facility
+    stmt = (
+        select(f.id, f.code, f.name, f.level, f.parent_id, f.path, f.timezone)
+        .where(f.path.startswith(path))
+        .order_by(f.path)
+    )
+    return list(uow.session.connection().execute(stmt))
 
 
 def unit_codes_under(uow: UnitOfWork, path: str | None) -> list[str]:

@@ -51,6 +51,7 @@ from inventory.domain.stock_levels import (
     month_start,
     months_of_stock,
 )
+from inventory.queries.places import subtree_rows
 from inventory.unit_of_work import UnitOfWork
 
 
@@ -103,13 +104,7 @@ def stock_status(uow: UnitOfWork, facility_id: int) -> StockStatusReport:
         zone = ZoneInfo(root.timezone)
         today = uow.clock().astimezone(zone).date()
         f = m.Facility
-        facilities = list(
-            uow.session.execute(
-                select(f.id, f.code, f.name, f.level, f.parent_id, f.path, f.timezone)
-                .where(f.path.startswith(root.path))
-                .order_by(f.path)
-            )
-        )
+        facilities = subtree_rows(uow, root.path)
         in_scope = f.path.startswith(root.path)
         lots = _usable_lots(uow, in_scope)
         used = _used_by_month(uow, root.path, today, zone)

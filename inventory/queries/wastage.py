@@ -32,6 +32,7 @@ from inventory import models as m
 from inventory.domain.accounts import AccountKind, WastageReason
 from inventory.domain.facilities import ancestor_ids
 from inventory.domain.time_window import local_days
+from inventory.queries.places import subtree_rows
 from inventory.unit_of_work import UnitOfWork
 
 OPEN_VIAL_REASONS = frozenset({WastageReason.OPENED_VIAL_DISCARDED})
@@ -99,14 +100,7 @@ def wastage_report(uow: UnitOfWork, facility_id: int, first: date, last: date) -
     uow.window.check_days(first, last, ("first", "last"))
     with uow:
         root = uow.repo.get(m.Facility, facility_id, "facility")
-        f = m.Facility
-        facilities = list(
-            uow.session.execute(
-                select(f.id, f.code, f.name, f.level, f.parent_id, f.path, f.timezone)
-                .where(f.path.startswith(root.path))
-                .order_by(f.path)
-            )
-        )
+        facilities = subtree_rows(uow, root.path)
         groups: dict[tuple[datetime, datetime], list[int]] = defaultdict(list)
         for row in facilities:
             groups[local_days(first, last, row.timezone)].append(row.id)
