@@ -1,7 +1,10 @@
 """Allocation status: allocated vs dispatched vs received vs administered, per facility and
 rolled up the tree, for one product and period.
 
-Per facility: ``allocated`` is its quota; ``allocated_to_children`` the quotas it gave;
+Per facility: ``allocated`` is its quota for the period: every quota whose period shares a
+day with it, each its share of days inside the period (``quota_in``: all of it when the
+quota's period lies inside; a third of a quarter's quota for one of its months);
+``allocated_to_children`` the same of the quotas it gave;
 ``dispatched`` / ``received`` are doses shipped to it / received by it in the period;
 ``administered`` is given at the facility itself and ``administered_in_subtree`` at it and
 everything below it. The period is local dates (inclusive) in the root facility's time zone.
@@ -52,7 +55,7 @@ def allocation_status(
                 select(f.id, f.code, f.level, f.parent_id, f.path).where(in_tree).order_by(f.path)
             )
         )
-        allocated = _allocated(uow, in_tree, product_id, period_start)
+        allocated = _allocated(uow, in_tree, product_id, period_start, period_end)
         dispatched, received = _shipped(uow, in_tree, product_id, since, until)
         administered = _administered(uow, in_tree, product_id, since, until)
     below: dict[int, int] = defaultdict(int)
@@ -80,15 +83,33 @@ def allocation_status(
 
 
 def _allocated(
-    uow: UnitOfWork, in_tree: ColumnElement[bool], product_id: int, start: date
+    uow: UnitOfWork, in_tree: ColumnElement[bool], product_id: int, start: date, end: date
 ) -> dict[int, int]:
+    """Each facility's quotas of the periods that share a day with [start, end], each its
+    share of days inside it (``quota_in``)."""
     a = m.Allocation
     stmt = (
-        select(a.facility_id, a.doses)
+        select(a.facility_id, a.doses, a.period_start, a.period_end)
         .join(m.Facility, m.Facility.id == a.facility_id)
-        .where(in_tree, a.product_id == product_id, a.period_start == start)
+        .where(in_tree, a.product_id == product_id, a.period_start <= end, a.period_end >= start)
     )
-    return {f: d for f, d in uow.session.execute(stmt)}
+    found: dict[int, int] = defaultdict(int)
+    for facility, doses, first, last in uow.session.execute(stmt):
+        found[facility] += quota_in(doses, first, last, start, end)
+    return found
+
+
+def quota_in(doses: int, first: date, last: date, start: date, end: date) -> int:
+    """The part of a quota of ``doses`` for the days ``first`` … ``last`` that falls in
+    ``start`` … ``end``, by days, to the nearest dose (half up): all of it when its period
+    lies inside, a third of a quarter's quota for one of its months."""
+    days = (last - first).days + 1
+    inside = (min(last, end) - max(first, start)).days + 1
+    if inside <= 0:
+        return 0
+    if inside >= days:
+        return doses
+    return (2 * doses * inside + days) // (2 * days)
 
 
 def _shipped(

@@ -348,3 +348,31 @@ def test_allocations_compare_with_shipped_received_and_administered_up_the_tree(
     assert county.administered == 0 and county.administered_in_subtree == 65
     assert rows[tree.clinics[1].id].administered == 40
     assert_conserved(uow)
+
+
+def test_a_quota_counts_by_its_days_inside_the_period_asked(
+    uow: UnitOfWork, distributed: World
+) -> None:
+    """A quarter's quota, asked for one month, counts its share of days; asked for the
+    quarter, all of it; a period across two quotas takes its part of each."""
+    tree, product = distributed.tree, distributed.mmr.id
+    city = tree.cities[0].id
+    for first, last, doses in (
+        (date(2024, 1, 1), date(2024, 3, 31), 910),  # 91 days: 10 a day
+        (date(2024, 4, 1), date(2024, 6, 30), 182),  # 91 days: 2 a day
+    ):
+        services.set_allocation(
+            uow, SetAllocation(city, product, first, last, doses, tree.province.id, "planner")
+        )
+
+    def allocated(first: date, last: date) -> tuple[int, int]:
+        rows = {
+            r.facility_id: r
+            for r in queries.allocation_status(uow, tree.province.id, product, first, last)
+        }
+        return rows[city].allocated, rows[tree.province.id].allocated_to_children
+
+    assert allocated(date(2024, 1, 1), date(2024, 3, 31)) == (910, 910)
+    assert allocated(date(2024, 2, 1), date(2024, 2, 29)) == (290, 290)  # 29 days
+    assert allocated(date(2024, 3, 17), date(2024, 4, 15)) == (150 + 30, 180)  # 15 + 15 days
+    assert allocated(date(2024, 7, 1), date(2024, 7, 31)) == (0, 0)
