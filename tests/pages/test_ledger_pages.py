@@ -67,6 +67,8 @@ def test_daily_doses_drill_down_and_csv(admin: Caller, programme: Programme, per
     csv = boss.get("/doses.csv", facility="GD-K1-C1", day="2024-03-01")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     assert 'filename="doses-GD-K1-C1-2024-03-01.csv"' in csv.headers["content-disposition"]
+    assert csv.headers["cache-control"] == "no-store"  # a report is never cached
+    assert "coldchain_session" in csv.headers["set-cookie"]  # the session renewed, as pages do
     staff = person("staff", programme.other_clinic)
     assert staff.get("/doses", facility="GD-K1-C1", day="2024-03-01").status_code == 404
 

@@ -61,4 +61,5 @@ def daily_doses_as_csv(page: SignedInPage, day: date, facility: Code = None) -> 
     place = chosen_facility(deps, page.who, facility)
     deps.window.check_day("day", day)
     report = queries.daily_doses_report(deps.inventory_uow(), place.id, day)
-    return reads.csv_download(daily_doses_csv(report), "doses", place.code, day)
+    # like every page's answer (and the report pages' CSVs): not cached, the session renewed
+    return page.finish(reads.csv_download(daily_doses_csv(report), "doses", place.code, day))
