@@ -95,3 +95,36 @@ def test_the_performance_report_reads_complete_stored_days_and_the_readings_of_t
     stored_as(computed_at=later, mkt_c=None)  # stored before figures kept their MKT
     assert queries.performance_of_units(codes, day, day) == one_by_one
     assert (CLINIC_UNIT, day) not in queries.stored_days(codes, day)  # the job computes it again
+
+
+def test_the_job_fills_older_days_newest_first_within_its_budget_and_its_reach(
+    fed: Feed, deps: ApiDeps
+) -> None:
+    """Three weeks after the feed's day, the job stores the recent days at once and the
+    older ones newest first, at most ``backfill`` unit-days a run, never beyond ``kept``."""
+    later = T0 + timedelta(days=21)
+    queries = dataclasses.replace(deps, clock=lambda: later).alarm_queries()
+    codes = [CLINIC_UNIT, CLINIC_UNIT_2]
+    today, fed_day = later.date(), T0.date()
+    horizon = today - timedelta(days=30)
+
+    def run(backfill: int, kept: int = 30) -> set[tuple[str, object]]:
+        record_day_figures(
+            queries, deps.alarms_uow(), codes, now=later, backfill=backfill, kept=kept
+        )
+        return queries.stored_days(codes, horizon)
+
+    recent = {(c, today - timedelta(days=back)) for c in codes for back in range(0, 9)}
+    stored = run(backfill=1)
+    older = stored - recent
+    assert recent <= stored and older == {(CLINIC_UNIT, today - timedelta(days=9))}
+    stored = run(backfill=3)  # the next newest: the other unit's day 9, then day 10 of both
+    assert len(stored - recent) == 4 and (CLINIC_UNIT_2, today - timedelta(days=10)) in stored
+    assert (CLINIC_UNIT, fed_day) not in stored
+    stored = run(backfill=100, kept=15)  # not as far back as the feed's day
+    assert (CLINIC_UNIT, fed_day) not in stored
+    assert (CLINIC_UNIT, today - timedelta(days=15)) in stored
+    run(backfill=100)  # 30 days: the feed's day too, with its figures
+    assert queries.stored_time_in_range(codes, fed_day, fed_day)[CLINIC_UNIT_2] == 100.0
+    performance = queries.performance_of_units(codes, fed_day, fed_day)
+    assert performance == [queries.performance(code, fed_day, fed_day) for code in codes]
