@@ -69,6 +69,12 @@ def keep_units(text: str) -> str:
     return text.replace(" °C", "\u00a0°C")
 
 
+def sentence(text: str) -> str:
+    """A label that opens a line, its first letter a capital ("fewer doses arrived" as a
+    line of its own); the rest as written (a lot number or a code keeps its case)."""
+    return text[:1].upper() + text[1:]
+
+
 @cache
 def environment(language: str) -> Environment:
     """One Jinja2 environment per language, with that language's catalogue installed."""
@@ -82,6 +88,7 @@ def environment(language: str) -> Environment:
     env.filters["ns_to_datetime"] = to_utc
     env.filters["nowrap"] = keep_together
     env.filters["keep_units"] = keep_units
+    env.filters["sentence"] = sentence
     env.filters["s_to_datetime"] = lambda s: to_utc(int(s) * 1_000_000_000)
     env.globals["alarm_types"] = ALARM_TYPES
     env.globals["notice_kinds"] = NOTICE_KINDS

@@ -64,7 +64,7 @@ def test_plan_dispatch_and_receive_with_a_shortfall(
     )
     assert done.status_code == 303
     shown = clinic.get(url).text
-    assert "fewer doses arrived: 100 → 90" in shown and "one box crushed" in shown
+    assert "Fewer doses arrived: 100 → 90" in shown and "one box crushed" in shown
 
 
 def test_the_scan_reader_names_the_lot_or_the_fault(

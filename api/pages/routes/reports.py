@@ -34,7 +34,7 @@ from api.pages.report_charts import (
     grouped_bars,
     stacked_bars,
 )
-from api.pages.web import Page, SignedInPage
+from api.pages.web import Page, SignedInPage, sentence
 from api.schemas.allocations import allocation_status_csv
 from api.schemas.reports import cold_chain_performance_csv, stock_status_csv, wastage_csv
 from ingest.alarms.performance import Performance
@@ -348,9 +348,9 @@ def stock_status(page: SignedInPage, facility: Param = None, product: Param = No
         ],
         [
             ("band", page.gettext("Minimum to maximum")),
-            ("understock", statuses["understock"]),
-            ("adequate", statuses["adequate"]),
-            ("overstock", statuses["overstock"]),
+            ("understock", sentence(statuses["understock"])),  # legend entries open a line
+            ("adequate", sentence(statuses["adequate"])),
+            ("overstock", sentence(statuses["overstock"])),
         ],
         lambda months: fmt.number(months, 0 if months == int(months) else 1),
     )
