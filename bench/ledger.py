@@ -377,6 +377,23 @@ def dispatch_rate(
     return count / (time.perf_counter() - started)
 
 
+def add_gc_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--gc",
+        choices=("frozen", "default"),
+        default="frozen",
+        help="frozen (default): the heap built before timing is frozen out of the garbage "
+        "collector's walks, as `coldchain serve` does; default: CPython's collector untouched",
+    )
+
+
+def set_up_gc(mode: str) -> None:
+    """Before timing: the process's heap frozen as ``coldchain serve`` freezes its own
+    (``frozen``), or CPython's collector as it is (``default``)."""
+    frozen = freeze_startup_heap() if mode == "frozen" else 0
+    print(f"garbage collector: {mode} ({frozen} start-up objects frozen, kit/collector.py)")
+
+
 def settle(engine: db.Engine) -> None:
     """On PostgreSQL, VACUUM ANALYZE before timing: a bulk load leaves the balances' index
     pointing at ~30 dead row versions per live one (each posting updates its balance rows)
@@ -401,13 +418,7 @@ def main() -> None:
         "--database, the database is reused once FILE's .pickle exists; the dispatch-rate "
         "step adds 200 shipments each run",
     )
-    parser.add_argument(
-        "--gc",
-        choices=("frozen", "default"),
-        default="frozen",
-        help="frozen (default): the heap built before timing is frozen out of the garbage "
-        "collector's walks, as `coldchain serve` does; default: CPython's collector untouched",
-    )
+    add_gc_option(parser)
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     scratch = None
@@ -446,8 +457,7 @@ def main() -> None:
         f"{len(trace.facilities)} facilities"
     )
 
-    frozen = freeze_startup_heap() if args.gc == "frozen" else 0
-    print(f"garbage collector: {args.gc} ({frozen} start-up objects frozen, kit/collector.py)")
+    set_up_gc(args.gc)
     trace_ms = timed(args.runs, lambda: queries.trace_lot(uow, widest))
     province = tree["province"][0][0]
     stock_ms = timed(

@@ -66,7 +66,7 @@ from access import services as access_services
 from access.principal import Role
 from api.app import create_app
 from api.deps import ApiDeps
-from bench.ledger import T0, National, build_national, settle
+from bench.ledger import T0, National, add_gc_option, build_national, set_up_gc, settle
 from coldchain import db
 from coldchain.alarms_to_ledger import InventoryLedger
 from coldchain.settings import Settings
@@ -86,7 +86,6 @@ from ingest.sinks.embedded import EmbeddedSink
 from inventory import models as m
 from inventory import queries
 from inventory.unit_of_work import UnitOfWork
-from kit.collector import freeze_startup_heap
 
 PAGES = ("board", "chart", "alarm", "trace", "doses", "performance")
 NS = 1_000_000_000
@@ -436,13 +435,7 @@ def main() -> None:
     )
     parser.add_argument("--profile", choices=PAGES, help="cProfile one admin request of it")
     parser.add_argument("--only", nargs="+", choices=PAGES, default=PAGES, help="pages to time")
-    parser.add_argument(
-        "--gc",
-        choices=("frozen", "default"),
-        default="frozen",
-        help="frozen (default): the heap built before timing is frozen out of the garbage "
-        "collector's walks, as `coldchain serve` does; default: CPython's collector untouched",
-    )
+    add_gc_option(parser)
     args = parser.parse_args()
     scratch = None
     url = args.database
@@ -502,8 +495,7 @@ def main() -> None:
         ),
     }
     settle(engine)
-    frozen = freeze_startup_heap() if args.gc == "frozen" else 0
-    print(f"garbage collector: {args.gc} ({frozen} start-up objects frozen, kit/collector.py)")
+    set_up_gc(args.gc)
     counter = StatementCounter(app_engine)
     if args.profile:
         profiled_path = paths[args.profile][0]
