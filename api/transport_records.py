@@ -4,7 +4,9 @@ The ledger knows the journey (dispatch, arrival, the loggers on it), telemetry i
 and the alarms package its episodes and alarms; neither imports the other, so the record is
 assembled by the composition root (``coldchain.transport_record``), and the routes and
 pages ask ``ApiDeps.transport_records``, any object with ``for_shipment(shipment_id,
-until)``, through ``record_of`` and ``record_covers``.
+until, leg)``, through ``record_of`` and ``record_covers``. A refused shipment has two
+legs: out to the receiver until the refusal, and back to the sender until its receipt
+there; the loggers stay on for both.
 
 Invariant: ``covers`` is False whenever the readings do not show the whole journey (no
 logger, no reading, a late first or early last reading, a long silence), and ``problems``
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from ingest.queries import TelemetryUnavailable
 from inventory import queries
@@ -101,21 +103,30 @@ class TransportRecord:
     alarms: tuple[RecordAlarm, ...]
     excursions: tuple[RecordExcursion, ...]
     holds: tuple[RecordHold, ...]
+    leg: Leg = "outbound"
+
+
+Leg = Literal["outbound", "return"]
 
 
 class TransportRecords(Protocol):
-    def for_shipment(self, shipment_id: int, until: datetime | None = None) -> TransportRecord:
-        """The record of the shipment's journey from dispatch to its receipt (or to
-        ``until``, default now, while it is on the road)."""
+    def for_shipment(
+        self, shipment_id: int, until: datetime | None = None, leg: Leg = "outbound"
+    ) -> TransportRecord:
+        """The record of the shipment's journey from dispatch to its receipt or refusal (or
+        to ``until``, default now, while it is on the road); with ``leg="return"``, of a
+        refused shipment's journey back, from the refusal to the sender's receipt of it."""
         ...
 
 
-def record_of(deps: ApiDeps, shipment_id: int, until: datetime | None) -> TransportRecord:
+def record_of(
+    deps: ApiDeps, shipment_id: int, until: datetime | None, leg: Leg = "outbound"
+) -> TransportRecord:
     if until is not None:
         deps.window.check_instant("until", until)
     if deps.transport_records is None:
         raise TelemetryUnavailable("no telemetry store is configured: no transport record")
-    return deps.transport_records.for_shipment(shipment_id, until)
+    return deps.transport_records.for_shipment(shipment_id, until, leg)
 
 
 def record_covers(deps: ApiDeps, shipment_id: int, until: datetime | None) -> bool | None:

@@ -3,7 +3,8 @@ ledger (journey, loggers, holds), telemetry (the readings filed under the transi
 and the alarms (episodes and alarms of the transit unit).
 
 Data flow: ``inventory.queries.get_shipment`` + ``transit_places`` + ``shipment_loggers`` →
-the journey ``[dispatched_at, received_at or until)`` → ``TelemetryReader.raw_readings(transit
+the leg ``[dispatched_at, received_at or refused_at or until)`` (``leg="return"``:
+``[refused_at, returned_at or until)``) → ``TelemetryReader.raw_readings(transit
 unit, journey)`` → ``ingest.detect.coverage.journey_coverage`` (interval: the loggers'
 shortest; tolerance: the settings) → ``AlarmQueries.alarms/episodes(unit=…)``.
 
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from api.transport_records import (
+    Leg,
     RecordAlarm,
     RecordExcursion,
     RecordGap,
@@ -64,15 +66,26 @@ class LedgerTransportRecords:
         self._tolerance = tolerance
         self._clock = clock
 
-    def for_shipment(self, shipment_id: int, until: datetime | None = None) -> TransportRecord:
+    def for_shipment(
+        self, shipment_id: int, until: datetime | None = None, leg: Leg = "outbound"
+    ) -> TransportRecord:
         shipment = queries.get_shipment(self._ledger, shipment_id)
         place = queries.transit_places(self._ledger, [shipment_id]).get(shipment_id)
         if place is None:  # pragma: no cover - get_shipment found it
             raise NotFound(f"shipment {shipment_id} does not exist")
         if shipment.dispatched_at is None:
             raise InvalidState(f"shipment {shipment_id} is {shipment.status}: no journey yet")
-        start = shipment.dispatched_at
-        end = shipment.received_at or until or self._clock()
+        if leg == "return":
+            if shipment.refused_at is None:
+                raise InvalidState(
+                    f"shipment {shipment_id} is {shipment.status}: it was not refused, so it "
+                    "has no journey back"
+                )
+            start = shipment.refused_at
+            end = shipment.returned_at or until or self._clock()
+        else:
+            start = shipment.dispatched_at
+            end = shipment.received_at or shipment.refused_at or until or self._clock()
         end = max(end, start + _TICK)
         loggers = queries.shipment_loggers(self._ledger, shipment_id)
         interval = min((lg.reporting_interval_s for lg in loggers), default=300)
@@ -90,8 +103,17 @@ class LedgerTransportRecords:
         problems = coverage.problems
         if not loggers:
             problems = ("no logger was attached to the shipment", *problems)
-        alarms = self._alarms.alarms(unit=place.unit, limit=1000)
-        episodes = self._alarms.episodes(unit=place.unit, limit=1000)
+        # the leg's own: an excursion belongs to the leg on which it began
+        alarms = [
+            a
+            for a in self._alarms.alarms(unit=place.unit, limit=1000)
+            if start <= a.started_at < end or (leg == "outbound" and a.started_at < start)
+        ]
+        episodes = [
+            e
+            for e in self._alarms.episodes(unit=place.unit, limit=1000)
+            if start <= e.start_at < end or (leg == "outbound" and e.start_at < start)
+        ]
         holds = queries.shipment_holds(self._ledger, shipment_id)
         return TransportRecord(
             shipment_id=shipment_id,
@@ -151,4 +173,5 @@ class LedgerTransportRecords:
             holds=tuple(
                 RecordHold(h.lot_id, h.lot_number, h.reference, h.requested_at) for h in holds
             ),
+            leg=leg,
         )

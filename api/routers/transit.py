@@ -30,7 +30,7 @@ from api.schemas.transit import (
     ShipmentRefusalCreate,
     TransportRecordPublic,
 )
-from api.transport_records import record_covers, record_of
+from api.transport_records import Leg, record_covers, record_of
 from inventory import queries, services
 from inventory.commands import AttachLogger, DetachLogger, RefuseShipment
 from inventory.domain.transit import logger_from_scan, transit_unit_code
@@ -95,11 +95,20 @@ def transport_record(
     until: Annotated[
         datetime | None, Query(description="on the road: the journey so far (default now)")
     ] = None,
+    leg: Annotated[
+        Leg,
+        Query(
+            description="outbound: dispatch to receipt or refusal; return: a refused "
+            "shipment's journey back, refusal to the sender's receipt (409 if not refused)"
+        ),
+    ] = "outbound",
 ) -> TransportRecordPublic:
     """What the receiver reads first: the readings' coverage of the journey, min/max,
-    minutes out of range, MKT, the shipment's excursions and alarms."""
+    minutes out of range, MKT, the shipment's excursions and alarms; of a refused
+    shipment's journey back too (``leg=return``: what the sender reads when it receives
+    the doses back and decides to release or destroy them)."""
     ensure_read_shipment(deps, who, shipment(deps, shipment_id))
-    return TransportRecordPublic.of(record_of(deps, shipment_id, until))
+    return TransportRecordPublic.of(record_of(deps, shipment_id, until, leg))
 
 
 @router.get(

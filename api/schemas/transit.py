@@ -9,7 +9,7 @@ from typing import Annotated, Self
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, model_validator
 
 from api.schemas.movements import RecordedCreate
-from api.transport_records import TransportRecord
+from api.transport_records import Leg, TransportRecord
 from inventory.results import ShipmentLoggerView
 
 SensorId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^/+#\s\x00]+$")]
@@ -145,6 +145,7 @@ class TransportRecordPublic(BaseModel):
     alarms: list[RecordAlarmPublic]
     excursions: list[RecordExcursionPublic]
     holds: list[RecordHoldPublic] = Field(description="lots an excursion on the road held")
+    leg: Leg = Field("outbound", description="outbound, or return: a refused shipment's way back")
 
     @classmethod
     def of(cls, record: TransportRecord) -> TransportRecordPublic:
@@ -183,6 +184,7 @@ class TransportRecordPublic(BaseModel):
                 for x in record.excursions
             ],
             holds=[RecordHoldPublic.model_validate(x, from_attributes=True) for x in record.holds],
+            leg=record.leg,
         )
 
 

@@ -327,7 +327,8 @@ def mark_shipment_lost(uow: UnitOfWork, command: MarkShipmentLost) -> ShipmentPo
 def refuse_shipment(uow: UnitOfWork, command: RefuseShipment) -> ShipmentPosted:
     """The receiver refuses the delivery (rule 27): every dose in transit goes onto the
     road back to the sender (``in_transit_returned``; the shipment is ``refused`` until the
-    sender receives the return, ``receive_return``); the loggers come off."""
+    sender receives the return, ``receive_return``); the loggers stay on for the journey
+    back, so the sender reads its temperature too (``leg="return"`` of the record)."""
 
     def body(ctx: Context) -> int:
         reason = required_text(command.reason, "a reason for refusing")
@@ -349,7 +350,6 @@ def refuse_shipment(uow: UnitOfWork, command: RefuseShipment) -> ShipmentPosted:
         movement_id = uow.repo.post(header, check_balanced(MovementKind.SHIPMENT_RETURN, lines))
         shipment.status = ShipmentStatus.REFUSED.value
         shipment.refused_at = occurred
-        detach_open_loggers(uow, shipment.id, occurred, ctx.user)
         record_decision(
             uow, ctx, shipment.id, movement_id, ReceiptDecision.REFUSE, command.record_complete
         )
@@ -400,6 +400,7 @@ def receive_return(uow: UnitOfWork, command: ReceiveReturn) -> ShipmentPosted:
         uow.repo.add_discrepancies(shipment.id, movement_id, plan.discrepancies)
         shipment.status = plan.status.value
         shipment.returned_at = occurred
+        detach_open_loggers(uow, shipment.id, occurred, ctx.user)  # the journey back ends
         uow.session.flush()
         return movement_id
 

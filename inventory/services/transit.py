@@ -3,8 +3,9 @@ receipt, and the holds an excursion in transit asks for.
 
 - ``attach_logger``: a logger (by sensor id) onto a *dispatched* shipment, from the dispatch
   (or a later ``attached_at``) on. Attaching the same logger again answers with it as it is.
-- ``detach_logger``: off the shipment at ``detached_at``; a receipt or a loss detaches the
-  loggers still on the shipment at its own time (``detach_open_loggers``).
+- ``detach_logger``: off the shipment at ``detached_at``; a receipt, a loss or the sender's
+  receipt of a refused shipment detaches the loggers still on the shipment at its own time
+  (``detach_open_loggers``). A refusal does not: the loggers watch the journey back.
 - ``hold_transit_exposure``: the lots an excursion on the road exposed are held — at the
   receipt while the shipment travels (``shipment_holds``; the receipt lands them in the
   receiving unit's quarantine), at once in the receiving unit when it has arrived (one
@@ -73,10 +74,11 @@ def _attach(
                 f"{_iso(mine.detached_at)}; a logger is attached to a shipment once"
             )
         status = ShipmentStatus(shipment.status)
-        if status is not ShipmentStatus.DISPATCHED or shipment.dispatched_at is None:
+        on_the_road = status in (ShipmentStatus.DISPATCHED, ShipmentStatus.REFUSED)
+        if not on_the_road or shipment.dispatched_at is None:
             raise InvalidState(
                 f"shipment {shipment.id} is {status.value}: a logger is attached to a "
-                "dispatched shipment, before it is received"
+                "shipment on the road (dispatched, or refused and on its way back)"
             )
         elsewhere = uow.session.scalars(
             select(m.ShipmentLogger).where(
@@ -140,7 +142,7 @@ def detach_logger(uow: UnitOfWork, command: DetachLogger) -> ShipmentLoggerView:
 
 def detach_open_loggers(uow: UnitOfWork, shipment_id: int, at: datetime, user: str) -> None:
     """In the caller's transaction: every logger still on the shipment comes off at ``at``
-    (a receipt or a loss ends the journey)."""
+    (a receipt, a loss or the return receipt ends the journey)."""
     rows = uow.session.scalars(
         select(m.ShipmentLogger).where(
             m.ShipmentLogger.shipment_id == shipment_id, m.ShipmentLogger.detached_at.is_(None)

@@ -70,7 +70,7 @@ def test_a_logger_through_the_cli(sqlite_url: str) -> None:
 
     refused = run(sqlite_url, "attach", str(planned.id), "--sensor", "TL-4", "--user", "wu")
     assert refused.exit_code == 1
-    assert "a logger is attached to a dispatched shipment" in refused.output
+    assert "a logger is attached to a shipment on the road" in refused.output
     both = run(
         sqlite_url, "attach", str(shipment.id), "--sensor", "A", "--scan", "B", "--user", "x"
     )

@@ -221,6 +221,55 @@ def test_a_refused_shipment_travels_back_and_the_sender_receives_it_held(
     assert [(x["usable"]["doses"], x["held"]["doses"]) for x in stock["lines"]] == [(990, 0)]
 
 
+def test_the_logger_watches_the_journey_back_and_the_sender_reads_its_record(
+    admin: Caller, programme: Programme, deps: ApiDeps, api_as: ApiAs
+) -> None:
+    """A refused shipment keeps its logger until the sender receives it back: the outbound
+    record ends at the refusal, the return leg's has the readings of the way back (here an
+    hour too warm), and the sender's return receipt takes the logger off."""
+    p = programme
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    dispatched, refused_at, back = now - timedelta(hours=8), now - timedelta(hours=4), now
+    shipment = _ship(admin, p, dispatched)
+    province = api_as("staff", facility_id=p.province)
+    county = api_as("staff", facility_id=p.county)
+    logger = province.ok(
+        province.post(f"/shipments/{shipment}/loggers", {"sensor_id": "TL-9"}, key=None), 201
+    )
+    _readings(deps, logger["unit"], dispatched, refused_at, hot=False)
+    _readings(deps, logger["unit"], refused_at, back, hot=True)  # 12 °C from 1 h to 2 h
+    no_leg_back = county.get(f"/shipments/{shipment}/transport-record", leg="return")
+    assert no_leg_back.status_code == 409 and "not refused" in no_leg_back.json()["detail"]
+    county.ok(
+        county.post(
+            f"/shipments/{shipment}/refusal",
+            {"reason": "the box was open", "occurred_at": refused_at.isoformat()},
+        ),
+        201,
+    )
+    [on] = province.ok(province.get(f"/shipments/{shipment}/loggers"))
+    assert on["detached_at"] is None  # still in the box, on the way back
+
+    out = province.ok(province.get(f"/shipments/{shipment}/transport-record"))
+    assert (out["leg"], out["arrived_at"][:16]) == ("outbound", refused_at.isoformat()[:16])
+    assert (out["max_c"], out["minutes_above"], out["reading_count"]) == (5.0, 0.0, 48)
+    way_back = province.ok(
+        province.get(f"/shipments/{shipment}/transport-record", leg="return", until=back)
+    )
+    assert way_back["leg"] == "return" and way_back["covers"] is True, way_back["problems"]
+    assert (way_back["max_c"], way_back["minutes_above"]) == (12.0, 60.0)
+    assert way_back["dispatched_at"][:16] == refused_at.isoformat()[:16]
+    bad_leg = province.get(f"/shipments/{shipment}/transport-record", leg="sideways")
+    assert bad_leg.status_code == 422
+
+    body = {"lots": [{"lot_id": p.lot_a, "doses": 100}], "occurred_at": back.isoformat()}
+    province.ok(province.post(f"/shipments/{shipment}/return-receipt", body), 201)
+    [off] = province.ok(province.get(f"/shipments/{shipment}/loggers"))
+    assert off["detached_at"][:16] == back.isoformat()[:16]
+    ended = province.ok(province.get(f"/shipments/{shipment}/transport-record", leg="return"))
+    assert ended["arrived_at"][:16] == back.isoformat()[:16]
+
+
 @pytest.mark.parametrize(
     ("path", "body", "status", "says"),
     [
@@ -228,7 +277,7 @@ def test_a_refused_shipment_travels_back_and_the_sender_receives_it_held(
         ("/shipments/{s}/loggers", {"sensor_id": "a/b"}, 422, "sensor_id"),
         ("/shipments/{s}/loggers", {"scan": "(01)09506000134352"}, 422, "asset identifier"),
         ("/shipments/{s}/loggers", {"sensor_id": "TL-1", "reporting_interval_s": 0}, 422, ""),
-        ("/shipments/{c}/loggers", {"sensor_id": "TL-1"}, 409, "dispatched shipment"),
+        ("/shipments/{c}/loggers", {"sensor_id": "TL-1"}, 409, "shipment on the road"),
         ("/shipments/9999/loggers", {"sensor_id": "TL-1"}, 404, "9999"),
         ("/shipments/{s}/loggers/TL-8/detach", {}, 404, "not attached"),
         ("/shipments/{s}/refusal", {"reason": ""}, 422, "reason"),

@@ -143,9 +143,11 @@ def test_the_receiver_refuses_a_delivery_from_the_page(
 
     p = programme
     shipment = _ship(admin, p, deps.clock() - timedelta(hours=2))
+    admin.ok(admin.post(f"/shipments/{shipment}/loggers", {"sensor_id": "TL-7"}, key=None), 201)
     staff = person("staff", p.county)
     url = f"/shipments/{shipment}"
-    assert "Refuse the delivery" in staff.get(url).text
+    first = staff.get(url).text
+    assert "Refuse the delivery" in first and "Temperature on the way back" not in first
     blank = staff.post(f"{url}/refusal", {"refusal_reason": " "})
     assert blank.status_code == 422 and "Say why you refuse the delivery." in blank.text
     done = staff.post(f"{url}/refusal", {"refusal_reason": "box arrived open and warm"})
@@ -160,6 +162,8 @@ def test_the_receiver_refuses_a_delivery_from_the_page(
     assert "refused, coming back" in stock
     page = sender.get(url).text
     assert "Receive the return" in page and "The doses are on their way back" in page
+    # the logger stays in the box: the sender reads the way back's record (none yet)
+    assert "Temperature on the way back" in page and "Temperature on the road" in page
     short = {f"returned_{p.lot_a}": "90"}
     unexplained = sender.post(f"{url}/return-receipt", short)
     assert unexplained.status_code == 422

@@ -27,7 +27,7 @@ from api.pages.lot_field import LotFieldError, lot_of_field
 from api.pages.web import FormPage, Page, SignedInPage
 from api.places import ensure_read_shipment, ensure_write_at, shipment
 from api.schemas.bounds import Id
-from api.transport_records import TransportRecord, record_covers, record_of
+from api.transport_records import Leg, TransportRecord, record_covers, record_of
 from inventory import queries, services
 from inventory.commands import (
     CreateShipment,
@@ -297,14 +297,14 @@ def _counted_lots(
     return lots
 
 
-def _record(deps: ApiDeps, shipment_id: int) -> TransportRecord | None:
+def _record(deps: ApiDeps, shipment_id: int, leg: Leg = "outbound") -> TransportRecord | None:
     """The transport record of a shipment that carried a logger (None: no logger, or no
-    telemetry store to read it from)."""
+    telemetry store to read it from); ``leg="return"``: of a refused one's way back."""
     if deps.transport_records is None:
         return None
     if not queries.shipment_loggers(deps.inventory_uow(), shipment_id):
         return None
-    return record_of(deps, shipment_id, None)
+    return record_of(deps, shipment_id, None, leg)
 
 
 def _render_list(
@@ -374,6 +374,7 @@ def _render_shipment(
         "returned",
     )
     record = _record(deps, shipment_id) if on_the_road else None
+    record_back = _record(deps, shipment_id, "return") if found.refused_at else None
     needs_override = may_receive and record_covers(deps, shipment_id, None) is False
     return page.render(
         "shipment.html",
@@ -391,6 +392,7 @@ def _render_shipment(
         suggestion=[(c, next(s for s in issuable if s.lot_id == c.lot_id)) for c in suggestion],
         products=products,
         record=record,
+        record_back=record_back,
         needs_override=needs_override,
         zone=destination.timezone,
         errors=errors,

@@ -118,7 +118,9 @@ def test_attaching_is_refused_before_dispatch_after_receipt_and_on_a_second_ship
     uow: UnitOfWork, world: World
 ) -> None:
     planned = make_shipment(uow, world.tree.province, world.tree.cities[0])
-    with pytest.raises(InvalidState, match="is created: a logger is attached to a dispatched"):
+    with pytest.raises(
+        InvalidState, match="is created: a logger is attached to a shipment on the road"
+    ):
         services.attach_logger(uow, AttachLogger(planned.id, "TL-1", "dispatcher"))
     shipment = on_the_road(uow, world)
     services.attach_logger(uow, AttachLogger(shipment.id, "TL-1", "dispatcher"))
@@ -350,7 +352,7 @@ def test_a_refused_shipment_goes_back_to_the_sender_on_the_road(
     view = queries.get_shipment(uow, shipment.id)
     assert (view.status, view.returning, view.refused_at) == ("refused", True, ARRIVED)
     [logger] = queries.shipment_loggers(uow, shipment.id)
-    assert logger.detached_at == ARRIVED
+    assert logger.detached_at is None  # it watches the journey back too
     with pytest.raises(InvalidState, match="is refused"):
         receive(uow, world, shipment)
     [journey] = queries.trace_lot(uow, world.early.id).shipments
@@ -371,6 +373,10 @@ def test_the_sender_receives_the_return_held_with_its_shortfall_lost(
 ) -> None:
     shipment = on_the_road(uow, world)
     refused = refuse(uow, shipment)
+    # a logger put into the box for the way back, from the refusal on
+    services.attach_logger(
+        uow, AttachLogger(shipment.id, "TL-BACK", "receiver", attached_at=ARRIVED)
+    )
     with pytest.raises(InvalidInput, match="needs a discrepancy reason"):
         receive_back(uow, world, shipment, late=40)
     other = world.tree.cities[0].unit.id
@@ -413,6 +419,8 @@ def test_the_sender_receives_the_return_held_with_its_shortfall_lost(
     view = queries.get_shipment(uow, shipment.id)
     assert (view.status, view.returned_at) == ("returned", BACK)
     assert {(x.lot_number, x.returned) for x in view.lines} == {("EARLY1", 100), ("LATE1", 40)}
+    [logger] = queries.shipment_loggers(uow, shipment.id)
+    assert (logger.sensor_id, logger.detached_at) == ("TL-BACK", BACK)  # the journey back ended
     trace = queries.trace_lot(uow, world.late.id)
     [journey] = trace.shipments
     assert (journey.status, journey.returned, journey.returned_at) == ("returned", 40, BACK)
