@@ -104,6 +104,8 @@ class TransportRecord:
     excursions: tuple[RecordExcursion, ...]
     holds: tuple[RecordHold, ...]
     leg: Leg = "outbound"
+    # ``problems`` as (code, minutes): no_logger, no_reading, start_late, end_early, silence
+    issues: tuple[tuple[str, float | None], ...] = ()
 
 
 Leg = Literal["outbound", "return"]

@@ -28,7 +28,7 @@ from api.transport_records import (
     TransportRecord,
 )
 from ingest.alarms.queries import AlarmQueries
-from ingest.detect.coverage import CoverageTolerance, journey_coverage
+from ingest.detect.coverage import CoverageTolerance, describe, journey_coverage
 from ingest.detect.profiles import get_profile
 from ingest.queries import TelemetryReader
 from inventory import queries
@@ -100,9 +100,10 @@ class LedgerTransportRecords:
             profile,
             self._tolerance,
         )
-        problems = coverage.problems
+        issues = coverage.issues
         if not loggers:
-            problems = ("no logger was attached to the shipment", *problems)
+            issues = (("no_logger", None), *issues)
+        problems = tuple(describe(issue) for issue in issues)
         # the leg's own: an excursion belongs to the leg on which it began
         alarms = [
             a
@@ -174,4 +175,5 @@ class LedgerTransportRecords:
                 RecordHold(h.lot_id, h.lot_number, h.reference, h.requested_at) for h in holds
             ),
             leg=leg,
+            issues=issues,
         )

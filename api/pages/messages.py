@@ -61,6 +61,15 @@ NOTICE_KINDS: dict[str, str] = {
     "cleared": N_("cleared"),
 }
 
+# Why a transport record does not cover its journey (ingest.detect.coverage's issue codes).
+RECORD_ISSUES: dict[str, str] = {
+    "no_logger": N_("no logger travelled with the shipment"),
+    "no_reading": N_("no reading during the journey"),
+    "start_late": N_("the first reading came %(minutes)s min after the journey began"),
+    "end_early": N_("the last reading came %(minutes)s min before it ended"),
+    "silence": N_("no reading for %(minutes)s min on the road"),
+}
+
 # What went wrong with a lot of a shipment (inventory.models.DISCREPANCY_KINDS).
 DISCREPANCY_KINDS: dict[str, str] = {
     "shortfall": N_("fewer doses arrived"),

@@ -35,6 +35,7 @@ from api.pages.messages import (
     LOT_STATES,
     MOVEMENT_KINDS,
     NOTICE_KINDS,
+    RECORD_ISSUES,
     RETURN_DISCREPANCY_KINDS,
     SHIPMENT_STATES,
     UNIT_EVENTS,
@@ -93,6 +94,7 @@ def environment(language: str) -> Environment:
     env.globals["alarm_types"] = ALARM_TYPES
     env.globals["notice_kinds"] = NOTICE_KINDS
     env.globals["discrepancy_kinds"] = DISCREPANCY_KINDS
+    env.globals["record_issues"] = RECORD_ISSUES
     env.globals["return_discrepancy_kinds"] = RETURN_DISCREPANCY_KINDS
     env.globals["shipment_states"] = SHIPMENT_STATES
     env.globals["lot_states"] = LOT_STATES

@@ -59,7 +59,26 @@ class JourneyCoverage:
     unknown_minutes: float
     mkt_c: float | None
     covers: bool
-    problems: tuple[str, ...]  # why it does not cover, in plain words
+    problems: tuple[str, ...]  # why it does not cover, in plain words (``describe``)
+    issues: tuple[Issue, ...] = ()  # the same as (code, minutes): a page words them itself
+
+
+# Why a record does not cover its journey: (code, minutes or None). The codes: no_logger
+# (added by the transport record), no_reading, start_late, end_early, silence.
+Issue = tuple[str, float | None]
+_WORDS = {
+    "no_logger": "no logger was attached to the shipment",
+    "no_reading": "no reading during the journey",
+    "start_late": "the first reading came {minutes:.0f} min after dispatch",
+    "end_early": "the last reading came {minutes:.0f} min before arrival",
+    "silence": "no reading for {minutes:.0f} min on the road",
+}
+
+
+def describe(issue: Issue) -> str:
+    """An issue in plain English (the API's ``problems``)."""
+    code, minutes = issue
+    return _WORDS[code].format(minutes=minutes or 0.0)
 
 
 def journey_coverage(
@@ -86,17 +105,17 @@ def journey_coverage(
     first, last = (ts[0], ts[-1]) if ts else (None, None)
     late = None if first is None else (first - start_ns) / NS_PER_MINUTE
     early = None if last is None else (end_ns - last) / NS_PER_MINUTE
-    problems: list[str] = []
+    issues: list[Issue] = []
     if first is None:
-        problems.append("no reading during the journey")
+        issues.append(("no_reading", None))
     else:
         assert late is not None and early is not None
         if late > tolerance.edge_minutes:
-            problems.append(f"the first reading came {late:.0f} min after dispatch")
+            issues.append(("start_late", late))
         if early > tolerance.edge_minutes:
-            problems.append(f"the last reading came {early:.0f} min before arrival")
+            issues.append(("end_early", early))
         if longest > tolerance.max_gap_minutes:
-            problems.append(f"no reading for {longest:.0f} min on the road")
+            issues.append(("silence", longest))
     return JourneyCoverage(
         reading_count=len(ts),
         first_ns=first,
@@ -112,6 +131,7 @@ def journey_coverage(
         minutes_below=stats.below_ns / NS_PER_MINUTE,
         unknown_minutes=stats.unknown_ns / NS_PER_MINUTE,
         mkt_c=stats.mkt_c if ts else None,
-        covers=not problems,
-        problems=tuple(problems),
+        covers=not issues,
+        problems=tuple(describe(issue) for issue in issues),
+        issues=tuple(issues),
     )

@@ -97,9 +97,15 @@ def test_a_refused_shipment_is_received_back_held_in_english_and_chinese(
     phone.get_by_role("button", name="Dispatch").click()
     expect(phone.get_by_text("in transit")).to_be_visible()
     shipment_url = phone.url
+    shipment_id = shipment_url.rstrip("/").rsplit("/", 1)[-1]
+    logger = {"sensor_id": "TL-BOX"}
+    admin.ok(admin.post(f"/shipments/{shipment_id}/loggers", logger, key=None), 201)
+    phone.reload()
     phone.get_by_label("Why (the doses go back to the sender, held)").fill("box open and warm")
     phone.get_by_role("button", name="Refuse", exact=True).click()
     expect(phone.get_by_text("The doses are on their way back to the sender")).to_be_visible()
+    # the logger stays in the box: the way back has its own record
+    expect(phone.get_by_role("heading", name="Temperature on the way back")).to_be_visible()
     expect(phone.get_by_role("heading", name="Receive the return")).to_be_visible()
     assert fits_the_screen(phone)
     shots.take(phone, "returning")
@@ -113,6 +119,9 @@ def test_a_refused_shipment_is_received_back_held_in_english_and_chinese(
     phone.get_by_role("button", name="Change").click()
     phone.goto(shipment_url)
     expect(phone.get_by_role("heading", name="接收退回")).to_be_visible()
+    expect(phone.get_by_role("heading", name="返程途中温度")).to_be_visible()
+    expect(phone.get_by_text("途中没有任何读数").first).to_be_visible()  # why, in Chinese too
+    assert "no reading during the journey" not in phone.content()
     assert fits_the_screen(phone)
     shots.take(phone, "returning-zh")
     phone.get_by_label("退回的剂次").fill("90")

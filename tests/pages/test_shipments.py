@@ -112,6 +112,7 @@ def test_the_receiver_reads_the_temperature_record_and_only_a_supervisor_overrid
     page = staff.get(url).text
     assert "Temperature on the road" in page
     assert "The record does not cover the whole journey." in page
+    assert "the last reading came 185 min before it ended" in page  # stopped at 2 h 55
     assert "Alarms on the road" in page
     refused = staff.post(f"{url}/receipt", form)
     assert refused.status_code == 422

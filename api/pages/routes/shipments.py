@@ -304,7 +304,7 @@ def _record(deps: ApiDeps, shipment_id: int, leg: Leg = "outbound") -> Transport
         return None
     if not queries.shipment_loggers(deps.inventory_uow(), shipment_id):
         return None
-    return record_of(deps, shipment_id, None, leg)
+    return record_of(deps, shipment_id, deps.clock(), leg)  # on the road: so far, by our clock
 
 
 def _render_list(
