@@ -167,6 +167,28 @@ class InfluxDB(ServerProcess):
         with urllib.request.urlopen(f"{self.url}/query", data=body, timeout=30):
             pass
 
+    def create_retention_policy(self, database: str, name: str) -> None:
+        """``CREATE RETENTION POLICY`` (POSTed, as InfluxQL wants a statement that changes
+        something), failing on the server's error, and returning once the policy is listed:
+        a write right after must find it."""
+        import json
+        import urllib.parse
+
+        q = f'CREATE RETENTION POLICY "{name}" ON "{database}" DURATION 3650d REPLICATION 1'
+        body = urllib.parse.urlencode({"q": q, "db": database}).encode()
+        with urllib.request.urlopen(f"{self.url}/query", data=body, timeout=30) as response:
+            answer = json.loads(response.read())
+        errors = [r["error"] for r in answer.get("results", []) if "error" in r]
+        assert not errors, errors
+        deadline = time.monotonic() + 10
+        while True:
+            shown = self.query(f'SHOW RETENTION POLICIES ON "{database}"')
+            series = shown["results"][0].get("series", [])  # type: ignore[index]
+            if any(row[0] == name for row in (series[0]["values"] if series else [])):
+                return
+            assert time.monotonic() < deadline, f"retention policy {name} never listed: {shown}"
+            time.sleep(0.05)
+
 
 def start_influxdb(workdir: Path) -> InfluxDB:
     """Debian's influxd (1.6.7) with its data, WAL and meta dirs under ``workdir``."""

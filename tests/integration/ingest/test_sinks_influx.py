@@ -247,7 +247,7 @@ def test_a_missing_database_is_a_configuration_error_when_creating_is_off(
 
 def test_readings_go_to_the_configured_retention_policy(influxdb: InfluxDB) -> None:
     influxdb.create_database(DB)
-    influxdb.query(f'CREATE RETENTION POLICY "week" ON "{DB}" DURATION 3650d REPLICATION 1', DB)
+    influxdb.create_retention_policy(DB, "week")
     sink = InfluxV1Sink(influxdb.url, DB, retention_policy="week")
     unknown = InfluxV1Sink(influxdb.url, DB, retention_policy="nope")
     try:
@@ -321,7 +321,7 @@ def test_a_wrong_token_org_or_bucket_is_a_configuration_error_that_says_so(
 def test_bucket_db_slash_rp_writes_to_that_retention_policy(
     relay: InfluxV2Relay, influxdb: InfluxDB
 ) -> None:
-    influxdb.query(f'CREATE RETENTION POLICY "week" ON "{DB}" DURATION 3650d REPLICATION 1', DB)
+    influxdb.create_retention_policy(DB, "week")
     sink = _v2_sink(relay, bucket=f"{DB}/week")
     try:
         assert sink.write([make_reading(0), make_reading(1)]).written == 2

@@ -61,7 +61,7 @@ def test_influxdb_v2_settings_write_and_read_bucket_db_slash_rp(
     influxdb: InfluxDB, sqlite_url: str
 ) -> None:
     influxdb.create_database("cc")
-    influxdb.query('CREATE RETENTION POLICY "week" ON "cc" DURATION 3650d REPLICATION 1', "cc")
+    influxdb.create_retention_policy("cc", "week")
     relay = start_relay(influxdb.url, org="province", token="tok")
     settings = load_settings(
         telemetry_store="influxdb-v2",
