@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from ingest.detect.coverage import Issue, describe
 from ingest.queries import TelemetryUnavailable
 from inventory import queries
 
@@ -98,14 +99,22 @@ class TransportRecord:
     minutes_below: float
     unknown_minutes: float
     mkt_c: float | None
-    covers: bool
-    problems: tuple[str, ...]
+    # why the readings do not cover the journey, as (code, minutes): no_logger, no_reading,
+    # start_late, end_early, silence (``ingest.detect.coverage``); none when they do
+    issues: tuple[Issue, ...]
     alarms: tuple[RecordAlarm, ...]
     excursions: tuple[RecordExcursion, ...]
     holds: tuple[RecordHold, ...]
     leg: Leg = "outbound"
-    # ``problems`` as (code, minutes): no_logger, no_reading, start_late, end_early, silence
-    issues: tuple[tuple[str, float | None], ...] = ()
+
+    @property
+    def covers(self) -> bool:
+        return not self.issues
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """The issues in plain English (the API's and the CLI's words)."""
+        return tuple(describe(issue) for issue in self.issues)
 
 
 Leg = Literal["outbound", "return"]

@@ -28,7 +28,7 @@ from api.transport_records import (
     TransportRecord,
 )
 from ingest.alarms.queries import AlarmQueries
-from ingest.detect.coverage import CoverageTolerance, describe, journey_coverage
+from ingest.detect.coverage import CoverageTolerance, journey_coverage
 from ingest.detect.profiles import get_profile
 from ingest.queries import TelemetryReader
 from inventory import queries
@@ -103,17 +103,17 @@ class LedgerTransportRecords:
         issues = coverage.issues
         if not loggers:
             issues = (("no_logger", None), *issues)
-        problems = tuple(describe(issue) for issue in issues)
         # the leg's own: an excursion belongs to the leg on which it began
+        since = start if leg == "return" else None  # the outbound leg has all before its end
+
+        def on_leg(began: datetime) -> bool:
+            return began < end and (since is None or began >= since)
+
         alarms = [
-            a
-            for a in self._alarms.alarms(unit=place.unit, limit=1000)
-            if start <= a.started_at < end or (leg == "outbound" and a.started_at < start)
+            a for a in self._alarms.alarms(unit=place.unit, limit=1000) if on_leg(a.started_at)
         ]
         episodes = [
-            e
-            for e in self._alarms.episodes(unit=place.unit, limit=1000)
-            if start <= e.start_at < end or (leg == "outbound" and e.start_at < start)
+            e for e in self._alarms.episodes(unit=place.unit, limit=1000) if on_leg(e.start_at)
         ]
         holds = queries.shipment_holds(self._ledger, shipment_id)
         return TransportRecord(
@@ -142,8 +142,7 @@ class LedgerTransportRecords:
             minutes_below=coverage.minutes_below,
             unknown_minutes=coverage.unknown_minutes,
             mkt_c=coverage.mkt_c,
-            covers=not problems,
-            problems=problems,
+            issues=issues,
             alarms=tuple(
                 RecordAlarm(
                     a.key,
@@ -175,5 +174,4 @@ class LedgerTransportRecords:
                 RecordHold(h.lot_id, h.lot_number, h.reference, h.requested_at) for h in holds
             ),
             leg=leg,
-            issues=issues,
         )

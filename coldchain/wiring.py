@@ -25,6 +25,7 @@ from ingest.sinks.base import Sink
 from ingest.wire import subscription_for
 from inventory.domain.time_window import TimeWindow
 from inventory.unit_of_work import UnitOfWork
+from kit.clock import Clock, utc_now
 
 
 def time_window(settings: Settings) -> TimeWindow:
@@ -32,16 +33,18 @@ def time_window(settings: Settings) -> TimeWindow:
     return TimeWindow(settings.earliest_date, settings.latest_date)
 
 
-def build_api_deps(settings: Settings) -> ApiDeps:
+def build_api_deps(settings: Settings, clock: Clock = utc_now) -> ApiDeps:
     """What the API's routers need: the session factory (the ledger's and the access units
     of work are built on it, ``ApiDeps.inventory_uow()``), the ledger's facility paths
-    for the scope checks and token issuing, and the readiness checks of ``/health/ready``."""
+    for the scope checks and token issuing, and the readiness checks of ``/health/ready``;
+    every part on one ``clock`` (a test's fixed one too: the transport records' "now")."""
     engine = db.make_engine(settings.database_url)
     session_factory = db.make_session_factory(engine)
     deps = ApiDeps(
         session_factory=session_factory,
+        clock=clock,
         facility_paths=LedgerFacilityPaths(UnitOfWork(session_factory)),
-        lot_excursions=LedgerLotExcursions.over(session_factory),
+        lot_excursions=LedgerLotExcursions.over(session_factory, clock),
         token_lifetimes=token_lifetimes(settings),
         readiness=readiness_probe(readiness_checks(settings)),
         window=time_window(settings),

@@ -48,6 +48,9 @@ from kit.clock import utc_now
 
 MAX_LIMIT = 1000
 MAX_SUMMARY_DAYS = 92
+# A stored day figure keeps its MKT (or observed nothing): one stored before migration 0035
+# has none, and is computed again by the job and read from readings by the report.
+_KEEPS_ITS_MKT = UnitDayFigureRow.mkt_c.is_not(None) | (UnitDayFigureRow.observed_minutes <= 0)
 
 
 class Telemetry(Protocol):
@@ -333,9 +336,7 @@ class AlarmQueries:
         """(unit, day) of every stored day figure from ``since`` on (a day with readings
         stored before figures kept their MKT, migration 0035, is not: it is computed again)."""
         f = UnitDayFigureRow
-        query = select(f.unit_code, f.day).where(
-            f.day >= since, (f.mkt_c.is_not(None)) | (f.observed_minutes <= 0)
-        )
+        query = select(f.unit_code, f.day).where(f.day >= since, _KEEPS_ITS_MKT)
         found: set[tuple[str, date]] = set()
         with self._sessions() as session:
             for chunk in _chunks(list(unit_codes)):
@@ -373,14 +374,14 @@ class AlarmQueries:
     # --- cold-chain performance ---
 
     def performance_of_units(
-        self, unit_codes: Sequence[str], first: date, last: date
+        self, unit_codes: Sequence[str], first: date, last: date, *, stored: bool = True
     ) -> list[UnitPerformance]:
-        """``performance`` of each unit the directory knows, in the order given, read
-        together: each day from its stored figures (``unit_day_figures``) when they were
-        computed after the day ended and keep its MKT, else from the unit's readings
-        (today, a day the ``day_figures`` job has not reached); the alarms, the offline
-        alarms and the excursions of all the units in one grouped query each (per 500
-        units). The figures equal ``performance``'s, unit by unit."""
+        """The cold-chain performance of each unit the directory knows, in the order given,
+        read together: each day from its stored figures (``unit_day_figures``) when they
+        were computed after the day ended and keep its MKT, else (or with ``stored=False``)
+        from the unit's readings (today, a day the ``day_figures`` job has not reached); the
+        alarms, the offline alarms and the excursions of all the units in one grouped query
+        each (per 500 units). The figures equal ``performance``'s, unit by unit."""
         if last < first or (last - first).days >= MAX_SUMMARY_DAYS:
             raise InvalidQuery(f"give 1 to {MAX_SUMMARY_DAYS} days, first <= last")
         infos = self._units.units_of(unit_codes) if self._units is not None else {}
@@ -399,7 +400,7 @@ class AlarmQueries:
                     to_utc(day_bounds(last, info.time_zone)[1]),
                 )
             spans[code] = span
-        stored = self._complete_days(known, first, last, infos)
+        complete = self._complete_days(known, first, last, infos) if stored else {}
         start = min((s for s, _ in spans.values()), default=None)
         end = max((e for _, e in spans.values()), default=None)
         alarms: dict[str, list[tuple[str, datetime, datetime | None]]] = {}
@@ -441,7 +442,7 @@ class AlarmQueries:
         for code in known:
             info = infos[code]
             assert info is not None
-            days = stored.get(code, {})
+            days = complete.get(code, {})
             missing = [day for day in _days(first, last) if day not in days]
             if missing:
                 for summary in self.daily_summaries(code, min(missing), max(missing)):
@@ -478,15 +479,13 @@ class AlarmQueries:
             f.unknown_minutes,
             f.mkt_c,
             f.computed_at,
-        ).where(f.day >= first, f.day <= last)
+        ).where(f.day >= first, f.day <= last, _KEEPS_ITS_MKT)
         found: dict[str, dict[date, DaySlice]] = {}
         ends: dict[tuple[str, date], datetime] = {}  # (zone, day) -> the day's end
         with self._sessions() as session:
             for chunk in _chunks(list(unit_codes)):
                 rows = session.execute(query.where(f.unit_code.in_(chunk)))
                 for code, day, observed, above, below, unknown, mkt, computed in rows:
-                    if mkt is None and observed > 0:
-                        continue
                     info = infos[code]
                     assert info is not None
                     end = ends.get((info.time_zone, day))
@@ -502,42 +501,13 @@ class AlarmQueries:
 
     def performance(self, unit_code: str, first: date, last: date) -> UnitPerformance:
         """The unit's cold-chain performance over local days ``first`` … ``last`` (rule 26;
-        at most 92 days): its daily summaries, alarms, acknowledgements and excursions."""
-        summaries = self.daily_summaries(unit_code, first, last)
-        info = self._units.unit(unit_code) if self._units is not None else None
-        assert info is not None  # daily_summaries raised UnknownUnit otherwise
-        start_ns, _ = day_bounds(first, info.time_zone)
-        _, end_ns = day_bounds(last, info.time_zone)
-        start, end = to_utc(start_ns), to_utc(end_ns)
-        with self._sessions() as session:
-            alarms = session.execute(
-                select(AlarmRow.type, AlarmRow.raised_at, AlarmRow.acknowledged_at).where(
-                    AlarmRow.unit_code == unit_code,
-                    AlarmRow.raised_at >= start,
-                    AlarmRow.raised_at < end,
-                )
-            ).all()
-            a = AlarmRow
-            offline = session.scalar(
-                select(func.count()).where(
-                    a.unit_code == unit_code,
-                    a.type == OFFLINE,
-                    a.raised_at < end,
-                    a.cleared_at.is_(None) | (a.cleared_at > start),
-                )
-            )
-            e = ExcursionEpisodeRow
-            excursions = session.scalar(
-                select(func.count()).where(
-                    e.unit_code == unit_code, e.start_at >= start, e.start_at < end
-                )
-            )
-        days = [_slice(s) for s in summaries]
-        acks = [(acked - raised).total_seconds() / 60 for _, raised, acked in alarms if acked]
-        figures = unit_figures(
-            days, [kind for kind, _, _ in alarms], acks, int(excursions or 0), bool(offline)
-        )
-        return UnitPerformance(unit_code, info.facility, first, last, figures)
+        at most 92 days), every day from its readings (no stored figure): the reference
+        ``performance_of_units`` equals. ``UnknownUnit`` when the directory does not know
+        the unit."""
+        found = self.performance_of_units([unit_code], first, last, stored=False)
+        if not found:
+            raise UnknownUnit(unit_code)
+        return found[0]
 
 
 def _day_view(

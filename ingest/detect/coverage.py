@@ -58,9 +58,16 @@ class JourneyCoverage:
     minutes_below: float
     unknown_minutes: float
     mkt_c: float | None
-    covers: bool
-    problems: tuple[str, ...]  # why it does not cover, in plain words (``describe``)
-    issues: tuple[Issue, ...] = ()  # the same as (code, minutes): a page words them itself
+    issues: tuple[Issue, ...]  # why it does not cover, as (code, minutes): none when it does
+
+    @property
+    def covers(self) -> bool:
+        return not self.issues
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """The issues in plain English (``describe``)."""
+        return tuple(describe(issue) for issue in self.issues)
 
 
 # Why a record does not cover its journey: (code, minutes or None). The codes: no_logger
@@ -131,7 +138,5 @@ def journey_coverage(
         minutes_below=stats.below_ns / NS_PER_MINUTE,
         unknown_minutes=stats.unknown_ns / NS_PER_MINUTE,
         mkt_c=stats.mkt_c if ts else None,
-        covers=not issues,
-        problems=tuple(describe(issue) for issue in issues),
         issues=tuple(issues),
     )

@@ -257,10 +257,9 @@ def daily_doses_report(
     if levels is not None:
         depth = len(ancestor_ids(root_path))
         facilities = [r for r in facilities if len(ancestor_ids(r.path)) - depth <= levels]
-    days: dict[int, tuple[ProductDay, ...]] = {}
     entries = []
     for row in facilities:
-        mine = days[row.id] = _products(own.get(row.id, {}), codes)
+        mine = _products(own.get(row.id, {}), codes)
         summed = subtree.get(row.id)
         entries.append(
             FacilityDay(

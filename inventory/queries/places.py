@@ -88,22 +88,16 @@ def facility_codes_under(uow: UnitOfWork, path: str | None) -> list[str]:
 
 def facility_subtrees(uow: UnitOfWork, path: str) -> list[tuple[str, list[str]]]:
     """Every facility in the subtree at ``path`` (by path) with the codes of itself and of
-    every facility below it: one read of the subtree, not one per facility."""
-    stmt = (
-        select(m.Facility.code, m.Facility.path)
-        .where(m.Facility.path.startswith(check_path(path)))
-        .order_by(m.Facility.path)
-    )
+    every facility below it: one read of the subtree (``subtree_rows``), not one per
+    facility."""
     with uow:
-        rows = uow.session.execute(stmt).all()
-    below: dict[str, list[str]] = {p: [] for _, p in rows}
-    for code, own in rows:
-        parts = own.strip("/").split("/")
-        for depth in range(1, len(parts) + 1):
-            ancestor = "/" + "/".join(parts[:depth]) + "/"
+        rows = subtree_rows(uow, check_path(path))
+    below: dict[int, list[str]] = {row.id: [] for row in rows}
+    for row in rows:
+        for ancestor in ancestor_ids(row.path):
             if ancestor in below:
-                below[ancestor].append(code)
-    return [(code, below[own]) for code, own in rows]
+                below[ancestor].append(row.code)
+    return [(row.code, below[row.id]) for row in rows]
 
 
 def subtree_rows(uow: UnitOfWork, path: str) -> Sequence[Row[Any]]:

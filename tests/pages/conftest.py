@@ -48,8 +48,9 @@ def database_url(sqlite_url: str) -> str:
 
 @pytest.fixture
 def deps(database_url: str) -> Iterator[ApiDeps]:
-    built = build_api_deps(Settings(database_url=database_url, secret_key=TEST_SECRET_KEY))
-    yield dataclasses.replace(built, clock=lambda: NOW, passwords=cheap_passwords())
+    settings = Settings(database_url=database_url, secret_key=TEST_SECRET_KEY)
+    built = build_api_deps(settings, clock=lambda: NOW)
+    yield dataclasses.replace(built, passwords=cheap_passwords())
     built.session_factory.kw["bind"].dispose()
 
 

@@ -167,7 +167,8 @@ def receive(page: FormPage, shipment_id: Id) -> Response:
         errors["decision"] = page.gettext("Choose whether to use the vaccine or hold it.")
     override = form.get("override_reason", "").strip() or None
     covers = record_covers(deps, shipment_id, None)
-    if covers is False and override is None and _record(deps, shipment_id) is None:
+    no_logger = not queries.shipment_loggers(deps.inventory_uow(), shipment_id)
+    if covers is False and override is None and no_logger:
         errors["override_reason"] = page.gettext(
             "No temperature logger travelled with this shipment and a transport record is"
             " required: a supervisor must accept it and say why."
@@ -272,6 +273,11 @@ def receive_return(page: FormPage, shipment_id: Id) -> Response:
     return _render_shipment(page, shipment_id, errors=errors, values=dict(form), status=422)
 
 
+def _covers(deps: ApiDeps, shipment_id: int, record: TransportRecord | None) -> bool | None:
+    """``record_covers``, from the record already read when there is one."""
+    return record.covers if record is not None else record_covers(deps, shipment_id, None)
+
+
 def _counted_lots(
     page: Page,
     found: ShipmentView,
@@ -304,7 +310,7 @@ def _record(deps: ApiDeps, shipment_id: int, leg: Leg = "outbound") -> Transport
         return None
     if not queries.shipment_loggers(deps.inventory_uow(), shipment_id):
         return None
-    return record_of(deps, shipment_id, deps.clock(), leg)  # on the road: so far, by our clock
+    return record_of(deps, shipment_id, None, leg)
 
 
 def _render_list(
@@ -375,7 +381,7 @@ def _render_shipment(
     )
     record = _record(deps, shipment_id) if on_the_road else None
     record_back = _record(deps, shipment_id, "return") if found.refused_at else None
-    needs_override = may_receive and record_covers(deps, shipment_id, None) is False
+    needs_override = may_receive and _covers(deps, shipment_id, record) is False
     return page.render(
         "shipment.html",
         status_code=status,
